@@ -1,0 +1,87 @@
+//! The Switchboard UI: routes, pages, components, server functions and wire types.
+//! No database, search or Kafka code lives here; the server provides services.
+
+pub mod api;
+pub mod clusters;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod services;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::Layout;
+use pages::admin::AdminPage;
+use pages::clusters::ClustersPage;
+use pages::not_found::NotFound;
+use pages::overview::Overview;
+use pages::upcoming::Upcoming;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
+        <Title formatter=|text: String| format!("{text} · Switchboard")/>
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=Overview/>
+                    <Route path=path!("/clusters") view=ClustersPage/>
+                    <Route path=path!("/admin") view=AdminPage/>
+                    <Route
+                        path=path!("/catalogue")
+                        view=|| view! {
+                            <Upcoming
+                                title="Catalogue"
+                                what="The event catalogue with search, owners, schemas and tags."
+                            />
+                        }
+                    />
+                    <Route
+                        path=path!("/requests")
+                        view=|| view! {
+                            <Upcoming
+                                title="Requests"
+                                what="Your requests to consume or produce events, and their progress."
+                            />
+                        }
+                    />
+                    <Route
+                        path=path!("/approvals")
+                        view=|| view! {
+                            <Upcoming
+                                title="Approvals"
+                                what="Requests waiting for your decision as event owner or data protection."
+                            />
+                        }
+                    />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

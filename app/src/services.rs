@@ -1,0 +1,27 @@
+//! What the UI asks of the server. Defined here, implemented in the `switchboard`
+//! crate, and handed to server functions through Leptos context.
+
+use std::sync::Arc;
+
+use crate::clusters::ClusterView;
+use crate::error::AppError;
+
+#[async_trait::async_trait]
+pub trait ClusterDirectory: Send + Sync + 'static {
+    /// Every cluster with its latest status; never waits on an unreachable broker.
+    async fn list(&self) -> Result<Vec<ClusterView>, AppError>;
+    /// Checks every cluster now, waiting (with the configured timeout) for the answers.
+    async fn refresh(&self) -> Result<Vec<ClusterView>, AppError>;
+}
+
+/// Everything server functions may use, provided as one context value.
+#[derive(Clone)]
+pub struct Services {
+    pub clusters: Arc<dyn ClusterDirectory>,
+}
+
+/// The services of the current request, or an internal error if the server
+/// forgot to provide them (a wiring bug, logged by the caller's error path).
+pub fn services() -> Result<Services, AppError> {
+    leptos::prelude::use_context::<Services>().ok_or_else(AppError::internal)
+}

@@ -1,0 +1,98 @@
+// Starts a real Switchboard (SQLite, demo mesh of real brokers) and Debian's Chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+async function portFree(port) {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function freeRun(length) {
+  for (;;) {
+    const base = await freePort();
+    if (base + length >= 65535) continue;
+    let ok = true;
+    for (let i = 1; i < length; i++) ok = ok && (await portFree(base + i));
+    if (ok) return base;
+  }
+}
+
+async function waitFor(check, what, ms = 60000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+export async function startSwitchboard() {
+  const bin = process.env.SWITCHBOARD_BIN;
+  const root = process.env.SWITCHBOARD_ROOT;
+  if (!bin || !root) throw new Error('SWITCHBOARD_BIN and SWITCHBOARD_ROOT must be set (scripts/test.sh does)');
+  const port = await freePort();
+  const demoBase = await freeRun(3);
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  const proc = spawn(
+    bin,
+    ['serve', '--demo', '--demo-base-port', String(demoBase), '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
+    { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 'readiness');
+  await waitFor(async () => {
+    const clusters = await (await fetch(`${url}/api/v1/clusters`)).json();
+    return clusters.length === 3 && clusters.every((c) => c.status.state === 'reachable');
+  }, 'three reachable demo clusters');
+  return {
+    url,
+    async stop() {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export async function startBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+    ],
+  });
+}

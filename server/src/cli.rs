@@ -1,0 +1,101 @@
+//! Command line: `switchboard [serve]`, `switchboard migrate`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, DemoOverride, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about = "Portal and control plane of an event mesh")]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, short, global = true, env = "SWITCHBOARD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory for the SQLite database and other local state.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// `postgres://…` or `sqlite://…` (also read from DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Address to listen on, for example 127.0.0.1:3000.
+    #[arg(long, global = true)]
+    listen: Option<SocketAddr>,
+    /// Directory of the compiled site (WASM, JS, CSS).
+    #[arg(long, global = true)]
+    site_root: Option<PathBuf>,
+    /// Start the local demo mesh (three brokers) and register its clusters.
+    #[arg(long, global = true)]
+    demo: bool,
+    /// First of the three demo broker ports.
+    #[arg(long, global = true)]
+    demo_base_port: Option<u16>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the portal and API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = Overrides {
+        listen: cli.listen,
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        site_root: cli.site_root.clone(),
+        demo: (cli.demo || cli.demo_base_port.is_some()).then(|| DemoOverride {
+            enabled: cli.demo.then_some(true),
+            base_port: cli.demo_base_port,
+        }),
+    };
+    let config = match Config::load(cli.config.as_deref(), overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => crate::serve::serve(config).await,
+            Command::Migrate => migrate(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir).ok();
+    let db = crate::serve::open_database(&config).await?;
+    let readiness = db.readiness().await;
+    println!(
+        "{:?} database migrated: {} of {} migrations applied",
+        db.backend(),
+        readiness.migrations_applied,
+        readiness.migrations_expected
+    );
+    db.close().await;
+    Ok(())
+}

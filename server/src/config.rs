@@ -1,0 +1,192 @@
+//! Configuration: defaults, then a TOML file, then `SWITCHBOARD_*` environment
+//! variables (and `DATABASE_URL`), then command-line flags. Every key is
+//! documented in the README's configuration reference.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use crate::clusters::ClusterSpec;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the portal listens on.
+    pub listen: SocketAddr,
+    /// Holds the SQLite database (and later the search index and broker logs).
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; unset means SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Where cargo-leptos put the compiled site (WASM, JS, CSS).
+    pub site_root: PathBuf,
+    /// `pretty` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    pub status: StatusConfig,
+    pub demo: DemoConfig,
+    /// Clusters registered (inserted or updated) at start.
+    pub clusters: Vec<ClusterSpec>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            site_root: PathBuf::from("target/site"),
+            log_format: LogFormat::Pretty,
+            status: StatusConfig::default(),
+            demo: DemoConfig::default(),
+            clusters: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
+    /// Longest wait for a cluster's metadata before it is shown as unreachable.
+    pub timeout_ms: u64,
+    /// How long a status is served from cache before it is re-read in the background.
+    pub cache_ttl_ms: u64,
+}
+
+impl Default for StatusConfig {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 3000,
+            cache_ttl_ms: 5000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    /// Start local brokers for the demo clusters `onprem`, `aws` and `gcp`.
+    pub enabled: bool,
+    /// The Kafka-protocol broker binary (Nisshi).
+    pub broker_bin: PathBuf,
+    /// First of three consecutive loopback ports.
+    pub base_port: u16,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            broker_bin: PathBuf::from("nisshi"),
+            base_port: 19092,
+        }
+    }
+}
+
+/// Values given on the command line; they win over file and environment.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_root: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<DemoOverride>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct DemoOverride {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_port: Option<u16>,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(figment::Error::from(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("SWITCHBOARD_").split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+    }
+
+    /// The database URL in effect: explicit, or SQLite in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("switchboard.db").display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_bind_loopback_and_use_sqlite_in_data_dir() {
+        let c = Config::default();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.effective_database_url(), "sqlite://data/switchboard.db?mode=rwc");
+    }
+
+    #[test]
+    fn file_then_flags_layer_in_order() {
+        let dir = std::env::temp_dir().join(format!("sb-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("switchboard.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:4000\"\ndata_dir = \"/tmp/x\"\n[status]\ntimeout_ms = 900\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            data_dir: Some(PathBuf::from("/tmp/y")),
+            ..Overrides::default()
+        };
+        let c = Config::load(Some(&file), overrides).expect("config loads");
+        assert_eq!(c.listen.port(), 4000);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/y"));
+        assert_eq!(c.status.timeout_ms, 900);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("sb-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("switchboard.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:4000\"\n").unwrap();
+        let err = Config::load(Some(&file), Overrides::default()).expect_err("typo refused");
+        assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        let err = Config::load(Some(Path::new("/nonexistent/sb.toml")), Overrides::default())
+            .expect_err("missing file refused");
+        assert!(err.to_string().contains("does not exist"));
+    }
+}

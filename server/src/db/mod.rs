@@ -1,0 +1,166 @@
+//! The database: one `AnyPool` for SQLite or PostgreSQL. Only this module knows
+//! the dialect differences (connection set-up, migrations, error codes).
+
+mod error;
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::any::{AnyPool, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, Executor, Transaction};
+
+pub use error::DbError;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            // Only the scheme is shown: the rest may hold a password.
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(DbError::UnsupportedUrl(scheme.to_string()))
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+pub type Tx = Transaction<'static, Any>;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// What `/readyz` reports about the database.
+#[derive(Debug, Clone, Serialize)]
+pub struct Readiness {
+    pub backend: Backend,
+    pub reachable: bool,
+    pub migrations_applied: usize,
+    pub migrations_expected: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Readiness {
+    pub fn ok(&self) -> bool {
+        self.reachable && self.migrations_applied == self.migrations_expected
+    }
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
+        if backend == Backend::Sqlite {
+            options = options.max_connections(4).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(sqlx::raw_sql(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                         PRAGMA synchronous = NORMAL;",
+                    ))
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(url).await.map_err(DbError::Connect)?;
+        if backend == Backend::Sqlite {
+            // WAL is a property of the file: set once, it stays.
+            sqlx::raw_sql("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(DbError::Connect)?;
+        }
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        self.backend
+            .migrator()
+            .run(&self.pool)
+            .await
+            .map_err(DbError::Migrate)
+    }
+
+    pub async fn readiness(&self) -> Readiness {
+        let expected = self.backend.migrator().iter().count();
+        let applied: Result<Vec<i64>, sqlx::Error> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&self.pool)
+                .await;
+        match applied {
+            Ok(versions) => Readiness {
+                backend: self.backend,
+                reachable: true,
+                migrations_applied: self
+                    .backend
+                    .migrator()
+                    .iter()
+                    .filter(|m| versions.contains(&m.version))
+                    .count(),
+                migrations_expected: expected,
+                error: None,
+            },
+            Err(e) => {
+                // A reachable database that was never migrated has no table yet.
+                let reachable = sqlx::query("SELECT 1").execute(&self.pool).await.is_ok();
+                Readiness {
+                    backend: self.backend,
+                    reachable,
+                    migrations_applied: 0,
+                    migrations_expected: expected,
+                    error: Some(if reachable {
+                        "migrations have not been applied".to_string()
+                    } else {
+                        format!("database unreachable: {e}")
+                    }),
+                }
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Current time as RFC 3339 UTC text, the one timestamp format in the database.
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

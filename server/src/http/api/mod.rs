@@ -1,0 +1,21 @@
+//! REST API v1, JSON only. Unknown paths answer a JSON 404.
+
+mod clusters;
+
+use app::error::AppError;
+use axum::routing::get;
+use axum::Router;
+
+use super::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/clusters", get(clusters::list))
+        .route("/clusters/{id}", get(clusters::show))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError(AppError::not_found("no such API endpoint"))
+}

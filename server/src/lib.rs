@@ -1,0 +1,16 @@
+//! Switchboard's server: configuration, database, clusters, Kafka adapter,
+//! demo mesh and the HTTP surface. The UI lives in the `app` crate.
+
+pub mod audit;
+pub mod cli;
+pub mod clusters;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod errors;
+pub mod http;
+pub mod kafka;
+pub mod serve;
+pub mod shutdown;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,104 @@
+//! `switchboard serve`: database, clusters, demo mesh, HTTP server, and an
+//! orderly stop of all of it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use leptos::config::LeptosOptions;
+
+use crate::clusters::{self, ClusterService, ClusterSpec, StatusBoard};
+use crate::config::Config;
+use crate::db::Db;
+use crate::demo::{demo_clusters, DemoMesh};
+use crate::state::AppState;
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    prepare_data_dir(&config.data_dir)?;
+    let db = open_database(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+
+    let mut specs = config.clusters.clone();
+    let demo = if config.demo.enabled {
+        specs.extend(demo_clusters(config.demo.base_port));
+        Some(DemoMesh::start(&config.demo, &config.data_dir.join("demo")).await?)
+    } else {
+        None
+    };
+    register_clusters(&db, specs).await?;
+
+    let state = app_state(db.clone(), &config);
+    let warm = state.clusters.clone();
+    tokio::spawn(async move { warm.warm_up().await });
+
+    tracing::info!(
+        url = %format!("http://{}", config.listen),
+        backend = ?db.backend(),
+        data_dir = %config.data_dir.display(),
+        "Switchboard is serving"
+    );
+    let result = axum::serve(listener, crate::http::router(state))
+        .with_graceful_shutdown(crate::shutdown::signal_received())
+        .await
+        .context("HTTP server failed");
+
+    if let Some(demo) = demo {
+        demo.stop().await;
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    result
+}
+
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.effective_database_url()).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Builds the state the router needs; tests use it with their own database.
+pub fn app_state(db: Db, config: &Config) -> AppState {
+    let board = StatusBoard::new(
+        Duration::from_millis(config.status.timeout_ms),
+        Duration::from_millis(config.status.cache_ttl_ms),
+    );
+    let leptos_options = LeptosOptions::builder()
+        .output_name("switchboard")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    AppState {
+        leptos_options,
+        clusters: Arc::new(ClusterService::new(db.clone(), board)),
+        db,
+    }
+}
+
+/// Validates and stores the configured clusters; one invalid spec stops the start.
+pub async fn register_clusters(db: &Db, specs: Vec<ClusterSpec>) -> anyhow::Result<()> {
+    let clusters = specs
+        .into_iter()
+        .map(ClusterSpec::validate)
+        .collect::<Result<Vec<_>, _>>()
+        .context("invalid cluster in configuration")?;
+    for cluster in &clusters {
+        if clusters::upsert(db, cluster, "config").await? {
+            tracing::info!(cluster = cluster.id(), "cluster registered from configuration");
+        }
+    }
+    Ok(())
+}
+
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    let probe = dir.join(".write-check");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("data directory {} is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}

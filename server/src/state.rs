@@ -1,0 +1,32 @@
+//! Shared state of the HTTP server.
+
+use std::sync::Arc;
+
+use app::services::Services;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::clusters::ClusterService;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub clusters: Arc<ClusterService>,
+}
+
+impl AppState {
+    /// The services handed to server functions through Leptos context.
+    pub fn services(&self) -> Services {
+        Services {
+            clusters: self.clusters.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

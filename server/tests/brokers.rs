@@ -1,0 +1,122 @@
+//! Cluster status and the demo mesh against real local Kafka-protocol brokers (Nisshi).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::clusters::{ClusterStatus, Platform};
+use app::services::ClusterDirectory;
+use switchboard::clusters::{self, ClusterService, ClusterSpec, StatusBoard};
+use switchboard::config::DemoConfig;
+use switchboard::demo::{demo_clusters, DemoMesh};
+use switchboard::kafka::{probe, Connection};
+
+use common::{port_open, Broker, TestDb};
+
+fn spec(id: &str, bootstrap: String) -> ClusterSpec {
+    ClusterSpec {
+        id: id.into(),
+        name: id.into(),
+        platform: Platform::OnPremises,
+        region: String::new(),
+        bootstrap_servers: bootstrap,
+        flavour: app::clusters::Flavour::ApacheKafka,
+        in_mesh: true,
+        security: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn probe_reads_brokers_and_topics_from_a_real_broker() {
+    let broker = Broker::start();
+    let p = probe(&Connection::plaintext(broker.bootstrap()), Duration::from_secs(5))
+        .await
+        .expect("broker answers");
+    assert_eq!(p.broker_count, 1);
+    assert_eq!(p.topic_count, 0);
+}
+
+#[tokio::test]
+async fn a_stopped_broker_shows_unreachable_and_pages_stay_fast() {
+    let db = TestDb::sqlite().await;
+    let broker = Broker::start();
+    let cluster = spec("onprem", broker.bootstrap()).validate().expect("valid");
+    clusters::upsert(&db.db, &cluster, "test").await.expect("insert");
+    let board = StatusBoard::new(Duration::from_millis(1500), Duration::from_millis(200));
+    let service = Arc::new(ClusterService::new(db.db.clone(), board));
+
+    let list = service.list().await.expect("list");
+    assert!(list[0].status.is_reachable(), "{:?}", list[0].status);
+
+    broker.stop();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Stale entry: answered at once from cache while a background check runs.
+    let started = Instant::now();
+    let list = service.list().await.expect("list");
+    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(list[0].status.is_reachable());
+
+    // The background check lands within the probe timeout.
+    let deadline = Instant::now() + Duration::from_secs(6);
+    loop {
+        let started = Instant::now();
+        let list = service.list().await.expect("list");
+        assert!(started.elapsed() < Duration::from_millis(500));
+        if let ClusterStatus::Unreachable { error, .. } = &list[0].status {
+            assert!(error.contains("no broker answered"), "{error}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "status never turned unreachable");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn demo_mesh_starts_three_reachable_brokers_and_stops_them() {
+    // Three consecutive free ports.
+    let base = loop {
+        let p = common::free_port();
+        if p < 65000 && !port_open(p + 1) && !port_open(p + 2) {
+            break p;
+        }
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = DemoConfig {
+        enabled: true,
+        broker_bin: common::broker_bin().into(),
+        base_port: base,
+    };
+    let mesh = DemoMesh::start(&config, dir.path()).await.expect("mesh starts");
+    let specs = demo_clusters(base);
+    assert_eq!(
+        specs.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["onprem", "aws", "gcp"]
+    );
+    for s in &specs {
+        probe(&Connection::plaintext(&s.bootstrap_servers), Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|e| panic!("{} unreachable: {e}", s.id));
+    }
+    mesh.stop().await;
+    for offset in 0..3 {
+        assert!(!port_open(base + offset), "broker on {} still runs", base + offset);
+    }
+}
+
+#[tokio::test]
+async fn demo_mesh_reports_a_missing_broker_binary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = DemoConfig {
+        enabled: true,
+        broker_bin: "/nonexistent/nisshi".into(),
+        base_port: common::free_port(),
+    };
+    let err = DemoMesh::start(&config, dir.path())
+        .await
+        .err()
+        .expect("must fail");
+    assert!(err.to_string().contains("not found"), "{err}");
+}

@@ -1,0 +1,205 @@
+//! Test harness: a fresh database per test (SQLite file or PostgreSQL database),
+//! real local brokers, and the router driven in-process.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use sqlx::{Connection, Executor, PgConnection};
+use switchboard::config::Config;
+use switchboard::db::Db;
+use tower::ServiceExt;
+
+/// Runs each listed async test once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! backend_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = $crate::common::TestDb::sqlite().await;
+                    super::$name(db.db.clone()).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = $crate::common::TestDb::postgres().await;
+                    super::$name(db.db.clone()).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+pub struct TestDb {
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("SWITCHBOARD_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.expect("sqlite connects");
+        db.migrate().await.expect("sqlite migrates");
+        TestDb {
+            db,
+            _dir: Some(dir),
+            pg_name: None,
+        }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let admin = pg_admin_url();
+        let name = format!("sb_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL must run on 127.0.0.1:5432 (or set SWITCHBOARD_TEST_PG_URL)");
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create test database");
+        conn.close().await.ok();
+        let (base, _) = admin.rsplit_once('/').expect("URL has a database");
+        let db = Db::connect(&format!("{base}/{name}")).await.expect("pg connects");
+        db.migrate().await.expect("pg migrates");
+        TestDb {
+            db,
+            _dir: None,
+            pg_name: Some(name),
+        }
+    }
+
+    pub async fn cleanup(self) {
+        self.db.close().await;
+        if let Some(name) = self.pg_name {
+            if let Ok(mut conn) = PgConnection::connect(&pg_admin_url()).await {
+                let _ = conn
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
+            }
+        }
+    }
+}
+
+pub fn test_config() -> Config {
+    let mut config = Config::default();
+    config.status.timeout_ms = 1500;
+    config.status.cache_ttl_ms = 300;
+    config.site_root = PathBuf::from("/nonexistent-site");
+    config
+}
+
+/// Sends one request through the router in-process.
+pub async fn call(db: &Db, config: &Config, method: &str, uri: &str) -> (StatusCode, String) {
+    let router = switchboard::http::router(switchboard::serve::app_state(db.clone(), config));
+    let response = router
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("router answers");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+pub fn broker_bin() -> String {
+    std::env::var("SWITCHBOARD_TEST_BROKER_BIN").unwrap_or_else(|_| "nisshi".to_string())
+}
+
+/// A real Nisshi broker with memory storage on a free loopback port; killed on drop.
+pub struct Broker {
+    pub port: u16,
+    child: Child,
+}
+
+impl Broker {
+    pub fn start() -> Broker {
+        Self::start_on(free_port())
+    }
+
+    pub fn start_on(port: u16) -> Broker {
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(broker_bin())
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--storage-engine", "memory://test/", "--cluster-id", "test"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the nisshi broker must be installed (scripts/setup.sh)");
+        let broker = Broker { port, child };
+        wait_for_port(port, Duration::from_secs(20));
+        broker
+    }
+
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn port_open(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(200),
+    )
+    .is_ok()
+}
+
+pub fn wait_for_port(port: u16, within: Duration) {
+    let deadline = Instant::now() + within;
+    while !port_open(port) {
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
