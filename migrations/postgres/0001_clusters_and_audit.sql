@@ -1,5 +1,6 @@
 -- Clusters of the mesh and the append-only audit log.
 -- Timestamps are RFC 3339 UTC text on both backends (sortable, portable).
+-- Booleans are 0/1 integers: sqlx's Any driver cannot decode SQLite booleans.
 CREATE TABLE clusters (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -7,7 +8,7 @@ CREATE TABLE clusters (
     region TEXT NOT NULL DEFAULT '',
     bootstrap_servers TEXT NOT NULL,
     flavour TEXT NOT NULL,
-    in_mesh BOOLEAN NOT NULL DEFAULT TRUE,
+    in_mesh BIGINT NOT NULL DEFAULT 1 CHECK (in_mesh IN (0, 1)),
     security_protocol TEXT NOT NULL DEFAULT 'PLAINTEXT',
     sasl_mechanism TEXT,
     sasl_username TEXT,

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, DemoOverride, Overrides};
 
 #[derive(Debug, Parser)]
-#[command(name = "switchboard", version, about = "Portal and control plane of an event mesh")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Portal and control plane of an event mesh"
+)]
 struct Cli {
     /// TOML configuration file.
     #[arg(long, short, global = true, env = "SWITCHBOARD_CONFIG")]
@@ -64,7 +68,10 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

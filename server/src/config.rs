@@ -115,29 +115,37 @@ pub struct DemoOverride {
 }
 
 impl Config {
-    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, figment::Error> {
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "configuration file {} does not exist",
                     file.display()
-                )));
+                ))));
             }
             figment = figment.merge(Toml::file(file));
         }
         figment
             .merge(Env::prefixed("SWITCHBOARD_").split("__"))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The database URL in effect: explicit, or SQLite in the data directory.
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.clone(),
-            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("switchboard.db").display()),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("switchboard.db").display()
+            ),
         }
     }
 }
@@ -150,7 +158,10 @@ mod tests {
     fn defaults_bind_loopback_and_use_sqlite_in_data_dir() {
         let c = Config::default();
         assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.effective_database_url(), "sqlite://data/switchboard.db?mode=rwc");
+        assert_eq!(
+            c.effective_database_url(),
+            "sqlite://data/switchboard.db?mode=rwc"
+        );
     }
 
     #[test]
@@ -185,8 +196,11 @@ mod tests {
 
     #[test]
     fn missing_file_is_an_error() {
-        let err = Config::load(Some(Path::new("/nonexistent/sb.toml")), Overrides::default())
-            .expect_err("missing file refused");
+        let err = Config::load(
+            Some(Path::new("/nonexistent/sb.toml")),
+            Overrides::default(),
+        )
+        .expect_err("missing file refused");
         assert!(err.to_string().contains("does not exist"));
     }
 }

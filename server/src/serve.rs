@@ -87,7 +87,10 @@ pub async fn register_clusters(db: &Db, specs: Vec<ClusterSpec>) -> anyhow::Resu
         .context("invalid cluster in configuration")?;
     for cluster in &clusters {
         if clusters::upsert(db, cluster, "config").await? {
-            tracing::info!(cluster = cluster.id(), "cluster registered from configuration");
+            tracing::info!(
+                cluster = cluster.id(),
+                "cluster registered from configuration"
+            );
         }
     }
     Ok(())

@@ -30,9 +30,12 @@ fn spec(id: &str, bootstrap: String) -> ClusterSpec {
 #[tokio::test]
 async fn probe_reads_brokers_and_topics_from_a_real_broker() {
     let broker = Broker::start();
-    let p = probe(&Connection::plaintext(broker.bootstrap()), Duration::from_secs(5))
-        .await
-        .expect("broker answers");
+    let p = probe(
+        &Connection::plaintext(broker.bootstrap()),
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("broker answers");
     assert_eq!(p.broker_count, 1);
     assert_eq!(p.topic_count, 0);
 }
@@ -41,8 +44,12 @@ async fn probe_reads_brokers_and_topics_from_a_real_broker() {
 async fn a_stopped_broker_shows_unreachable_and_pages_stay_fast() {
     let db = TestDb::sqlite().await;
     let broker = Broker::start();
-    let cluster = spec("onprem", broker.bootstrap()).validate().expect("valid");
-    clusters::upsert(&db.db, &cluster, "test").await.expect("insert");
+    let cluster = spec("onprem", broker.bootstrap())
+        .validate()
+        .expect("valid");
+    clusters::upsert(&db.db, &cluster, "test")
+        .await
+        .expect("insert");
     let board = StatusBoard::new(Duration::from_millis(1500), Duration::from_millis(200));
     let service = Arc::new(ClusterService::new(db.db.clone(), board));
 
@@ -55,7 +62,11 @@ async fn a_stopped_broker_shows_unreachable_and_pages_stay_fast() {
     // Stale entry: answered at once from cache while a background check runs.
     let started = Instant::now();
     let list = service.list().await.expect("list");
-    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(list[0].status.is_reachable());
 
     // The background check lands within the probe timeout.
@@ -89,20 +100,29 @@ async fn demo_mesh_starts_three_reachable_brokers_and_stops_them() {
         broker_bin: common::broker_bin().into(),
         base_port: base,
     };
-    let mesh = DemoMesh::start(&config, dir.path()).await.expect("mesh starts");
+    let mesh = DemoMesh::start(&config, dir.path())
+        .await
+        .expect("mesh starts");
     let specs = demo_clusters(base);
     assert_eq!(
         specs.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
         ["onprem", "aws", "gcp"]
     );
     for s in &specs {
-        probe(&Connection::plaintext(&s.bootstrap_servers), Duration::from_secs(5))
-            .await
-            .unwrap_or_else(|e| panic!("{} unreachable: {e}", s.id));
+        probe(
+            &Connection::plaintext(&s.bootstrap_servers),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{} unreachable: {e}", s.id));
     }
     mesh.stop().await;
     for offset in 0..3 {
-        assert!(!port_open(base + offset), "broker on {} still runs", base + offset);
+        assert!(
+            !port_open(base + offset),
+            "broker on {} still runs",
+            base + offset
+        );
     }
 }
 

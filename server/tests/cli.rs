@@ -11,8 +11,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 fn run_failing(args: &[&str], envs: &[(&str, &str)]) -> String {
     let out = Command::new(BIN)
         .args(args)
-        .envs(envs.iter().copied())
         .env_remove("DATABASE_URL")
+        .envs(envs.iter().copied())
         .output()
         .expect("binary runs");
     assert!(!out.status.success(), "should fail: {args:?}");
@@ -27,8 +27,14 @@ fn run_failing(args: &[&str], envs: &[(&str, &str)]) -> String {
 fn a_wrong_database_url_is_one_clear_line() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().to_str().expect("utf8");
-    let line = run_failing(&["migrate", "--data-dir", data], &[("DATABASE_URL", "mysql://x")]);
-    assert!(line.contains("unsupported database URL scheme `mysql`"), "{line}");
+    let line = run_failing(
+        &["migrate", "--data-dir", data],
+        &[("DATABASE_URL", "mysql://x")],
+    );
+    assert!(
+        line.contains("unsupported database URL scheme `mysql`"),
+        "{line}"
+    );
     let line = run_failing(
         &["migrate", "--data-dir", data],
         &[("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")],
@@ -52,7 +58,13 @@ fn a_port_in_use_is_one_clear_line() {
     let addr = taken.local_addr().expect("addr").to_string();
     let dir = tempfile::tempdir().expect("dir");
     let line = run_failing(
-        &["serve", "--listen", &addr, "--data-dir", dir.path().to_str().expect("utf8")],
+        &[
+            "serve",
+            "--listen",
+            &addr,
+            "--data-dir",
+            dir.path().to_str().expect("utf8"),
+        ],
         &[],
     );
     assert!(line.contains(&format!("cannot listen on {addr}")), "{line}");
@@ -91,7 +103,10 @@ fn serve_uses_postgres_from_database_url_and_stops_on_sigterm() {
     assert!(!dir.path().join("switchboard.db").exists());
 
     let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(s) = child.try_wait().expect("wait") {
@@ -101,7 +116,10 @@ fn serve_uses_postgres_from_database_url_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status}");
-    psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    psql(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
 }
 
 fn wait_ready(port: u16) -> String {

@@ -63,8 +63,13 @@ async fn clusters_round_trip_with_audit(db: Db) {
         ssl_ca_location: Some("/etc/ssl/ca.pem".into()),
     };
     let cluster = s.clone().validate().expect("valid");
-    assert!(clusters::upsert(&db, &cluster, "test").await.expect("insert"));
-    let stored = clusters::get(&db, "aws").await.expect("get").expect("exists");
+    assert!(clusters::upsert(&db, &cluster, "test")
+        .await
+        .expect("insert"));
+    let stored = clusters::get(&db, "aws")
+        .await
+        .expect("get")
+        .expect("exists");
     assert_eq!(stored, cluster);
     assert_eq!(audit_count(&db, "cluster:aws").await, 1);
 
@@ -80,7 +85,9 @@ async fn clusters_round_trip_with_audit(db: Db) {
     }
     .validate()
     .expect("valid");
-    assert!(clusters::upsert(&db, &moved, "admin").await.expect("update"));
+    assert!(clusters::upsert(&db, &moved, "admin")
+        .await
+        .expect("update"));
     let list = clusters::list(&db).await.expect("list");
     assert_eq!(list, vec![moved]);
     let (action, before): (String, Option<String>) = sqlx::query_as(
@@ -108,8 +115,12 @@ async fn invalid_cluster_changes_nothing(db: Db) {
 async fn rest_lists_clusters_with_status(db: Db) {
     // Nobody listens on this port: the status must say so, quickly.
     let port = common::free_port();
-    let cluster = spec("gcp", &format!("127.0.0.1:{port}")).validate().expect("valid");
-    clusters::upsert(&db, &cluster, "test").await.expect("insert");
+    let cluster = spec("gcp", &format!("127.0.0.1:{port}"))
+        .validate()
+        .expect("valid");
+    clusters::upsert(&db, &cluster, "test")
+        .await
+        .expect("insert");
     let started = std::time::Instant::now();
     let (status, body) = call(&db, &test_config(), "GET", "/api/v1/clusters").await;
     assert_eq!(status, 200, "{body}");

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_clusters, refresh_clusters};
+use crate::api::list_clusters;
 use crate::clusters::ClusterView;
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::components::status::{StatusBadge, StatusDetail};

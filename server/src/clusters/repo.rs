@@ -53,7 +53,7 @@ pub async fn upsert(db: &Db, cluster: &Cluster, actor: &str) -> Result<bool, DbE
     .bind(&s.region)
     .bind(&s.bootstrap_servers)
     .bind(enum_str(&s.flavour))
-    .bind(s.in_mesh)
+    .bind(i64::from(s.in_mesh))
     .bind(&s.security.protocol)
     .bind(&s.security.sasl_mechanism)
     .bind(&s.security.sasl_username)
@@ -90,7 +90,7 @@ fn from_row(row: &AnyRow) -> Result<Cluster, DbError> {
         region: row.try_get("region")?,
         bootstrap_servers: row.try_get("bootstrap_servers")?,
         flavour: str_enum(row.try_get("flavour")?)?,
-        in_mesh: row.try_get("in_mesh")?,
+        in_mesh: row.try_get::<i64, _>("in_mesh")? != 0,
         security: SecuritySpec {
             protocol: row.try_get("security_protocol")?,
             sasl_mechanism: row.try_get("sasl_mechanism")?,

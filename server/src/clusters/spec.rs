@@ -148,7 +148,9 @@ fn validate_security(s: &SecuritySpec) -> Result<(), String> {
     if let Some(var) = &s.sasl_password_env {
         let ok = !var.is_empty()
             && !var.starts_with(|c: char| c.is_ascii_digit())
-            && var.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            && var
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !ok {
             return Err(format!(
                 "sasl_password_env `{var}` must name an environment variable (A-Z, 0-9, _), not hold the secret"
@@ -221,15 +223,28 @@ mod tests {
     #[test]
     fn bad_ids_are_refused() {
         for id in ["", "On-Prem", "-x", "a b", &"x".repeat(64)] {
-            let s = ClusterSpec { id: id.into(), ..spec() };
+            let s = ClusterSpec {
+                id: id.into(),
+                ..spec()
+            };
             assert!(reason(s).contains("id must be"), "{id}");
         }
     }
 
     #[test]
     fn bootstrap_needs_host_and_port() {
-        for b in ["", "localhost", "localhost:0", ":9092", "host:port", "a:1,b"] {
-            let s = ClusterSpec { bootstrap_servers: b.into(), ..spec() };
+        for b in [
+            "",
+            "localhost",
+            "localhost:0",
+            ":9092",
+            "host:port",
+            "a:1,b",
+        ] {
+            let s = ClusterSpec {
+                bootstrap_servers: b.into(),
+                ..spec()
+            };
             assert!(reason(s).contains("bootstrap"), "{b}");
         }
     }

@@ -6,9 +6,11 @@ mod error;
 use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::any::{AnyPool, AnyPoolOptions};
+use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::{Any, Executor, Transaction};
+use sqlx::{Any, Executor, Pool, Transaction};
+
+type AnyPool = Pool<Any>;
 
 pub use error::DbError;
 

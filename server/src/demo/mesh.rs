@@ -12,7 +12,12 @@ use crate::kafka::{self, Connection};
 
 /// The three demo clusters: id, name, platform, region. Ports follow `base_port`.
 const DEMO: [(&str, &str, Platform, &str); 3] = [
-    ("onprem", "On-premises Amsterdam", Platform::OnPremises, "dc-ams-1"),
+    (
+        "onprem",
+        "On-premises Amsterdam",
+        Platform::OnPremises,
+        "dc-ams-1",
+    ),
     ("aws", "AWS Ireland", Platform::Aws, "eu-west-1"),
     ("gcp", "GCP Netherlands", Platform::Gcp, "europe-west4"),
 ];
@@ -39,7 +44,9 @@ pub enum DemoError {
     BrokerMissing(PathBuf),
     #[error("cannot start demo broker `{id}`: {reason}")]
     Start { id: String, reason: String },
-    #[error("port {port} for demo cluster `{id}` is in use by something that is not a Kafka broker")]
+    #[error(
+        "port {port} for demo cluster `{id}` is in use by something that is not a Kafka broker"
+    )]
     PortInUse { id: String, port: u16 },
 }
 
@@ -92,15 +99,27 @@ async fn spawn_broker(
         id: id.to_string(),
         reason,
     };
-    std::fs::create_dir_all(log_dir).map_err(|e| start_err(format!("{}: {e}", log_dir.display())))?;
+    std::fs::create_dir_all(log_dir)
+        .map_err(|e| start_err(format!("{}: {e}", log_dir.display())))?;
     let log_path = log_dir.join(format!("broker-{id}.log"));
     let log = std::fs::File::create(&log_path)
         .map_err(|e| start_err(format!("{}: {e}", log_path.display())))?;
     let log_err = log.try_clone().map_err(|e| start_err(e.to_string()))?;
     let url = format!("tcp://127.0.0.1:{port}");
     let mut child = Command::new(&config.broker_bin)
-        .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
-        .args(["--storage-engine", &format!("memory://{id}/"), "--cluster-id", id])
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+        ])
+        .args([
+            "--storage-engine",
+            &format!("memory://{id}/"),
+            "--cluster-id",
+            id,
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log_err))

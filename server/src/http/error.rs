@@ -18,7 +18,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::json!({ "error": { "code": self.0.code, "message": self.0.message } });
+        let body =
+            serde_json::json!({ "error": { "code": self.0.code, "message": self.0.message } });
         (status, Json(body)).into_response()
     }
 }

@@ -62,8 +62,7 @@ impl Connection {
             config.set("sasl.username", u);
         }
         if let Some(var) = &self.sasl_password_env {
-            let secret =
-                std::env::var(var).map_err(|_| KafkaError::MissingSecret(var.clone()))?;
+            let secret = std::env::var(var).map_err(|_| KafkaError::MissingSecret(var.clone()))?;
             config.set("sasl.password", secret);
         }
         if let Some(ca) = &self.ssl_ca_location {
@@ -92,13 +91,14 @@ pub async fn probe(conn: &Connection, timeout: Duration) -> Result<Probe, KafkaE
         let consumer: BaseConsumer = config
             .create()
             .map_err(|e| KafkaError::Client(e.to_string()))?;
-        let metadata = consumer.fetch_metadata(None, timeout).map_err(|e| {
-            KafkaError::Unreachable {
-                bootstrap: bootstrap.clone(),
-                timeout_ms: timeout.as_millis(),
-                detail: e.to_string(),
-            }
-        })?;
+        let metadata =
+            consumer
+                .fetch_metadata(None, timeout)
+                .map_err(|e| KafkaError::Unreachable {
+                    bootstrap: bootstrap.clone(),
+                    timeout_ms: timeout.as_millis(),
+                    detail: e.to_string(),
+                })?;
         let topics = metadata
             .topics()
             .iter()

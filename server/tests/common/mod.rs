@@ -77,7 +77,9 @@ impl TestDb {
             .expect("create test database");
         conn.close().await.ok();
         let (base, _) = admin.rsplit_once('/').expect("URL has a database");
-        let db = Db::connect(&format!("{base}/{name}")).await.expect("pg connects");
+        let db = Db::connect(&format!("{base}/{name}"))
+            .await
+            .expect("pg connects");
         db.migrate().await.expect("pg migrates");
         TestDb {
             db,
@@ -160,7 +162,13 @@ impl Broker {
     pub fn start_on(port: u16) -> Broker {
         let url = format!("tcp://127.0.0.1:{port}");
         let child = Command::new(broker_bin())
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
             .args(["--storage-engine", "memory://test/", "--cluster-id", "test"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
