@@ -14,3 +14,15 @@ pub async fn list_clusters() -> Result<Vec<ClusterView>, AppError> {
 pub async fn refresh_clusters() -> Result<Vec<ClusterView>, AppError> {
     crate::services::services()?.clusters.refresh().await
 }
+
+#[server]
+pub async fn search_events(
+    params: crate::catalogue::SearchParams,
+) -> Result<crate::catalogue::SearchResponse, AppError> {
+    crate::services::services()?.catalogue.search(params).await
+}
+
+#[server]
+pub async fn get_event(name: String) -> Result<crate::catalogue::EventDetail, AppError> {
+    crate::services::services()?.catalogue.event(&name).await
+}

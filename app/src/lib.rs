@@ -2,6 +2,7 @@
 //! No database, search or Kafka code lives here; the server provides services.
 
 pub mod api;
+pub mod catalogue;
 pub mod clusters;
 pub mod components;
 pub mod error;
@@ -16,9 +17,10 @@ use leptos_router::path;
 
 use components::layout::Layout;
 use pages::admin::AdminPage;
+use pages::catalogue::CataloguePage;
 use pages::clusters::ClustersPage;
+use pages::event::EventPage;
 use pages::not_found::NotFound;
-use pages::overview::Overview;
 use pages::upcoming::Upcoming;
 
 /// The HTML document around the app, rendered on the server only.
@@ -50,18 +52,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=Overview/>
+                    <Route path=path!("") view=CataloguePage/>
+                    <Route path=path!("/events/:name") view=EventPage/>
                     <Route path=path!("/clusters") view=ClustersPage/>
                     <Route path=path!("/admin") view=AdminPage/>
-                    <Route
-                        path=path!("/catalogue")
-                        view=|| view! {
-                            <Upcoming
-                                title="Catalogue"
-                                what="The event catalogue with search, owners, schemas and tags."
-                            />
-                        }
-                    />
                     <Route
                         path=path!("/requests")
                         view=|| view! {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::catalogue::{EventDetail, SearchParams, SearchResponse};
 use crate::clusters::ClusterView;
 use crate::error::AppError;
 
@@ -14,10 +15,17 @@ pub trait ClusterDirectory: Send + Sync + 'static {
     async fn refresh(&self) -> Result<Vec<ClusterView>, AppError>;
 }
 
+#[async_trait::async_trait]
+pub trait Catalogue: Send + Sync + 'static {
+    async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError>;
+    async fn event(&self, name: &str) -> Result<EventDetail, AppError>;
+}
+
 /// Everything server functions may use, provided as one context value.
 #[derive(Clone)]
 pub struct Services {
     pub clusters: Arc<dyn ClusterDirectory>,
+    pub catalogue: Arc<dyn Catalogue>,
 }
 
 /// The services of the current request, or an internal error if the server

@@ -46,6 +46,8 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Rebuild the search index from the database and exit.
+    Reindex,
 }
 
 pub fn main() -> ExitCode {
@@ -82,6 +84,7 @@ pub fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => crate::serve::serve(config).await,
             Command::Migrate => migrate(config).await,
+            Command::Reindex => reindex(config).await,
         }
     });
     match result {
@@ -103,6 +106,22 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
         readiness.migrations_applied,
         readiness.migrations_expected
     );
+    db.close().await;
+    Ok(())
+}
+
+async fn reindex(config: Config) -> anyhow::Result<()> {
+    let db = crate::serve::open_database(&config).await?;
+    let dir = config.data_dir.join("index");
+    let (index, _) = crate::search::SearchIndex::open(&dir)?;
+    let state = crate::serve::app_state(
+        db.clone(),
+        &config,
+        std::sync::Arc::new(index),
+        Some(dir.join("db-state")),
+    );
+    let count = state.catalogue.reindex().await?;
+    println!("search index rebuilt: {count} events");
     db.close().await;
     Ok(())
 }

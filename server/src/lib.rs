@@ -2,6 +2,7 @@
 //! demo mesh and the HTTP surface. The UI lives in the `app` crate.
 
 pub mod audit;
+pub mod catalogue;
 pub mod cli;
 pub mod clusters;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod errors;
 pub mod http;
 pub mod kafka;
+pub mod search;
 pub mod serve;
 pub mod shutdown;
 pub mod state;

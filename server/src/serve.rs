@@ -1,17 +1,19 @@
 //! `switchboard serve`: database, clusters, demo mesh, HTTP server, and an
 //! orderly stop of all of it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use leptos::config::LeptosOptions;
 
+use crate::catalogue::CatalogueService;
 use crate::clusters::{self, ClusterService, ClusterSpec, StatusBoard};
 use crate::config::Config;
 use crate::db::Db;
 use crate::demo::{demo_clusters, DemoMesh};
+use crate::search::SearchIndex;
 use crate::state::AppState;
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -29,8 +31,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None
     };
     register_clusters(&db, specs).await?;
+    if config.demo.enabled {
+        let seeded = crate::catalogue::seed::seed(&db, Duration::from_secs(10))
+            .await
+            .context("cannot seed the demo catalogue")?;
+        tracing::info!(events_added = seeded.events_added, topics = seeded.topics_created, "demo catalogue ready");
+    }
 
-    let state = app_state(db.clone(), &config);
+    let index_dir = config.data_dir.join("index");
+    let (index, needs_rebuild) =
+        SearchIndex::open(&index_dir).context("cannot open the search index")?;
+    let marker = Some(index_dir.join("db-state"));
+    let state = app_state(db.clone(), &config, Arc::new(index), marker);
+    let indexed = state.catalogue.ensure_fresh(needs_rebuild).await?;
+    if let Some(count) = indexed {
+        tracing::info!(events = count, "search index rebuilt from the database");
+    }
     let warm = state.clusters.clone();
     tokio::spawn(async move { warm.warm_up().await });
 
@@ -59,8 +75,14 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Builds the state the router needs; tests use it with their own database.
-pub fn app_state(db: Db, config: &Config) -> AppState {
+/// Builds the state the router needs; tests use it with their own database
+/// and an in-memory index.
+pub fn app_state(
+    db: Db,
+    config: &Config,
+    index: Arc<SearchIndex>,
+    index_marker: Option<PathBuf>,
+) -> AppState {
     let board = StatusBoard::new(
         Duration::from_millis(config.status.timeout_ms),
         Duration::from_millis(config.status.cache_ttl_ms),
@@ -74,6 +96,7 @@ pub fn app_state(db: Db, config: &Config) -> AppState {
     AppState {
         leptos_options,
         clusters: Arc::new(ClusterService::new(db.clone(), board)),
+        catalogue: Arc::new(CatalogueService::new(db.clone(), index, index_marker)),
         db,
     }
 }

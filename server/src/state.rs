@@ -6,6 +6,7 @@ use app::services::Services;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::catalogue::CatalogueService;
 use crate::clusters::ClusterService;
 use crate::db::Db;
 
@@ -14,6 +15,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub clusters: Arc<ClusterService>,
+    pub catalogue: Arc<CatalogueService>,
 }
 
 impl AppState {
@@ -21,6 +23,7 @@ impl AppState {
     pub fn services(&self) -> Services {
         Services {
             clusters: self.clusters.clone(),
+            catalogue: self.catalogue.clone(),
         }
     }
 }

@@ -13,7 +13,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 "Switchboard"
             </a>
             <nav class="mainnav" aria-label="Main">
-                <A href="/catalogue">"Catalogue"</A>
+                <A href="/" exact=true>"Catalogue"</A>
                 <A href="/requests">"Requests"</A>
                 <A href="/approvals">"Approvals"</A>
                 <A href="/clusters">"Clusters"</A>

@@ -44,11 +44,22 @@ fn ClusterTable(list: Vec<ClusterView>) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="empty">"No clusters are configured yet."</p> }.into_any();
     }
+    let (filter, set_filter) = signal(String::new());
+    let total = list.len();
+    let reachable = list.iter().filter(|c| c.status.is_reachable()).count();
+    let shown = {
+        let list = list.clone();
+        move || list.iter().filter(|c| c.matches(&filter.get())).count()
+    };
     let rows = list
         .into_iter()
         .map(|c| {
+            let hidden = {
+                let c = c.clone();
+                move || !c.matches(&filter.get())
+            };
             view! {
-                <tr data-testid="cluster-row" data-cluster=c.id.clone()>
+                <tr data-testid="cluster-row" data-cluster=c.id.clone() class:hidden=hidden>
                     <td>
                         <strong>{c.name.clone()}</strong>
                         <div class="muted mono">{c.id.clone()}</div>
@@ -63,6 +74,23 @@ fn ClusterTable(list: Vec<ClusterView>) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <div class="panel-head">
+            <label class="filter">
+                <span>"Filter clusters"</span>
+                <input
+                    type="search"
+                    placeholder="name, platform or region"
+                    data-testid="cluster-filter"
+                    prop:value=filter
+                    on:input=move |ev| set_filter.set(event_target_value(&ev))
+                />
+            </label>
+            <span class="muted" data-testid="mesh-summary">
+                {format!("{reachable} of {total} clusters reachable")}
+                " · "
+                <span data-testid="filter-count">{move || format!("showing {} of {total}", shown())}</span>
+            </span>
+        </div>
         <div class="table-wrap">
             <table class="table">
                 <thead>

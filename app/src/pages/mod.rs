@@ -1,5 +1,6 @@
 pub mod admin;
+pub mod catalogue;
 pub mod clusters;
+pub mod event;
 pub mod not_found;
-pub mod overview;
 pub mod upcoming;

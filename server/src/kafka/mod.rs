@@ -1,10 +1,14 @@
 //! The Kafka adapter: the only module that uses rdkafka. Its errors are turned
 //! into plain words here.
 
+mod topics;
+
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
+
+pub use topics::{create_topics, list_topics, TopicInfo, TopicSpec};
 
 /// Connection settings for one cluster. Secrets are read from the environment
 /// when a client is made, never stored.

@@ -110,7 +110,15 @@ pub fn test_config() -> Config {
 
 /// Sends one request through the router in-process.
 pub async fn call(db: &Db, config: &Config, method: &str, uri: &str) -> (StatusCode, String) {
-    let router = switchboard::http::router(switchboard::serve::app_state(db.clone(), config));
+    let index = std::sync::Arc::new(
+        switchboard::search::SearchIndex::in_memory().expect("in-memory index"),
+    );
+    let state = switchboard::serve::app_state(db.clone(), config, index, None);
+    // A database that was never migrated (readiness tests) has nothing to index.
+    if db.readiness().await.ok() {
+        state.catalogue.reindex().await.expect("index builds");
+    }
+    let router = switchboard::http::router(state);
     let response = router
         .oneshot(
             Request::builder()

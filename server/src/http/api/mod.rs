@@ -1,6 +1,7 @@
 //! REST API v1, JSON only. Unknown paths answer a JSON 404.
 
 mod clusters;
+mod events;
 
 use app::error::AppError;
 use axum::routing::get;
@@ -13,6 +14,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/clusters", get(clusters::list))
         .route("/clusters/{id}", get(clusters::show))
+        .route("/events", get(events::search))
+        .route("/events/{name}", get(events::show))
         .fallback(not_found)
 }
 

@@ -1,0 +1,161 @@
+//! One event: what it carries, who owns it, where it can be consumed.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::get_event;
+use crate::catalogue::{EventDetail, FieldView};
+use crate::components::errors::{ErrorTemplate, Loading};
+use crate::components::tags::TagChips;
+
+#[component]
+pub fn EventPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.get().get("name").unwrap_or_default());
+    let event = Resource::new(move || name.get(), get_event);
+    view! {
+        <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move { event.await.map(|e| view! { <EventView e/> }) })}
+            </Suspense>
+        </ErrorBoundary>
+    }
+}
+
+#[component]
+fn EventView(e: EventDetail) -> impl IntoView {
+    let volumetrics = match (e.messages_per_second, e.avg_size_bytes) {
+        (Some(m), Some(s)) => format!("about {m} messages/s, typically {s} bytes"),
+        _ => "not stated".to_string(),
+    };
+    let availability = e
+        .availability
+        .iter()
+        .map(|a| {
+            view! {
+                <tr data-testid="availability">
+                    <td class="mono">{a.cluster.clone()}</td>
+                    <td class="mono">{a.topic.clone()}</td>
+                    <td>{if a.kind == "master" { "home (master topic)" } else { "mirror" }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let history = e
+        .history
+        .iter()
+        .map(|h| view! { <li><span class="mono">{h.at.clone()}</span>" · "{h.action.clone()}" by "{h.actor.clone()}</li> })
+        .collect_view();
+    let contacts = e
+        .contacts
+        .iter()
+        .map(|c| view! { <li><a href=format!("mailto:{c}")>{c.clone()}</a></li> })
+        .collect_view();
+    view! {
+        <Title text=e.title.clone()/>
+        <div class="page-head">
+            <div>
+                <h1 data-testid="event-title">{e.title.clone()}</h1>
+                <div class="muted mono">{e.name.clone()}</div>
+            </div>
+            <span class=format!("badge lifecycle-{}", e.lifecycle)>{e.lifecycle.clone()}</span>
+        </div>
+        <TagChips tags=e.tags.clone()/>
+        <div class="event-grid">
+            <section class="panel description">
+                <h2>"What it is"</h2>
+                <div class="markdown" inner_html=e.description_html.clone()></div>
+            </section>
+            <section class="panel facts">
+                <h2>"Facts"</h2>
+                <dl>
+                    <dt>"Owner"</dt>
+                    <dd data-testid="owner">{e.team_name.clone()}</dd>
+                    <dt>"Domain"</dt>
+                    <dd>{e.domain.clone()}</dd>
+                    <dt>"Home cluster"</dt>
+                    <dd class="mono">{e.home_cluster.clone()}</dd>
+                    <dt>"Topic"</dt>
+                    <dd class="mono">{e.topic.clone()}</dd>
+                    <dt>"Partitions"</dt>
+                    <dd>{e.partitions.map(|p| p.to_string()).unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Volume"</dt>
+                    <dd>{volumetrics}</dd>
+                    <dt>"Updated"</dt>
+                    <dd class="mono">{e.updated_at.clone()}</dd>
+                </dl>
+                <h3>"Contacts"</h3>
+                <ul class="plain">{contacts}</ul>
+            </section>
+        </div>
+        <section class="panel">
+            <h2>"Where it can be consumed"</h2>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr><th>"Cluster"</th><th>"Topic"</th><th>"Kind"</th></tr></thead>
+                    <tbody>{availability}</tbody>
+                </table>
+            </div>
+        </section>
+        <section class="panel">
+            <h2>"Value schema"</h2>
+            <FieldTable fields=e.value_fields.clone()/>
+            {e.value_schema.clone().map(|s| view! {
+                <details><summary>"Avro schema (JSON)"</summary><pre class="code">{s}</pre></details>
+            })}
+        </section>
+        {(!e.key_fields.is_empty() || e.key_schema.is_some()).then(|| view! {
+            <section class="panel">
+                <h2>"Key schema"</h2>
+                <FieldTable fields=e.key_fields.clone()/>
+                {e.key_schema.clone().map(|s| view! { <pre class="code">{s}</pre> })}
+            </section>
+        })}
+        {e.sample_json.clone().map(|s| view! {
+            <section class="panel">
+                <h2>"Sample message"</h2>
+                <pre class="code" data-testid="sample">{s}</pre>
+            </section>
+        })}
+        <section class="panel">
+            <h2>"Recent changes"</h2>
+            <ul class="plain">{history}</ul>
+        </section>
+    }
+}
+
+#[component]
+fn FieldTable(fields: Vec<FieldView>) -> impl IntoView {
+    if fields.is_empty() {
+        return view! { <p class="muted">"No fields (a primitive schema)."</p> }.into_any();
+    }
+    let rows = fields
+        .into_iter()
+        .map(|f| {
+            view! {
+                <tr data-testid="field" data-path=f.path.clone()>
+                    <td class="mono" style=format!("padding-left: {}rem", 0.75 + f.depth as f32 * 1.25)>
+                        {f.name}
+                        {f.pii.then(|| view! { <span class="chip pii" data-testid="pii-flag">"PII"</span> })}
+                    </td>
+                    <td class="mono">{f.type_label}</td>
+                    <td>{f.doc.unwrap_or_default()}</td>
+                    <td class="mono">{f.default.unwrap_or_default()}</td>
+                    <td>{f.tags.join(", ")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="table fields">
+                <thead>
+                    <tr><th>"Field"</th><th>"Type"</th><th>"Description"</th><th>"Default"</th><th>"Tags"</th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

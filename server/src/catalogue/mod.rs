@@ -1,0 +1,12 @@
+//! The event catalogue: teams, tags, events with schemas, the demo seed, and
+//! the `Catalogue` service that keeps the search index in step with the database.
+
+pub mod markdown;
+pub mod model;
+pub mod names;
+pub mod repo;
+pub mod schema_tree;
+pub mod seed;
+mod service;
+
+pub use service::CatalogueService;

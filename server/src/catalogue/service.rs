@@ -1,0 +1,423 @@
+//! The `Catalogue` service: the database is the truth, the search index is
+//! derived from it and updated in the same call as every catalogue change.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use app::catalogue::{
+    Availability, EventDetail, EventHit, FacetGroup, FacetValue, FieldView, HistoryEntry,
+    SearchParams, SearchResponse, TagChip, FACETS,
+};
+use app::error::AppError;
+use sqlx::Row;
+
+use super::model::{EventSpec, Tag};
+use super::repo::{self, StoredEvent};
+use super::schema_tree::{self, FieldNode};
+use super::{markdown, names};
+use crate::db::{Db, DbError};
+use crate::errors::internal;
+use crate::search::{EventDoc, FieldDoc, SearchIndex, SearchQuery, Sort};
+
+pub struct CatalogueService {
+    db: Db,
+    index: Arc<SearchIndex>,
+    /// File recording which database state the on-disk index reflects.
+    marker: Option<PathBuf>,
+}
+
+impl CatalogueService {
+    pub fn new(db: Db, index: Arc<SearchIndex>, marker: Option<PathBuf>) -> Self {
+        Self { db, index, marker }
+    }
+
+    /// Rebuilds the index when it is missing, of an older layout (`needs_rebuild`)
+    /// or stale: the database changed without it (a crash between the two
+    /// writes, or another replica). Returns the count when it rebuilt.
+    pub async fn ensure_fresh(&self, needs_rebuild: bool) -> anyhow::Result<Option<usize>> {
+        let current = self.db_state().await?;
+        let recorded = self
+            .marker
+            .as_ref()
+            .and_then(|m| std::fs::read_to_string(m).ok());
+        if !needs_rebuild && self.marker.is_some() && recorded.as_deref() == Some(current.as_str()) {
+            return Ok(None);
+        }
+        Ok(Some(self.reindex().await?))
+    }
+
+    async fn db_state(&self) -> Result<String, DbError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM events")
+            .fetch_one(self.db.pool())
+            .await?;
+        let n: i64 = row.try_get("n")?;
+        let latest: Option<String> = row.try_get("latest")?;
+        Ok(format!("{n}|{}", latest.unwrap_or_default()))
+    }
+
+    async fn write_marker(&self) -> Result<(), DbError> {
+        if let Some(marker) = &self.marker {
+            let state = self.db_state().await?;
+            if let Err(e) = std::fs::write(marker, state) {
+                // Only costs a rebuild at the next start.
+                tracing::warn!(error = %e, "cannot record the search index state");
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the whole index from the database; returns the number of events.
+    pub async fn reindex(&self) -> anyhow::Result<usize> {
+        let events = repo::list_events(&self.db).await?;
+        let tags = repo::list_tags(&self.db).await?;
+        let docs: Vec<EventDoc> = events.iter().map(|e| to_doc(e, &tags)).collect();
+        let count = docs.len();
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || index.rebuild(docs)).await??;
+        self.write_marker().await?;
+        Ok(count)
+    }
+
+    /// Adds a new event (duplicate names and topics refused) and indexes it.
+    pub async fn create(&self, spec: &EventSpec, actor: &str) -> Result<(), AppError> {
+        spec.check().map_err(|e| AppError::invalid(e.0))?;
+        match repo::insert_event(&self.db, spec, actor).await {
+            Ok(()) => {}
+            Err(DbError::Conflict) => {
+                return Err(AppError::new(
+                    app::error::ErrorCode::Conflict,
+                    format!(
+                        "an event named `{}` or on topic `{}` of `{}` already exists",
+                        spec.name, spec.topic, spec.home_cluster
+                    ),
+                ))
+            }
+            Err(e) => return Err(internal(e)),
+        }
+        self.reindex_one(&spec.name).await
+    }
+
+    /// Brings one event's index entry in line with the database.
+    pub async fn reindex_one(&self, name: &str) -> Result<(), AppError> {
+        let stored = repo::get_event(&self.db, name).await.map_err(internal)?;
+        let tags = repo::list_tags(&self.db).await.map_err(internal)?;
+        let index = Arc::clone(&self.index);
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || match stored {
+            Some(e) => index.upsert(to_doc(&e, &tags)),
+            None => index.delete(&name),
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        self.write_marker().await.map_err(internal)
+    }
+}
+
+fn unix_seconds(rfc3339: &str) -> i64 {
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
+}
+
+fn to_doc(e: &StoredEvent, tags: &[Tag]) -> EventDoc {
+    let s = &e.spec;
+    let classification = s
+        .tags
+        .iter()
+        .find(|t| tags.iter().any(|d| &d.name == *t && d.classification))
+        .cloned();
+    let mut fields = Vec::new();
+    for schema in [&s.value_schema, &s.key_schema].into_iter().flatten() {
+        if let Ok(tree) = schema_tree::field_tree(&schema.to_string()) {
+            fields.extend(
+                schema_tree::flatten(&tree)
+                    .into_iter()
+                    .map(|(path, doc)| FieldDoc { path, doc }),
+            );
+        }
+    }
+    EventDoc {
+        name: s.name.clone(),
+        title: s.title.clone(),
+        description: s.description.clone(),
+        team: s.team.clone(),
+        domain: s.domain.clone(),
+        lifecycle: s.lifecycle.as_str().to_string(),
+        tags: s.tags.clone(),
+        classification,
+        clusters: e.availability.iter().map(|(c, _, _)| c.clone()).collect(),
+        fields,
+        updated_at: unix_seconds(&e.updated_at),
+    }
+}
+
+fn chips(names: &[String], taxonomy: &[Tag]) -> Vec<TagChip> {
+    let mut chips: Vec<TagChip> = names
+        .iter()
+        .map(|n| {
+            let t = taxonomy.iter().find(|t| &t.name == n);
+            TagChip {
+                name: n.clone(),
+                colour: t.map(|t| t.colour.clone()).unwrap_or_else(|| "#888888".into()),
+                classification: t.is_some_and(|t| t.classification),
+            }
+        })
+        .collect();
+    // Classification first: it is what readers look for.
+    chips.sort_by_key(|c| !c.classification);
+    chips
+}
+
+fn query_from(params: &SearchParams) -> SearchQuery {
+    let one = |v: &Option<String>| v.iter().filter(|s| !s.is_empty()).cloned().collect();
+    SearchQuery {
+        text: params.q.clone(),
+        team: one(&params.team),
+        domain: one(&params.domain),
+        tag: one(&params.tag),
+        classification: one(&params.classification),
+        cluster: one(&params.cluster),
+        lifecycle: one(&params.lifecycle),
+        sort: match params.sort.as_deref() {
+            Some("name") => Sort::Name,
+            Some("updated") => Sort::Updated,
+            _ => Sort::Relevance,
+        },
+        page: params.page.unwrap_or(1),
+        per_page: params.per_page.unwrap_or(0),
+    }
+}
+
+#[async_trait::async_trait]
+impl app::services::Catalogue for CatalogueService {
+    async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError> {
+        let query = query_from(&params);
+        let (page, per_page) = query.paging();
+        let index = Arc::clone(&self.index);
+        let results = tokio::task::spawn_blocking(move || index.search(&query))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        let names: Vec<String> = results.hits.iter().map(|h| h.name.clone()).collect();
+        let summaries = summaries(&self.db, &names).await.map_err(internal)?;
+        let taxonomy = repo::list_tags(&self.db).await.map_err(internal)?;
+        let hits = results
+            .hits
+            .into_iter()
+            .filter_map(|h| {
+                // An index entry without a row is a deletion racing this search: skip it.
+                let s = summaries.get(&h.name)?;
+                Some(EventHit {
+                    name: h.name,
+                    title: s.title.clone(),
+                    team: s.team.clone(),
+                    domain: s.domain.clone(),
+                    lifecycle: s.lifecycle.clone(),
+                    home_cluster: s.home_cluster.clone(),
+                    tags: chips(&s.tags, &taxonomy),
+                    snippet_html: h.snippet_html,
+                    updated_at: s.updated_at.clone(),
+                })
+            })
+            .collect();
+        let f = results.facets;
+        let groups = FACETS
+            .iter()
+            .map(|(key, label)| {
+                let counts = match *key {
+                    "team" => &f.team,
+                    "domain" => &f.domain,
+                    "tag" => &f.tag,
+                    "classification" => &f.classification,
+                    "cluster" => &f.cluster,
+                    _ => &f.lifecycle,
+                };
+                let selected = params.facet(key);
+                FacetGroup {
+                    key: (*key).to_string(),
+                    label: (*label).to_string(),
+                    values: counts
+                        .iter()
+                        .map(|(value, count)| FacetValue {
+                            selected: selected == Some(value),
+                            value: value.clone(),
+                            count: *count,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(SearchResponse {
+            total: results.total,
+            page,
+            per_page,
+            hits,
+            facets: groups,
+            notice: results.notice,
+        })
+    }
+
+    async fn event(&self, name: &str) -> Result<EventDetail, AppError> {
+        let not_found = || AppError::not_found(format!("there is no event named `{name}`"));
+        if names::EventName::parse(name).is_err() {
+            return Err(not_found());
+        }
+        let stored = repo::get_event(&self.db, name)
+            .await
+            .map_err(internal)?
+            .ok_or_else(not_found)?;
+        let taxonomy = repo::list_tags(&self.db).await.map_err(internal)?;
+        let teams = repo::list_teams(&self.db).await.map_err(internal)?;
+        let history = history(&self.db, name).await.map_err(internal)?;
+        let s = stored.spec;
+        let team_name = teams
+            .iter()
+            .find(|t| t.id == s.team)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| s.team.clone());
+        let fields_of = |schema: &Option<serde_json::Value>| {
+            schema
+                .as_ref()
+                .and_then(|v| schema_tree::field_tree(&v.to_string()).ok())
+                .map(|tree| field_views(&tree, 0, &s.field_tags))
+                .unwrap_or_default()
+        };
+        Ok(EventDetail {
+            value_fields: fields_of(&s.value_schema),
+            key_fields: fields_of(&s.key_schema),
+            description_html: markdown::render(&s.description),
+            description_markdown: s.description.clone(),
+            tags: chips(&s.tags, &taxonomy),
+            availability: stored
+                .availability
+                .into_iter()
+                .map(|(cluster, topic, kind)| Availability {
+                    cluster,
+                    topic,
+                    kind,
+                })
+                .collect(),
+            value_schema: s.value_schema.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()),
+            key_schema: s.key_schema.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()),
+            messages_per_second: s.volumetrics.as_ref().map(|v| v.messages_per_second),
+            avg_size_bytes: s.volumetrics.as_ref().map(|v| v.avg_size_bytes),
+            sample_json: s.sample.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()),
+            name: s.name,
+            title: s.title,
+            team_id: s.team,
+            team_name,
+            domain: s.domain,
+            lifecycle: s.lifecycle.as_str().to_string(),
+            home_cluster: s.home_cluster,
+            topic: s.topic,
+            contacts: s.contacts,
+            partitions: s.partitions,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+            history,
+        })
+    }
+}
+
+fn field_views(
+    nodes: &[FieldNode],
+    depth: usize,
+    field_tags: &BTreeMap<String, Vec<String>>,
+) -> Vec<FieldView> {
+    let mut out = Vec::new();
+    for n in nodes {
+        let tags = field_tags.get(&n.path).cloned().unwrap_or_default();
+        let pii = tags.iter().any(|t| t == "pii");
+        out.push(FieldView {
+            path: n.path.clone(),
+            name: n.name.clone(),
+            depth,
+            type_label: n.type_label.clone(),
+            doc: n.doc.clone(),
+            default: n.default.clone(),
+            logical_type: n.logical_type.clone(),
+            tags,
+            pii,
+        });
+        out.extend(field_views(&n.children, depth + 1, field_tags));
+    }
+    out
+}
+
+struct Summary {
+    title: String,
+    team: String,
+    domain: String,
+    lifecycle: String,
+    home_cluster: String,
+    updated_at: String,
+    tags: Vec<String>,
+}
+
+/// The card fields of a page of hits, in two queries.
+async fn summaries(db: &Db, names: &[String]) -> Result<HashMap<String, Summary>, DbError> {
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+    let list = placeholders.join(", ");
+    let events_sql = format!(
+        "SELECT name, title, team_id, domain, lifecycle, home_cluster, updated_at \
+         FROM events WHERE name IN ({list})"
+    );
+    let mut q = sqlx::query(&events_sql);
+    for n in names {
+        q = q.bind(n);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let tags_sql = format!(
+        "SELECT event_name, tag_name FROM event_tags WHERE event_name IN ({list}) ORDER BY tag_name"
+    );
+    let mut t = sqlx::query(&tags_sql);
+    for n in names {
+        t = t.bind(n);
+    }
+    let tag_rows = t.fetch_all(db.pool()).await?;
+    let mut out = HashMap::new();
+    for r in rows {
+        let name: String = r.try_get("name")?;
+        let tags = tag_rows
+            .iter()
+            .filter(|t| t.try_get::<String, _>("event_name").ok().as_deref() == Some(name.as_str()))
+            .filter_map(|t| t.try_get("tag_name").ok())
+            .collect();
+        out.insert(
+            name,
+            Summary {
+                title: r.try_get("title")?,
+                team: r.try_get("team_id")?,
+                domain: r.try_get("domain")?,
+                lifecycle: r.try_get("lifecycle")?,
+                home_cluster: r.try_get("home_cluster")?,
+                updated_at: r.try_get("updated_at")?,
+                tags,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn history(db: &Db, name: &str) -> Result<Vec<HistoryEntry>, DbError> {
+    let rows = sqlx::query(
+        "SELECT at, actor, action FROM audit_log WHERE subject = $1 ORDER BY id DESC LIMIT 20",
+    )
+    .bind(format!("event:{name}"))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+            })
+        })
+        .collect()
+}

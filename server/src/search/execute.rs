@@ -1,0 +1,106 @@
+//! Running a search: facet counts, the sorted page of hits, their snippets.
+
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
+use tantivy::collector::TopDocs;
+use tantivy::query::Query;
+use tantivy::schema::{Field, Value};
+use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
+
+use super::error::SearchError;
+use super::facets::{selected, FacetCounter};
+use super::index::SearchIndex;
+use super::model::{Hit, SearchQuery, SearchResults, Sort};
+use super::query::{with_filters, ParsedQuery};
+use super::schema::{Facet, NAME, UPDATED_AT};
+use super::snippet::Highlighter;
+
+impl SearchIndex {
+    /// Never fails on user input: any text gives a query (see `query`).
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let mut analyzer = self.analyzer.clone();
+        let parsed = ParsedQuery::parse(&mut analyzer, &query.text);
+        let text_query = parsed.to_query(&self.fields.weighted_text());
+        let searcher = self.reader.searcher();
+
+        let counts = searcher.search(&*text_query, &FacetCounter::new(query))?;
+        let total = usize::try_from(counts.total).unwrap_or(usize::MAX);
+        let (page, per_page) = query.paging();
+        let offset = (page - 1).saturating_mul(per_page);
+
+        let mut hits = Vec::new();
+        if offset < total {
+            let filters: Vec<(Field, &[String])> = Facet::ALL
+                .iter()
+                .zip(self.fields.facets)
+                .map(|(facet, field)| (field, selected(query, *facet)))
+                .collect();
+            let full = with_filters(text_query, &filters);
+            let sort = match (query.sort, parsed.is_match_all()) {
+                (Sort::Relevance, true) => Sort::Name,
+                (sort, _) => sort,
+            };
+            let page_docs = top_docs(&searcher, &*full, sort, per_page, offset)?;
+            let mut highlighter =
+                Highlighter::new(&parsed.terms, analyzer, self.fields.description);
+            for (score, address) in page_docs {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |field| first_text(&doc, field);
+                hits.push(Hit {
+                    name: text(self.fields.name),
+                    score,
+                    snippet_html: highlighter
+                        .snippet_html(&text(self.fields.description), &text(self.fields.title)),
+                });
+            }
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets: counts.into_facets(query),
+            notice: parsed.notice,
+        })
+    }
+}
+
+/// One page of (score, doc); ties broken by name so pages are stable.
+fn top_docs(
+    searcher: &Searcher,
+    query: &dyn Query,
+    sort: Sort,
+    limit: usize,
+    offset: usize,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    let top = TopDocs::with_limit(limit).and_offset(offset);
+    let by_score = (SortBySimilarityScore, Order::Desc);
+    let by_name = (SortByString::for_field(NAME), Order::Asc);
+    Ok(match sort {
+        Sort::Relevance => searcher
+            .search(query, &top.order_by((by_score, by_name)))?
+            .into_iter()
+            .map(|((score, _), doc)| (score, doc))
+            .collect(),
+        Sort::Name => searcher
+            .search(query, &top.order_by((by_name, by_score)))?
+            .into_iter()
+            .map(|((_, score), doc)| (score, doc))
+            .collect(),
+        Sort::Updated => {
+            let by_updated = (
+                SortByStaticFastValue::<i64>::for_field(UPDATED_AT),
+                Order::Desc,
+            );
+            searcher
+                .search(query, &top.order_by((by_updated, by_name, by_score)))?
+                .into_iter()
+                .map(|((_, _, score), doc)| (score, doc))
+                .collect()
+        }
+    })
+}
+
+fn first_text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|value| value.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
