@@ -1,4 +1,5 @@
 // The UI shell: hydration, navigation, the clusters page with the demo mesh, 404.
+// Each test file starts its own Switchboard with a demo mesh of real brokers.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBrowser, startSwitchboard } from './harness.mjs';
@@ -27,27 +28,28 @@ async function openPage(path) {
   return { page, response, errors };
 }
 
-test('home page hydrates: the cluster filter works without a reload', async () => {
+test('home page hydrates: the catalogue search reacts to typing without a reload', async () => {
   const { page, response, errors } = await openPage('/');
   assert.equal(response.status(), 200);
-  assert.equal(await page.title(), 'Overview · Switchboard');
-  const tiles = page.locator('[data-testid=cluster-tile]');
-  await tiles.first().waitFor();
-  assert.equal(await tiles.count(), 3);
+  assert.equal(await page.title(), 'Catalogue · Switchboard');
+  const results = page.getByTestId('result');
+  await results.first().waitFor();
+  const total = page.getByTestId('total');
+  const before = await total.textContent();
   await page.evaluate(() => { window.__sameDocument = true; });
 
   // Typing only changes the page once the WASM has hydrated it; retry until then.
-  const filter = page.getByTestId('cluster-filter');
-  const count = page.getByTestId('filter-count');
+  const input = page.getByTestId('search-input');
   const deadline = Date.now() + 30000;
-  while ((await count.textContent()) !== 'Showing 1 of 3') {
-    assert.ok(Date.now() < deadline, 'the filter never reacted: hydration did not happen');
-    await filter.fill('');
-    await filter.pressSequentially('aws');
-    await page.waitForTimeout(200);
+  while (!page.url().includes('q=alarm')) {
+    assert.ok(Date.now() < deadline, 'typing never updated the results: hydration did not happen');
+    await input.fill('');
+    await input.pressSequentially('alarm');
+    await page.waitForTimeout(600);
   }
-  assert.equal(await page.locator('[data-testid=cluster-tile]:not(.hidden)').count(), 1);
-  assert.match(await page.locator('[data-testid=cluster-tile]:not(.hidden)').textContent(), /AWS/);
+  await page.waitForFunction((b) => document.querySelector('[data-testid=total]')?.textContent !== b, before);
+  assert.notEqual(await total.textContent(), before);
+  assert.match(await results.first().textContent(), /alarm/i);
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'page reloaded');
   assert.deepEqual(errors, []);
   await page.close();
@@ -65,13 +67,23 @@ test('clusters page shows the three demo clusters as reachable', async () => {
     assert.equal(status, 'reachable');
   }
   assert.match(await rows.first().textContent(), /1 broker\(s\)/);
+  // The filter works in the browser once hydrated.
+  const filter = page.getByTestId('cluster-filter');
+  const deadline = Date.now() + 30000;
+  while ((await page.locator('[data-testid=cluster-row]:not(.hidden)').count()) !== 1) {
+    assert.ok(Date.now() < deadline, 'the cluster filter never reacted');
+    await filter.fill('');
+    await filter.pressSequentially('gcp');
+    await page.waitForTimeout(200);
+  }
+  assert.equal(await page.locator('[data-testid=cluster-row]:not(.hidden)').getAttribute('data-cluster'), 'gcp');
   assert.deepEqual(errors, []);
   await page.close();
 });
 
 test('navigation moves between pages in the browser and sets titles', async () => {
   const { page } = await openPage('/');
-  await page.locator('[data-testid=cluster-tile]').first().waitFor();
+  await page.getByTestId('result').first().waitFor();
   await page.evaluate(() => { window.__sameDocument = true; });
   const deadline = Date.now() + 30000;
   // Client-side routing needs hydration; a full load would lose the marker.

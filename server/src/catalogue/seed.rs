@@ -41,11 +41,21 @@ pub struct Seeded {
     pub topics_created: usize,
 }
 
-/// Adds what is missing; never overwrites an event that exists (it may have
-/// been curated since). Safe to run at every start.
+/// Seeds the database and creates the topics on the demo brokers.
 pub async fn seed(db: &Db, topic_timeout: Duration) -> anyhow::Result<Seeded> {
+    let events_added = seed_database(db).await?;
+    let topics_created = create_demo_topics(db, topic_timeout).await?;
+    Ok(Seeded {
+        events_added,
+        topics_created,
+    })
+}
+
+/// Adds what is missing; never overwrites an event that exists (it may have
+/// been curated since). Safe to run at every start. Returns the events added.
+pub async fn seed_database(db: &Db) -> anyhow::Result<usize> {
     let catalogue = demo_catalogue()?;
-    let mut seeded = Seeded::default();
+    let mut added = 0;
     let known_teams = repo::list_teams(db).await?;
     for team in &catalogue.teams {
         if !known_teams.iter().any(|t| t.id == team.id) {
@@ -58,13 +68,22 @@ pub async fn seed(db: &Db, topic_timeout: Duration) -> anyhow::Result<Seeded> {
             repo::upsert_tag(db, tag, "demo-seed").await?;
         }
     }
-    let mut topics: BTreeMap<String, Vec<TopicSpec>> = BTreeMap::new();
     for event in &catalogue.events {
         event.check()?;
         if !repo::event_exists(db, &event.name).await? {
             repo::insert_event(db, event, "demo-seed").await?;
-            seeded.events_added += 1;
+            added += 1;
         }
+    }
+    Ok(added)
+}
+
+/// Creates every demo event's topic, and the unclaimed ones, on its cluster.
+/// Existing topics are left alone. Returns how many topics were asked for.
+pub async fn create_demo_topics(db: &Db, timeout: Duration) -> anyhow::Result<usize> {
+    let catalogue = demo_catalogue()?;
+    let mut topics: BTreeMap<String, Vec<TopicSpec>> = BTreeMap::new();
+    for event in &catalogue.events {
         topics.entry(event.home_cluster.clone()).or_default().push(TopicSpec {
             name: event.topic.clone(),
             partitions: event.partitions.and_then(|p| i32::try_from(p).ok()).unwrap_or(3),
@@ -78,15 +97,16 @@ pub async fn seed(db: &Db, topic_timeout: Duration) -> anyhow::Result<Seeded> {
             replication: 1,
         });
     }
+    let mut created = 0;
     for (cluster_id, specs) in topics {
         let Some(cluster) = clusters::get(db, &cluster_id).await? else {
             tracing::warn!(cluster = %cluster_id, "demo catalogue names an unknown cluster");
             continue;
         };
-        kafka::create_topics(&cluster.connection(), &specs, topic_timeout).await?;
-        seeded.topics_created += specs.len();
+        kafka::create_topics(&cluster.connection(), &specs, timeout).await?;
+        created += specs.len();
     }
-    Ok(seeded)
+    Ok(created)
 }
 
 #[cfg(test)]

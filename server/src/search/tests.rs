@@ -497,6 +497,7 @@ fn open_never_wipes_an_index_in_use() {
         SearchIndex::open(dir.path()),
         Err(SearchError::Locked)
     ));
+    assert!(dir.path().join("meta.json").exists(), "not wiped");
     assert_eq!(run(&live, &SearchQuery::default()).total, 4);
 }
 

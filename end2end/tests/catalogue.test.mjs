@@ -1,0 +1,63 @@
+// Catalogue journeys: search, facet filter, event page with schema and PII flags.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startBrowser, startSwitchboard } from './harness.mjs';
+
+let sb;
+let browser;
+
+before(async () => {
+  sb = await startSwitchboard();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await sb?.stop();
+});
+
+test('search customer, filter by PII, open an event and see PII fields', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // The plain GET form: works before and without hydration.
+  await page.goto(`${sb.url}/?q=customer`);
+  const results = page.getByTestId('result');
+  await results.first().waitFor();
+  const all = Number((await page.getByTestId('total').textContent()).split(' ')[0]);
+  assert.ok(all >= 3, `expected several customer events, got ${all}`);
+  assert.ok(await page.locator('.snippet mark').count() > 0, 'snippets highlight matches');
+
+  await page.locator('a[data-facet=classification][data-value=pii]').click();
+  await page.waitForURL(/classification=pii/);
+  await page.waitForFunction((n) => {
+    const t = document.querySelector('[data-testid=total]')?.textContent ?? '';
+    return Number(t.split(' ')[0]) < n;
+  }, all);
+  const pii = await results.count();
+  assert.ok(pii > 0);
+  for (const card of await results.all()) {
+    assert.ok(await card.locator('[data-tag=pii]').count() === 1, 'every result is tagged PII');
+  }
+
+  await results.first().locator('a.card-title').click();
+  await page.waitForURL(/\/events\//);
+  await page.getByTestId('event-title').waitFor();
+  const fields = page.getByTestId('field');
+  assert.ok(await fields.count() > 3);
+  assert.ok(await page.getByTestId('pii-flag').count() > 0, 'PII fields are flagged');
+  assert.ok((await page.getByTestId('availability').count()) >= 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('REST search finds events by a schema field name and caps bad input', async () => {
+  const found = await (await fetch(`${sb.url}/api/v1/events?q=msisdn`)).json();
+  assert.ok(found.total > 0);
+  for (const q of ['"unbalanced', 'AND OR', '+-:(', 'x'.repeat(5000)]) {
+    const r = await fetch(`${sb.url}/api/v1/events?q=${encodeURIComponent(q)}`);
+    assert.equal(r.status, 200, q.slice(0, 20));
+  }
+  const missing = await fetch(`${sb.url}/api/v1/events/no.such.event`);
+  assert.equal(missing.status, 404);
+});
