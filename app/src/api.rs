@@ -26,3 +26,16 @@ pub async fn search_events(
 pub async fn get_event(name: String) -> Result<crate::catalogue::EventDetail, AppError> {
     crate::services::services()?.catalogue.event(&name).await
 }
+
+#[server]
+pub async fn current_caller() -> Result<Option<crate::auth::Caller>, AppError> {
+    Ok(crate::services::caller())
+}
+
+#[server]
+pub async fn dev_login_users() -> Result<Option<Vec<String>>, AppError> {
+    crate::services::services()?
+        .accounts
+        .dev_login_users()
+        .await
+}

@@ -2,6 +2,7 @@
 //! No database, search or Kafka code lives here; the server provides services.
 
 pub mod api;
+pub mod auth;
 pub mod catalogue;
 pub mod clusters;
 pub mod components;
@@ -21,6 +22,7 @@ use pages::catalogue::CataloguePage;
 use pages::clusters::ClustersPage;
 use pages::event::EventPage;
 use pages::not_found::NotFound;
+use pages::signin::SignInPage;
 use pages::upcoming::Upcoming;
 
 /// The HTML document around the app, rendered on the server only.
@@ -56,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:name") view=EventPage/>
                     <Route path=path!("/clusters") view=ClustersPage/>
                     <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/signin") view=SignInPage/>
                     <Route
                         path=path!("/requests")
                         view=|| view! {

@@ -21,15 +21,35 @@ pub trait Catalogue: Send + Sync + 'static {
     async fn event(&self, name: &str) -> Result<EventDetail, AppError>;
 }
 
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    /// Users offered by the development sign-in, or `None` when it is off.
+    async fn dev_login_users(&self) -> Result<Option<Vec<String>>, AppError>;
+}
+
 /// Everything server functions may use, provided as one context value.
 #[derive(Clone)]
 pub struct Services {
     pub clusters: Arc<dyn ClusterDirectory>,
     pub catalogue: Arc<dyn Catalogue>,
+    pub accounts: Arc<dyn Accounts>,
 }
 
 /// The services of the current request, or an internal error if the server
 /// forgot to provide them (a wiring bug, logged by the caller's error path).
 pub fn services() -> Result<Services, AppError> {
     leptos::prelude::use_context::<Services>().ok_or_else(AppError::internal)
+}
+
+/// The signed-in caller of this request, resolved by the server's session
+/// middleware before any handler runs.
+pub fn caller() -> Option<crate::auth::Caller> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::auth::Caller>().cloned())
+}
+
+/// The caller, or `Unauthenticated`.
+pub fn require_caller() -> Result<crate::auth::Caller, AppError> {
+    caller()
+        .ok_or_else(|| AppError::new(crate::error::ErrorCode::Unauthenticated, "Sign in first."))
 }

@@ -26,6 +26,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub status: StatusConfig,
     pub demo: DemoConfig,
+    pub auth: AuthConfig,
     /// Clusters registered (inserted or updated) at start.
     pub clusters: Vec<ClusterSpec>,
 }
@@ -40,6 +41,7 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             status: StatusConfig::default(),
             demo: DemoConfig::default(),
+            auth: AuthConfig::default(),
             clusters: Vec::new(),
         }
     }
@@ -87,6 +89,31 @@ impl Default for DemoConfig {
             enabled: false,
             broker_bin: PathBuf::from("nisshi"),
             base_port: 19092,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Offer the development sign-in (pick a demo user). Only ever offered
+    /// while `listen` is a loopback address.
+    pub dev_login: bool,
+    /// User ids with the admin role (`--demo` adds `platform.admin`).
+    pub admins: Vec<String>,
+    /// Session lifetime.
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure` (set when served behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            dev_login: true,
+            admins: Vec::new(),
+            session_hours: 12,
+            secure_cookies: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! demo mesh and the HTTP surface. The UI lives in the `app` crate.
 
 pub mod audit;
+pub mod auth;
 pub mod catalogue;
 pub mod cli;
 pub mod clusters;

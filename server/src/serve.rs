@@ -35,7 +35,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let seeded = crate::catalogue::seed::seed(&db, Duration::from_secs(10))
             .await
             .context("cannot seed the demo catalogue")?;
-        tracing::info!(events_added = seeded.events_added, topics = seeded.topics_created, "demo catalogue ready");
+        tracing::info!(
+            events_added = seeded.events_added,
+            topics = seeded.topics_created,
+            "demo catalogue ready"
+        );
     }
 
     let index_dir = config.data_dir.join("index");
@@ -97,6 +101,7 @@ pub fn app_state(
         leptos_options,
         clusters: Arc::new(ClusterService::new(db.clone(), board)),
         catalogue: Arc::new(CatalogueService::new(db.clone(), index, index_marker)),
+        auth: Arc::new(crate::auth::AuthService::new(db.clone(), config)),
         db,
     }
 }

@@ -6,6 +6,7 @@ use app::services::Services;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::auth::AuthService;
 use crate::catalogue::CatalogueService;
 use crate::clusters::ClusterService;
 use crate::db::Db;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub db: Db,
     pub clusters: Arc<ClusterService>,
     pub catalogue: Arc<CatalogueService>,
+    pub auth: Arc<AuthService>,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
         Services {
             clusters: self.clusters.clone(),
             catalogue: self.catalogue.clone(),
+            accounts: self.auth.clone(),
         }
     }
 }

@@ -35,7 +35,10 @@ async fn demo_seed_is_complete_and_idempotent(db: Db) {
     let events = repo::list_events(&db).await.expect("list");
     assert!(events.len() >= 40);
     assert_eq!(seed::seed_database(&db).await.expect("again"), 0);
-    assert_eq!(repo::list_events(&db).await.expect("list").len(), events.len());
+    assert_eq!(
+        repo::list_events(&db).await.expect("list").len(),
+        events.len()
+    );
     assert!(repo::list_teams(&db).await.expect("teams").len() >= 6);
 }
 
@@ -50,7 +53,10 @@ async fn search_finds_fields_filters_and_pages(db: Db) {
     let by_field = get(&db, "/api/v1/events?q=msisdn").await;
     assert!(by_field["total"].as_u64().expect("total") > 0);
     let camel = get(&db, "/api/v1/events?q=customerId").await;
-    assert!(camel["total"].as_u64().expect("total") > 0, "customerId finds customer_id fields");
+    assert!(
+        camel["total"].as_u64().expect("total") > 0,
+        "customerId finds customer_id fields"
+    );
 
     // A typo still finds; a facet narrows, and every hit carries it.
     let typo = get(&db, "/api/v1/events?q=custmer").await;
@@ -60,12 +66,19 @@ async fn search_finds_fields_filters_and_pages(db: Db) {
     assert!(!hits.is_empty());
     for h in hits {
         assert!(
-            h["tags"].as_array().expect("tags").iter().any(|t| t["name"] == "pii"),
+            h["tags"]
+                .as_array()
+                .expect("tags")
+                .iter()
+                .any(|t| t["name"] == "pii"),
             "{h}"
         );
     }
     let facets = pii["facets"].as_array().expect("facets");
-    let classification = facets.iter().find(|f| f["key"] == "classification").expect("facet");
+    let classification = facets
+        .iter()
+        .find(|f| f["key"] == "classification")
+        .expect("facet");
     assert!(classification["values"]
         .as_array()
         .expect("values")
@@ -90,7 +103,14 @@ async fn search_finds_fields_filters_and_pages(db: Db) {
 async fn malformed_queries_never_fail(db: Db) {
     seeded(&db).await;
     let long = "x".repeat(3000);
-    for q in ["%22unbalanced", "AND", "%2B-%3A(", "*", "OR%20OR", long.as_str()] {
+    for q in [
+        "%22unbalanced",
+        "AND",
+        "%2B-%3A(",
+        "*",
+        "OR%20OR",
+        long.as_str(),
+    ] {
         get(&db, &format!("/api/v1/events?q={q}")).await;
     }
     let (status, body) =
@@ -102,13 +122,19 @@ async fn malformed_queries_never_fail(db: Db) {
 async fn event_detail_has_schema_tree_with_pii_flags(db: Db) {
     seeded(&db).await;
     let pii = get(&db, "/api/v1/events?classification=pii&per_page=1").await;
-    let name = pii["hits"][0]["name"].as_str().expect("a pii event").to_string();
+    let name = pii["hits"][0]["name"]
+        .as_str()
+        .expect("a pii event")
+        .to_string();
     let e = get(&db, &format!("/api/v1/events/{name}")).await;
     assert_eq!(e["name"], name.as_str());
     let fields = e["value_fields"].as_array().expect("fields");
     assert!(fields.len() >= 3);
     assert!(fields.iter().any(|f| f["pii"] == true), "{e}");
-    assert!(!e["availability"].as_array().expect("availability").is_empty());
+    assert!(!e["availability"]
+        .as_array()
+        .expect("availability")
+        .is_empty());
     assert!(e["history"][0]["action"] == "event.created");
     let (status, _) =
         common::call(&db, &test_config(), "GET", "/api/v1/events/no.such.event").await;
@@ -119,7 +145,9 @@ async fn duplicate_and_invalid_events_change_nothing(db: Db) {
     seeded(&db).await;
     let before = repo::list_events(&db).await.expect("list").len();
     let existing = repo::list_events(&db).await.expect("list")[0].spec.clone();
-    let err = repo::insert_event(&db, &existing, "test").await.expect_err("duplicate");
+    let err = repo::insert_event(&db, &existing, "test")
+        .await
+        .expect_err("duplicate");
     assert!(matches!(err, switchboard::db::DbError::Conflict), "{err:?}");
 
     let bad_topic = EventSpec {

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api::current_caller;
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     view! {
@@ -19,8 +21,34 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/clusters">"Clusters"</A>
                 <A href="/admin">"Admin"</A>
             </nav>
+            <Account/>
         </header>
         <main id="main" class="content">{children()}</main>
         <footer class="footer muted">"Switchboard · the event mesh portal"</footer>
+    }
+}
+
+/// The signed-in user with a sign-out button, or a sign-in link.
+#[component]
+fn Account() -> impl IntoView {
+    let caller = Resource::new(|| (), |_| current_caller());
+    view! {
+        <div class="account">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match caller.await.ok().flatten() {
+                        Some(c) => view! {
+                            <form method="post" action="/auth/logout">
+                                <span data-testid="signed-in-as">{c.user_id}</span>
+                                {c.admin.then(|| view! { <span class="badge">"admin"</span> })}
+                                <button class="linkish" type="submit">"Sign out"</button>
+                            </form>
+                        }
+                        .into_any(),
+                        None => view! { <a href="/signin" data-testid="sign-in">"Sign in"</a> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
     }
 }

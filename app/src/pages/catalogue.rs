@@ -127,14 +127,28 @@ pub fn CataloguePage() -> impl IntoView {
 fn Results(response: SearchResponse, params: SearchParams) -> impl IntoView {
     let pages = response.total.div_ceil(response.per_page.max(1)).max(1);
     let page = response.page;
-    let prev = (page > 1).then(|| href(&SearchParams { page: Some(page - 1), ..params.clone() }));
-    let next = (page < pages).then(|| href(&SearchParams { page: Some(page + 1), ..params.clone() }));
+    let prev = (page > 1).then(|| {
+        href(&SearchParams {
+            page: Some(page - 1),
+            ..params.clone()
+        })
+    });
+    let next = (page < pages).then(|| {
+        href(&SearchParams {
+            page: Some(page + 1),
+            ..params.clone()
+        })
+    });
     let facets = response
         .facets
         .into_iter()
         .map(|g| view! { <Facet group=g params=params.clone()/> })
         .collect_view();
-    let hits = response.hits.into_iter().map(|h| view! { <HitCard hit=h/> }).collect_view();
+    let hits = response
+        .hits
+        .into_iter()
+        .map(|h| view! { <HitCard hit=h/> })
+        .collect_view();
     view! {
         {response.notice.map(|n| view! { <p class="notice" data-testid="notice">{n}</p> })}
         <div class="catalogue">

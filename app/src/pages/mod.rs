@@ -3,4 +3,5 @@ pub mod catalogue;
 pub mod clusters;
 pub mod event;
 pub mod not_found;
+pub mod signin;
 pub mod upcoming;

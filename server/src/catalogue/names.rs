@@ -87,7 +87,15 @@ mod tests {
         for ok in ["orders.placed.v1", "a", "A_b-C.9", &"x".repeat(249)] {
             assert!(TopicName::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", ".", "..", "with space", "slash/topic", "ümlaut", &"x".repeat(250)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "with space",
+            "slash/topic",
+            "ümlaut",
+            &"x".repeat(250),
+        ] {
             assert!(TopicName::parse(bad).is_err(), "{bad}");
         }
     }

@@ -100,9 +100,10 @@ pub async fn list_teams(db: &Db) -> Result<Vec<Team>, DbError> {
 }
 
 pub async fn list_tags(db: &Db) -> Result<Vec<Tag>, DbError> {
-    let rows = sqlx::query("SELECT name, description, colour, classification FROM tags ORDER BY name")
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT name, description, colour, classification FROM tags ORDER BY name")
+            .fetch_all(db.pool())
+            .await?;
     rows.iter()
         .map(|r| {
             Ok(Tag {
@@ -210,10 +211,12 @@ const EVENT_COLUMNS: &str = "name, title, description, team_id, domain, lifecycl
     contacts_json, partitions, created_at, updated_at";
 
 pub async fn get_event(db: &Db, name: &str) -> Result<Option<StoredEvent>, DbError> {
-    let row = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE name = $1"))
-        .bind(name)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE name = $1"
+    ))
+    .bind(name)
+    .fetch_optional(db.pool())
+    .await?;
     match row {
         Some(row) => {
             let mut events = with_relations(db, vec![row]).await?;
@@ -245,7 +248,8 @@ async fn with_relations(db: &Db, rows: Vec<AnyRow>) -> Result<Vec<StoredEvent>, 
     )
     .fetch_all(db.pool())
     .await?;
-    let of = |r: &AnyRow, name: &str| r.try_get::<String, _>("event_name").ok().as_deref() == Some(name);
+    let of =
+        |r: &AnyRow, name: &str| r.try_get::<String, _>("event_name").ok().as_deref() == Some(name);
     rows.iter()
         .map(|r| {
             let name: String = r.try_get("name")?;

@@ -88,8 +88,14 @@ fn type_label(ty: &Value) -> String {
             let name = o.get("name").and_then(Value::as_str);
             match (kind.as_str(), name) {
                 ("record" | "enum" | "fixed", Some(n)) => format!("{kind} {n}"),
-                ("array", _) => format!("array<{}>", o.get("items").map(type_label).unwrap_or_default()),
-                ("map", _) => format!("map<{}>", o.get("values").map(type_label).unwrap_or_default()),
+                ("array", _) => format!(
+                    "array<{}>",
+                    o.get("items").map(type_label).unwrap_or_default()
+                ),
+                ("map", _) => format!(
+                    "map<{}>",
+                    o.get("values").map(type_label).unwrap_or_default()
+                ),
                 _ => match o.get("logicalType").and_then(Value::as_str) {
                     Some(l) => format!("{kind} ({l})"),
                     None => kind,
@@ -102,7 +108,10 @@ fn type_label(ty: &Value) -> String {
 
 fn logical_type(ty: &Value) -> Option<String> {
     match ty {
-        Value::Object(o) => o.get("logicalType").and_then(Value::as_str).map(str::to_string),
+        Value::Object(o) => o
+            .get("logicalType")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         Value::Array(branches) => branches.iter().find_map(logical_type),
         _ => None,
     }
@@ -164,7 +173,10 @@ mod tests {
 
     #[test]
     fn non_records_and_bad_json_are_refused() {
-        assert_eq!(field_tree(r#"{"type":"string"}"#), Err(SchemaTreeError::NotARecord));
+        assert_eq!(
+            field_tree(r#"{"type":"string"}"#),
+            Err(SchemaTreeError::NotARecord)
+        );
         assert!(matches!(field_tree("{"), Err(SchemaTreeError::Json(_))));
     }
 }

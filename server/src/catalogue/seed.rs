@@ -84,18 +84,27 @@ pub async fn create_demo_topics(db: &Db, timeout: Duration) -> anyhow::Result<us
     let catalogue = demo_catalogue()?;
     let mut topics: BTreeMap<String, Vec<TopicSpec>> = BTreeMap::new();
     for event in &catalogue.events {
-        topics.entry(event.home_cluster.clone()).or_default().push(TopicSpec {
-            name: event.topic.clone(),
-            partitions: event.partitions.and_then(|p| i32::try_from(p).ok()).unwrap_or(3),
-            replication: 1,
-        });
+        topics
+            .entry(event.home_cluster.clone())
+            .or_default()
+            .push(TopicSpec {
+                name: event.topic.clone(),
+                partitions: event
+                    .partitions
+                    .and_then(|p| i32::try_from(p).ok())
+                    .unwrap_or(3),
+                replication: 1,
+            });
     }
     for extra in &catalogue.unclaimed_topics {
-        topics.entry(extra.cluster.clone()).or_default().push(TopicSpec {
-            name: extra.topic.clone(),
-            partitions: extra.partitions,
-            replication: 1,
-        });
+        topics
+            .entry(extra.cluster.clone())
+            .or_default()
+            .push(TopicSpec {
+                name: extra.topic.clone(),
+                partitions: extra.partitions,
+                replication: 1,
+            });
     }
     let mut created = 0;
     for (cluster_id, specs) in topics {
@@ -122,11 +131,22 @@ mod tests {
         assert!(teams_used.len() >= 6);
         for e in &c.events {
             e.check().unwrap_or_else(|err| panic!("{}: {err}", e.name));
-            assert!(c.teams.iter().any(|t| t.id == e.team), "{}: unknown team", e.name);
+            assert!(
+                c.teams.iter().any(|t| t.id == e.team),
+                "{}: unknown team",
+                e.name
+            );
             for tag in e.tags.iter().chain(e.field_tags.values().flatten()) {
-                assert!(c.tags.iter().any(|t| &t.name == tag), "{}: unknown tag {tag}", e.name);
+                assert!(
+                    c.tags.iter().any(|t| &t.name == tag),
+                    "{}: unknown tag {tag}",
+                    e.name
+                );
             }
-            let schema = e.value_schema.as_ref().expect("every demo event has a schema");
+            let schema = e
+                .value_schema
+                .as_ref()
+                .expect("every demo event has a schema");
             let fields = super::super::schema_tree::field_tree(&schema.to_string())
                 .unwrap_or_else(|err| panic!("{}: {err}", e.name));
             let paths: Vec<String> = super::super::schema_tree::flatten(&fields)

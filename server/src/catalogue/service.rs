@@ -41,7 +41,8 @@ impl CatalogueService {
             .marker
             .as_ref()
             .and_then(|m| std::fs::read_to_string(m).ok());
-        if !needs_rebuild && self.marker.is_some() && recorded.as_deref() == Some(current.as_str()) {
+        if !needs_rebuild && self.marker.is_some() && recorded.as_deref() == Some(current.as_str())
+        {
             return Ok(None);
         }
         Ok(Some(self.reindex().await?))
@@ -160,7 +161,9 @@ fn chips(names: &[String], taxonomy: &[Tag]) -> Vec<TagChip> {
             let t = taxonomy.iter().find(|t| &t.name == n);
             TagChip {
                 name: n.clone(),
-                colour: t.map(|t| t.colour.clone()).unwrap_or_else(|| "#888888".into()),
+                colour: t
+                    .map(|t| t.colour.clone())
+                    .unwrap_or_else(|| "#888888".into()),
                 classification: t.is_some_and(|t| t.classification),
             }
         })
@@ -299,11 +302,20 @@ impl app::services::Catalogue for CatalogueService {
                     kind,
                 })
                 .collect(),
-            value_schema: s.value_schema.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()),
-            key_schema: s.key_schema.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()),
+            value_schema: s
+                .value_schema
+                .as_ref()
+                .and_then(|v| serde_json::to_string_pretty(v).ok()),
+            key_schema: s
+                .key_schema
+                .as_ref()
+                .and_then(|v| serde_json::to_string_pretty(v).ok()),
             messages_per_second: s.volumetrics.as_ref().map(|v| v.messages_per_second),
             avg_size_bytes: s.volumetrics.as_ref().map(|v| v.avg_size_bytes),
-            sample_json: s.sample.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()),
+            sample_json: s
+                .sample
+                .as_ref()
+                .and_then(|v| serde_json::to_string_pretty(v).ok()),
             name: s.name,
             title: s.title,
             team_id: s.team,

@@ -38,7 +38,13 @@ pub async fn create_topics(
         .map_err(|e| KafkaError::Client(e.to_string()))?;
     let new: Vec<NewTopic<'_>> = topics
         .iter()
-        .map(|t| NewTopic::new(&t.name, t.partitions, TopicReplication::Fixed(t.replication)))
+        .map(|t| {
+            NewTopic::new(
+                &t.name,
+                t.partitions,
+                TopicReplication::Fixed(t.replication),
+            )
+        })
         .collect();
     let options = AdminOptions::new()
         .operation_timeout(Some(timeout))
@@ -51,7 +57,9 @@ pub async fn create_topics(
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
             Err((topic, code)) => {
-                return Err(KafkaError::Client(format!("cannot create topic {topic}: {code}")))
+                return Err(KafkaError::Client(format!(
+                    "cannot create topic {topic}: {code}"
+                )))
             }
         }
     }
@@ -69,13 +77,14 @@ pub async fn list_topics(
         let consumer: BaseConsumer = config
             .create()
             .map_err(|e| KafkaError::Client(e.to_string()))?;
-        let metadata = consumer
-            .fetch_metadata(None, timeout)
-            .map_err(|e| KafkaError::Unreachable {
-                bootstrap,
-                timeout_ms: timeout.as_millis(),
-                detail: e.to_string(),
-            })?;
+        let metadata =
+            consumer
+                .fetch_metadata(None, timeout)
+                .map_err(|e| KafkaError::Unreachable {
+                    bootstrap,
+                    timeout_ms: timeout.as_millis(),
+                    detail: e.to_string(),
+                })?;
         let mut topics: Vec<TopicInfo> = metadata
             .topics()
             .iter()

@@ -110,6 +110,21 @@ pub fn test_config() -> Config {
 
 /// Sends one request through the router in-process.
 pub async fn call(db: &Db, config: &Config, method: &str, uri: &str) -> (StatusCode, String) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, body) = send(db, config, request).await;
+    (status, body)
+}
+
+/// Sends any request through the router in-process; returns status, headers, body.
+pub async fn send(
+    db: &Db,
+    config: &Config,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let index = std::sync::Arc::new(
         switchboard::search::SearchIndex::in_memory().expect("in-memory index"),
     );
@@ -119,24 +134,20 @@ pub async fn call(db: &Db, config: &Config, method: &str, uri: &str) -> (StatusC
         state.catalogue.reindex().await.expect("index builds");
     }
     let router = switchboard::http::router(state);
-    let response = router
-        .oneshot(
-            Request::builder()
-                .method(method)
-                .uri(uri)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("router answers");
+    let response = router.oneshot(request).await.expect("router answers");
     let status = response.status();
+    let headers = response.headers().clone();
     let bytes = response
         .into_body()
         .collect()
         .await
         .expect("body")
         .to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 pub fn json(body: &str) -> serde_json::Value {

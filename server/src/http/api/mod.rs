@@ -2,6 +2,7 @@
 
 mod clusters;
 mod events;
+mod me;
 
 use app::error::AppError;
 use axum::routing::get;
@@ -14,6 +15,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/clusters", get(clusters::list))
         .route("/clusters/{id}", get(clusters::show))
+        .route("/me", get(me::me))
         .route("/events", get(events::search))
         .route("/events/{name}", get(events::show))
         .fallback(not_found)

@@ -1,0 +1,250 @@
+//! Word lists of a telecom's event mesh, for descriptions, names and schemas.
+
+/// (team id, team name, domain it mostly publishes in).
+pub const TEAMS: [(&str, &str, &str); 12] = [
+    ("network-operations", "Network Operations", "network"),
+    ("crm-customer-data", "CRM Customer Data", "customer"),
+    ("field-service", "Field Service", "field-service"),
+    ("service-desk", "Service Desk", "service-desk"),
+    ("orders-fulfilment", "Orders and Fulfilment", "orders"),
+    ("usage-billing", "Usage and Billing", "billing"),
+    ("customer-insights", "Customer Insights", "insights"),
+    ("data-protection", "Data Protection", "customer"),
+    ("mobile-core", "Mobile Core", "usage"),
+    ("broadband-access", "Broadband Access", "network"),
+    ("wholesale", "Wholesale", "orders"),
+    ("iot-platform", "IoT Platform", "usage"),
+];
+
+pub const DOMAINS: [&str; 8] = [
+    "network",
+    "customer",
+    "field-service",
+    "service-desk",
+    "orders",
+    "billing",
+    "usage",
+    "insights",
+];
+
+/// Classification tags: exactly one per event.
+pub const CLASSIFICATIONS: [&str; 4] = ["pii", "confidential", "internal", "public"];
+
+pub const FREE_TAGS: [&str; 14] = [
+    "cdc",
+    "gdpr-erasure",
+    "realtime",
+    "batch",
+    "golden-source",
+    "deprecated-soon",
+    "high-volume",
+    "customer-360",
+    "sla-critical",
+    "fttp",
+    "5g",
+    "legacy-bss",
+    "regulatory",
+    "metering",
+];
+
+pub const CLUSTERS: [&str; 3] = ["onprem", "aws", "gcp"];
+
+pub const ENTITIES: [&str; 40] = [
+    "customer",
+    "account",
+    "subscriber",
+    "order",
+    "invoice",
+    "payment",
+    "alarm",
+    "incident",
+    "ticket",
+    "device",
+    "router",
+    "cell",
+    "site",
+    "circuit",
+    "port",
+    "line",
+    "broadband",
+    "fibre",
+    "sim",
+    "appointment",
+    "engineer",
+    "job",
+    "workorder",
+    "usage",
+    "session",
+    "roaming",
+    "tariff",
+    "product",
+    "bundle",
+    "contract",
+    "address",
+    "consent",
+    "porting",
+    "outage",
+    "topology",
+    "inventory",
+    "handset",
+    "voucher",
+    "complaint",
+    "survey",
+];
+
+pub const ACTIONS: [&str; 24] = [
+    "created",
+    "updated",
+    "deleted",
+    "raised",
+    "cleared",
+    "assigned",
+    "dispatched",
+    "completed",
+    "cancelled",
+    "activated",
+    "suspended",
+    "rated",
+    "billed",
+    "changed",
+    "escalated",
+    "acknowledged",
+    "provisioned",
+    "migrated",
+    "ported",
+    "measured",
+    "resumed",
+    "closed",
+    "scheduled",
+    "verified",
+];
+
+pub const QUALIFIERS: [&str; 16] = [
+    "fttp", "fttc", "dsl", "lte", "nr5g", "ims", "voip", "sdwan", "ethernet", "iptv", "esim",
+    "prepaid", "postpaid", "business", "consumer", "wholesale",
+];
+
+pub const SYSTEMS: [&str; 16] = [
+    "NOC fault-management platform",
+    "Siebel CRM",
+    "Salesforce Service Cloud",
+    "ServiceNow incident management",
+    "ClickSoftware field-service scheduler",
+    "Amdocs billing",
+    "Ericsson online charging system",
+    "Nokia NetAct element manager",
+    "OSS network inventory",
+    "Debezium change-data-capture connector",
+    "order orchestration engine",
+    "mediation platform",
+    "customer identity service",
+    "self-care portal",
+    "retail point-of-sale",
+    "IoT connectivity manager",
+];
+
+pub const REGIONS: [&str; 10] = [
+    "Amsterdam",
+    "Rotterdam",
+    "Utrecht",
+    "Eindhoven",
+    "Groningen",
+    "the northern region",
+    "the southern region",
+    "all regions",
+    "the business segment",
+    "the wholesale estate",
+];
+
+pub const PURPOSES: [&str; 14] = [
+    "open incidents automatically for service-affecting faults",
+    "keep the customer 360 view current",
+    "rate usage records and produce invoices",
+    "dispatch engineers to the right exchange",
+    "detect churn risk from repeated faults",
+    "reconcile orders with the network inventory",
+    "notify customers by SMS and e-mail",
+    "feed the regulatory reporting warehouse",
+    "update the service status page",
+    "erase personal data on GDPR requests",
+    "track appointment punctuality against the SLA",
+    "correlate alarms with planned maintenance",
+    "forecast capacity per cell and backhaul link",
+    "settle interconnect and roaming charges",
+];
+
+/// General words mixed into descriptions so the term dictionary is broad.
+pub const WORDS: [&str; 96] = [
+    "network", "element", "service", "latency", "throughput", "backhaul", "aggregation", "core",
+    "radio", "antenna", "spectrum", "handover", "provisioning", "activation", "migration",
+    "outage", "maintenance", "window", "threshold", "severity", "correlation", "suppression",
+    "escalation", "priority", "queue", "retry", "idempotent", "ordering", "partition", "key",
+    "retention", "compaction", "schema", "evolution", "compatibility", "consumer", "producer",
+    "subscription", "customer", "household", "billing", "invoice", "credit", "debit", "tariff",
+    "discount", "bundle", "roaming", "interconnect", "settlement", "mediation", "record",
+    "session", "bearer", "gateway", "router", "switch", "optical", "splitter", "exchange",
+    "cabinet", "premises", "installation", "appointment", "engineer", "dispatch", "technician",
+    "warehouse", "stock", "handset", "contract", "renewal", "cancellation", "complaint",
+    "satisfaction", "survey", "consent", "privacy", "erasure", "audit", "compliance",
+    "regulator", "reporting", "dashboard", "forecast", "capacity", "utilisation", "congestion",
+    "availability", "resilience", "failover", "topology", "inventory", "circuit", "port",
+];
+
+/// Identifier words for schema fields, with what the field holds.
+pub const FIELD_WORDS: [&str; 24] = [
+    "customer",
+    "account",
+    "order",
+    "device",
+    "site",
+    "alarm",
+    "ticket",
+    "engineer",
+    "address",
+    "line",
+    "service",
+    "product",
+    "tariff",
+    "payment",
+    "usage",
+    "cell",
+    "port",
+    "circuit",
+    "job",
+    "appointment",
+    "invoice",
+    "session",
+    "contract",
+    "subscriber",
+];
+
+/// (suffix, Avro type kind, doc phrase, personal data).
+pub const FIELD_SUFFIXES: [(&str, &str, &str, bool); 18] = [
+    ("id", "uuid", "Unique identifier of the", false),
+    ("number", "string", "Business reference number of the", false),
+    ("code", "string", "Short code of the", false),
+    ("name", "string", "Display name of the", true),
+    ("status", "enum", "Current status of the", false),
+    ("type", "enum", "Kind of", false),
+    ("timestamp", "timestamp", "Time of the last change to the", false),
+    ("count", "int", "Number of items on the", false),
+    ("reference", "string", "External reference of the", false),
+    ("region", "string", "Operational region of the", false),
+    ("date", "date", "Effective date of the", false),
+    ("amount", "decimal", "Monetary amount of the", false),
+    ("email", "nullable", "Contact e-mail address of the", true),
+    ("phone", "nullable", "Contact phone number (E.164) of the", true),
+    ("postcode", "string", "Postcode of the", true),
+    ("msisdn", "string", "Mobile number (MSISDN) of the", true),
+    ("iban", "nullable", "Bank account (IBAN) of the", true),
+    ("score", "double", "Model score computed for the", false),
+];
+
+pub const STATUSES: [&str; 6] = [
+    "NEW",
+    "ACTIVE",
+    "SUSPENDED",
+    "PENDING",
+    "COMPLETED",
+    "CANCELLED",
+];

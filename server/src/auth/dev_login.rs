@@ -1,0 +1,80 @@
+//! `POST /auth/dev-login` (pick a demo user) and `POST /auth/logout`.
+//! Plain form posts, so signing in works without JavaScript.
+
+use axum::extract::State;
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::middleware::session_token;
+use super::sessions;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/dev-login", post(dev_login))
+        .route("/auth/logout", post(logout))
+}
+
+#[derive(Deserialize)]
+struct DevLogin {
+    user_id: String,
+}
+
+async fn dev_login(State(state): State<AppState>, Form(form): Form<DevLogin>) -> Response {
+    let auth = &state.auth;
+    if !auth.dev_login {
+        return (
+            StatusCode::FORBIDDEN,
+            "The development sign-in is off: it is only offered on a loopback address.",
+        )
+            .into_response();
+    }
+    match auth.demo_users().await {
+        Ok(users) if users.contains(&form.user_id) => {}
+        Ok(_) => return (StatusCode::BAD_REQUEST, "Unknown demo user.").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list demo users");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    match sessions::create(&state.db, &form.user_id, auth.session_ttl).await {
+        Ok(token) => {
+            tracing::info!(user = %form.user_id, "signed in (development sign-in)");
+            let cookie = format!(
+                "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+                sessions::COOKIE,
+                auth.session_ttl.whole_seconds(),
+                if auth.secure_cookies { "; Secure" } else { "" }
+            );
+            redirect_with_cookie(cookie)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start a session");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        if let Err(e) = sessions::end(&state.db, &token).await {
+            tracing::error!(error = %e, "cannot end the session");
+        }
+    }
+    redirect_with_cookie(format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        sessions::COOKIE
+    ))
+}
+
+fn redirect_with_cookie(cookie: String) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(SET_COOKIE, cookie), (LOCATION, "/".to_string())],
+    )
+        .into_response()
+}
