@@ -39,3 +39,45 @@ pub async fn dev_login_users() -> Result<Option<Vec<String>>, AppError> {
         .dev_login_users()
         .await
 }
+
+#[server]
+pub async fn unclaimed_topics() -> Result<crate::discovery::Discovery, AppError> {
+    let caller = crate::services::caller();
+    crate::services::services()?
+        .discovery
+        .unclaimed(caller)
+        .await
+}
+
+#[server]
+pub async fn refresh_unclaimed() -> Result<crate::discovery::Discovery, AppError> {
+    let caller = crate::services::caller();
+    crate::services::services()?.discovery.refresh(caller).await
+}
+
+#[server]
+pub async fn claim_topic(
+    cluster: String,
+    topic: String,
+    name: String,
+    title: String,
+    team: String,
+) -> Result<String, AppError> {
+    let caller = crate::services::caller();
+    let claim = crate::discovery::Claim {
+        cluster,
+        topic,
+        name,
+        title,
+        team,
+    };
+    crate::services::services()?
+        .discovery
+        .claim(caller, claim)
+        .await
+}
+
+#[server]
+pub async fn list_teams() -> Result<Vec<crate::discovery::TeamRef>, AppError> {
+    crate::services::services()?.discovery.teams().await
+}

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod clusters;
 pub mod components;
+pub mod discovery;
 pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]

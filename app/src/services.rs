@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::Caller;
 use crate::catalogue::{EventDetail, SearchParams, SearchResponse};
 use crate::clusters::ClusterView;
 use crate::error::AppError;
@@ -22,6 +23,27 @@ pub trait Catalogue: Send + Sync + 'static {
 }
 
 #[async_trait::async_trait]
+pub trait Discovery: Send + Sync + 'static {
+    /// The latest view of unclaimed topics (admins only).
+    async fn unclaimed(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<crate::discovery::Discovery, AppError>;
+    /// Reads every cluster now (admins only).
+    async fn refresh(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<crate::discovery::Discovery, AppError>;
+    /// Turns an unclaimed topic into a draft event (admins only); returns its name.
+    async fn claim(
+        &self,
+        caller: Option<Caller>,
+        claim: crate::discovery::Claim,
+    ) -> Result<String, AppError>;
+    async fn teams(&self) -> Result<Vec<crate::discovery::TeamRef>, AppError>;
+}
+
+#[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
     /// Users offered by the development sign-in, or `None` when it is off.
     async fn dev_login_users(&self) -> Result<Option<Vec<String>>, AppError>;
@@ -33,6 +55,7 @@ pub struct Services {
     pub clusters: Arc<dyn ClusterDirectory>,
     pub catalogue: Arc<dyn Catalogue>,
     pub accounts: Arc<dyn Accounts>,
+    pub discovery: Arc<dyn Discovery>,
 }
 
 /// The services of the current request, or an internal error if the server

@@ -27,6 +27,8 @@ pub struct Config {
     pub status: StatusConfig,
     pub demo: DemoConfig,
     pub auth: AuthConfig,
+    /// How often discovery re-reads the clusters' topics.
+    pub discovery_interval_secs: u64,
     /// Clusters registered (inserted or updated) at start.
     pub clusters: Vec<ClusterSpec>,
 }
@@ -42,6 +44,7 @@ impl Default for Config {
             status: StatusConfig::default(),
             demo: DemoConfig::default(),
             auth: AuthConfig::default(),
+            discovery_interval_secs: 300,
             clusters: Vec::new(),
         }
     }

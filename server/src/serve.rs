@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use leptos::config::LeptosOptions;
 
-use crate::catalogue::CatalogueService;
+use crate::catalogue::{CatalogueService, DiscoveryService};
 use crate::clusters::{self, ClusterService, ClusterSpec, StatusBoard};
 use crate::config::Config;
 use crate::db::Db;
@@ -53,6 +53,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let warm = state.clusters.clone();
     tokio::spawn(async move { warm.warm_up().await });
+    state
+        .discovery
+        .spawn_periodic(Duration::from_secs(config.discovery_interval_secs));
 
     tracing::info!(
         url = %format!("http://{}", config.listen),
@@ -97,10 +100,16 @@ pub fn app_state(
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
+    let catalogue = Arc::new(CatalogueService::new(db.clone(), index, index_marker));
     AppState {
         leptos_options,
         clusters: Arc::new(ClusterService::new(db.clone(), board)),
-        catalogue: Arc::new(CatalogueService::new(db.clone(), index, index_marker)),
+        discovery: Arc::new(DiscoveryService::new(
+            db.clone(),
+            catalogue.clone(),
+            Duration::from_millis(config.status.timeout_ms),
+        )),
+        catalogue,
         auth: Arc::new(crate::auth::AuthService::new(db.clone(), config)),
         db,
     }

@@ -7,7 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::auth::AuthService;
-use crate::catalogue::CatalogueService;
+use crate::catalogue::{CatalogueService, DiscoveryService};
 use crate::clusters::ClusterService;
 use crate::db::Db;
 
@@ -18,6 +18,7 @@ pub struct AppState {
     pub clusters: Arc<ClusterService>,
     pub catalogue: Arc<CatalogueService>,
     pub auth: Arc<AuthService>,
+    pub discovery: Arc<DiscoveryService>,
 }
 
 impl AppState {
@@ -27,6 +28,7 @@ impl AppState {
             clusters: self.clusters.clone(),
             catalogue: self.catalogue.clone(),
             accounts: self.auth.clone(),
+            discovery: self.discovery.clone(),
         }
     }
 }

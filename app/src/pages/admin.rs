@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::api::list_clusters;
 use crate::clusters::ClusterView;
 use crate::components::errors::{ErrorTemplate, Loading};
+use crate::pages::discovery::DiscoveryPanel;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -13,6 +14,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin"/>
         <h1>"Admin"</h1>
+        <DiscoveryPanel/>
         <section class="panel">
             <h2>"Cluster configuration"</h2>
             <p class="muted">

@@ -86,3 +86,21 @@ impl app::services::Accounts for AuthService {
         self.demo_users().await.map(Some).map_err(internal)
     }
 }
+
+/// The caller if signed in, else `Unauthenticated` (401).
+pub fn require_signed_in(caller: Option<Caller>) -> Result<Caller, AppError> {
+    caller.ok_or_else(|| AppError::new(app::error::ErrorCode::Unauthenticated, "Sign in first."))
+}
+
+/// The caller if an admin: 401 when signed out, 403 otherwise.
+pub fn require_admin(caller: Option<Caller>) -> Result<Caller, AppError> {
+    let caller = require_signed_in(caller)?;
+    if caller.admin {
+        Ok(caller)
+    } else {
+        Err(AppError::new(
+            app::error::ErrorCode::Forbidden,
+            "Only platform admins may do this.",
+        ))
+    }
+}

@@ -1,6 +1,7 @@
 //! The event catalogue: teams, tags, events with schemas, the demo seed, and
 //! the `Catalogue` service that keeps the search index in step with the database.
 
+mod discovery;
 pub mod markdown;
 pub mod model;
 pub mod names;
@@ -9,4 +10,5 @@ pub mod schema_tree;
 pub mod seed;
 mod service;
 
+pub use discovery::DiscoveryService;
 pub use service::CatalogueService;

@@ -1,11 +1,12 @@
 //! REST API v1, JSON only. Unknown paths answer a JSON 404.
 
 mod clusters;
+mod discovery;
 mod events;
 mod me;
 
 use app::error::AppError;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use super::ApiError;
@@ -16,6 +17,9 @@ pub fn router() -> Router<AppState> {
         .route("/clusters", get(clusters::list))
         .route("/clusters/{id}", get(clusters::show))
         .route("/me", get(me::me))
+        .route("/discovery", get(discovery::show))
+        .route("/discovery/refresh", post(discovery::refresh))
+        .route("/discovery/claim", post(discovery::claim))
         .route("/events", get(events::search))
         .route("/events/{name}", get(events::show))
         .fallback(not_found)

@@ -1,0 +1,35 @@
+//! Wire types of discovery: topics on the clusters that no event covers.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnclaimedTopic {
+    pub cluster: String,
+    pub topic: String,
+    pub partitions: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discovery {
+    /// When the clusters were last read (RFC 3339), if ever.
+    pub refreshed_at: Option<String>,
+    pub topics: Vec<UnclaimedTopic>,
+    /// Clusters that could not be read, with the reason.
+    pub errors: Vec<String>,
+}
+
+/// An admin's claim: the topic becomes a draft event owned by `team`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub cluster: String,
+    pub topic: String,
+    pub name: String,
+    pub title: String,
+    pub team: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRef {
+    pub id: String,
+    pub name: String,
+}

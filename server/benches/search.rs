@@ -1,0 +1,253 @@
+//! Catalogue search benchmark (issue 3, "Performance"). Generates a
+//! deterministic catalogue of 100,000 events, then measures: the full index
+//! build, in-process latency of a fixed query mix, the search API's HTTP
+//! throughput against `/healthz` under 16 clients, and the peak RSS. It
+//! reports against the issue's targets; it asserts nothing.
+//!
+//! Run it with `scripts/bench.sh`. Environment: `SB_BENCH_EVENTS` (100000),
+//! `SB_BENCH_HTTP_SECS` (10), `SB_BENCH_REINDEX` (auto | always | never: whether
+//! the served index comes from `CatalogueService::reindex`),
+//! `SB_BENCH_REINDEX_BUDGET_S` (300), `SB_BENCH_OUT_DIR` (bench/results),
+//! `SB_BENCH_GIT` (commit label).
+
+#[path = "search/avro.rs"]
+mod avro;
+#[path = "search/corpus.rs"]
+mod corpus;
+#[path = "search/http.rs"]
+mod http;
+#[path = "search/load.rs"]
+mod load;
+#[path = "search/queries.rs"]
+mod queries;
+#[path = "search/report.rs"]
+mod report;
+#[path = "search/rng.rs"]
+mod rng;
+#[path = "search/store.rs"]
+mod store;
+#[path = "search/vocab.rs"]
+mod vocab;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use serde_json::{json, Map, Value};
+use switchboard::search::SearchIndex;
+
+use report::{proc_mib, reset_peak, round, target};
+
+pub struct Settings {
+    pub events: usize,
+    pub queries: usize,
+    pub warmup: usize,
+    pub clients: usize,
+    pub http_secs: u64,
+    pub reindex: String,
+    pub reindex_budget_s: f64,
+    pub out_dir: PathBuf,
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn step(what: &str, began: Instant) {
+    eprintln!("[bench {:>6.1}s] {what}", began.elapsed().as_secs_f64());
+}
+
+fn main() -> anyhow::Result<()> {
+    let began = Instant::now();
+    let default_out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/results");
+    let s = Settings {
+        events: env_or("SB_BENCH_EVENTS", 100_000),
+        queries: 1_000,
+        warmup: 200,
+        clients: 16,
+        http_secs: env_or("SB_BENCH_HTTP_SECS", 10),
+        reindex: env_or("SB_BENCH_REINDEX", "auto".to_owned()),
+        reindex_budget_s: env_or("SB_BENCH_REINDEX_BUDGET_S", 300.0),
+        out_dir: env_or("SB_BENCH_OUT_DIR", default_out),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix("switchboard-bench-")
+        .tempdir()?;
+    let mut peaks = Map::new();
+    let mut mark = |phase: &str| {
+        peaks.insert(phase.to_owned(), json!(proc_mib("VmHWM")));
+        reset_peak();
+    };
+
+    step(&format!("generating {} events", s.events), began);
+    let corpus_figures = generate(s.events);
+    mark("generate");
+
+    step("rebuilding the on-disk index", began);
+    let index_dir = tmp.path().join("index");
+    let (index, _) = SearchIndex::open(&index_dir)?;
+    let started = Instant::now();
+    index.rebuild((0..s.events).map(|i| corpus::doc(&corpus::event(i))))?;
+    let rebuild_s = started.elapsed().as_secs_f64();
+    let index_bytes = dir_bytes(&index_dir);
+    mark("rebuild");
+
+    step("querying in-process", began);
+    let mix = queries::mix(s.queries);
+    let inproc = queries::measure(&index, &mix, s.warmup)?;
+    mark("queries");
+
+    step("filling SQLite and indexing it for the server", began);
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let prepared = server_rt.block_on(http::prepare(&s, tmp.path(), Arc::new(index), &mix))?;
+    mark("database_and_server_index");
+
+    step("serving on loopback", began);
+    let state = switchboard::serve::app_state(
+        prepared.db.clone(),
+        &switchboard::config::Config::default(),
+        Arc::clone(&prepared.index),
+        None,
+    );
+    let (addr, server) = server_rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = switchboard::http::router(state);
+        let server = tokio::spawn(async move { axum::serve(listener, router).await });
+        anyhow::Ok((addr, server))
+    })?;
+    let clients = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let sample = clients.block_on(check(addr, &mix))?;
+    let (warm, secs) = (Duration::from_secs(2), Duration::from_secs(s.http_secs));
+    step("load: /healthz", began);
+    let health_paths = Arc::new(vec!["/healthz".to_owned()]);
+    let health = clients.block_on(load::run(addr, health_paths, s.clients, warm, secs))?;
+    step("load: /api/v1/events?q=<mix>", began);
+    let search_paths = Arc::new(mix.iter().map(queries::MixQuery::url).collect());
+    let search = clients.block_on(load::run(addr, search_paths, s.clients, warm, secs))?;
+    mark("http");
+    server.abort();
+
+    let peak_mib = peaks
+        .values()
+        .filter_map(Value::as_f64)
+        .fold(proc_mib("VmHWM"), f64::max);
+    let ratio = search.per_second / health.per_second.max(f64::MIN_POSITIVE);
+    let endpoint = |t: &load::Throughput| {
+        json!({ "requests": t.requests, "errors": t.errors, "per_second": round(t.per_second, 1),
+                "connections": t.connections, "latency": t.latency.json() })
+    };
+    let mut http_figures = prepared.figures;
+    http_figures["clients"] = json!(s.clients);
+    http_figures["seconds"] = json!(s.http_secs);
+    http_figures["sample_response"] = sample;
+    http_figures["healthz"] = endpoint(&health);
+    http_figures["search"] = endpoint(&search);
+    http_figures["search_to_healthz"] = json!(round(ratio, 4));
+    let generation_s = corpus_figures["generation_s"].as_f64().unwrap_or(0.0);
+    let by_kind: Map<String, Value> = inproc
+        .by_kind
+        .iter()
+        .map(|(kind, stats)| (kind.label().to_owned(), stats.json()))
+        .collect();
+    let figures = json!({
+        "benchmark": "catalogue-search",
+        "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
+        "git": std::env::var("SB_BENCH_GIT").unwrap_or_else(|_| "unknown".to_owned()),
+        "machine": report::machine(),
+        "settings": { "events": s.events, "queries": s.queries, "warmup_queries": s.warmup,
+                      "clients": s.clients, "http_seconds": s.http_secs, "reindex": s.reindex },
+        "corpus": corpus_figures,
+        "rebuild": { "seconds": round(rebuild_s, 2), "includes_generation_s": generation_s,
+                     "docs_per_second": round(s.events as f64 / rebuild_s, 0), "index_bytes": index_bytes },
+        "query_latency": { "all": inproc.all.json(), "by_kind": by_kind, "with_hits": inproc.with_hits,
+                           "mean_total": round(inproc.mean_total, 1) },
+        "http": http_figures,
+        "rss": { "peak_mib": peak_mib, "peak_mib_by_phase": peaks, "end_rss_mib": proc_mib("VmRSS"),
+                 "end_rss_anon_mib": proc_mib("RssAnon"), "end_rss_file_mib": proc_mib("RssFile") },
+        "targets": [
+            target("index rebuild", rebuild_s, "s", 60.0, false),
+            target("in-process p99", inproc.all.p99_ms, "ms", 15.0, false),
+            target("search / healthz throughput", ratio * 100.0, "%", 30.0, true),
+            target("peak RSS", peak_mib * 1.048_576, "MB", 400.0, false),
+        ],
+        "notes": [
+            format!("Rebuild time includes generating the documents on the fly ({generation_s} s of it when done alone, single-threaded)."),
+            format!("Clients run in the bench process on one thread and share the {} CPUs with the server.", report::machine()["nproc"]),
+            "Peak RSS is the bench process as a whole (VmHWM); rss.peak_mib_by_phase shows each phase's own peak.".to_owned(),
+        ],
+        "total_seconds": round(began.elapsed().as_secs_f64(), 1),
+    });
+    let md = report::write(&s.out_dir, &figures)?;
+    println!("{md}");
+    println!("written to {}", s.out_dir.display());
+    Ok(())
+}
+
+/// Generates (and drops) every document once: timing and corpus figures.
+fn generate(n: usize) -> Value {
+    let started = Instant::now();
+    let (mut desc, mut fields, mut schema_bytes, mut sampled) = (vec![], vec![], 0, 0);
+    for i in 0..n {
+        let event = corpus::event(i);
+        let doc = corpus::doc(&event);
+        desc.push(doc.description.len());
+        fields.push(event.fields);
+        if i % 100 == 0 {
+            schema_bytes += event.spec.value_schema.map_or(0, |v| v.to_string().len());
+            sampled += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let avg = |v: &[usize]| round(v.iter().sum::<usize>() as f64 / v.len().max(1) as f64, 1);
+    let range = |v: &[usize]| json!([v.iter().min(), v.iter().max()]);
+    json!({
+        "events": n,
+        "generation_s": round(seconds, 2),
+        "description_bytes_avg": avg(&desc),
+        "description_bytes_range": range(&desc),
+        "schema_fields_avg": avg(&fields),
+        "schema_fields_range": range(&fields),
+        "value_schema_bytes_avg": schema_bytes / sampled.max(1),
+        "teams": vocab::TEAMS.len(),
+        "domains": vocab::DOMAINS.len(),
+        "tags": corpus::tags().len(),
+        "clusters": vocab::CLUSTERS.len(),
+    })
+}
+
+/// One request to each endpoint before the load: both must answer 200.
+async fn check(addr: std::net::SocketAddr, mix: &[queries::MixQuery]) -> anyhow::Result<Value> {
+    let mut conn = load::Conn::new(addr);
+    let health = conn.get("/healthz").await?;
+    let url = mix
+        .first()
+        .map(queries::MixQuery::url)
+        .context("empty mix")?;
+    let status = conn.get(&url).await?;
+    let body = String::from_utf8_lossy(&conn.body).into_owned();
+    if health != 200 || status != 200 {
+        bail!("/healthz answered {health}, {url} answered {status}: {body:.300}");
+    }
+    let parsed: Value = serde_json::from_str(&body)?;
+    Ok(
+        json!({ "url": url, "total": parsed["total"], "hits": parsed["hits"].as_array().map(Vec::len), "bytes": body.len() }),
+    )
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}

@@ -1,0 +1,196 @@
+//! The fixed query mix (one term, two terms, typo, prefix, facet filter) and
+//! its in-process latency.
+
+use std::time::{Duration, Instant};
+
+use switchboard::search::{SearchIndex, SearchQuery};
+
+use super::report::Stats;
+use super::rng::Rng;
+use super::vocab::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    OneTerm,
+    TwoTerms,
+    Fuzzy,
+    Prefix,
+    Facet,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::OneTerm,
+        Kind::TwoTerms,
+        Kind::Fuzzy,
+        Kind::Prefix,
+        Kind::Facet,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::OneTerm => "one_term",
+            Kind::TwoTerms => "two_terms",
+            Kind::Fuzzy => "fuzzy",
+            Kind::Prefix => "prefix",
+            Kind::Facet => "facet_filter",
+        }
+    }
+}
+
+pub struct MixQuery {
+    pub kind: Kind,
+    pub text: String,
+    /// (facet, value), e.g. ("classification", "pii").
+    pub facet: Option<(&'static str, String)>,
+}
+
+impl MixQuery {
+    pub fn search_query(&self) -> SearchQuery {
+        let mut query = SearchQuery::text(self.text.clone());
+        if let Some((facet, value)) = &self.facet {
+            let values = vec![value.clone()];
+            match *facet {
+                "team" => query.team = values,
+                "domain" => query.domain = values,
+                "tag" => query.tag = values,
+                "classification" => query.classification = values,
+                "cluster" => query.cluster = values,
+                _ => query.lifecycle = values,
+            }
+        }
+        query
+    }
+
+    /// The same search through the REST API.
+    pub fn url(&self) -> String {
+        let mut url = format!("/api/v1/events?q={}", encode(&self.text));
+        if let Some((facet, value)) = &self.facet {
+            url.push_str(&format!("&{facet}={}", encode(value)));
+        }
+        url
+    }
+}
+
+/// `count` queries, the kinds in equal shares, interleaved.
+pub fn mix(count: usize) -> Vec<MixQuery> {
+    let mut rng = Rng::for_item(2, 0);
+    (0..count)
+        .map(|i| {
+            let kind = Kind::ALL[i % Kind::ALL.len()];
+            make(&mut rng, kind)
+        })
+        .collect()
+}
+
+fn word(rng: &mut Rng) -> String {
+    let word = match rng.below(4) {
+        0 => *rng.pick(&ENTITIES),
+        1 => *rng.pick(&ACTIONS),
+        2 => {
+            let (suffix, ..) = *rng.pick(&FIELD_SUFFIXES);
+            return format!("{}{}", rng.pick(&FIELD_WORDS), super::avro::pascal(suffix));
+        }
+        _ => *rng.pick(&WORDS),
+    };
+    word.to_owned()
+}
+
+fn make(rng: &mut Rng, kind: Kind) -> MixQuery {
+    let (text, facet) = match kind {
+        Kind::OneTerm => (word(rng), None),
+        Kind::TwoTerms => (format!("{} {}", word(rng), word(rng)), None),
+        Kind::Fuzzy => (typo(rng, &long_word(rng)), None),
+        Kind::Prefix => {
+            let full = long_word(rng);
+            let len = rng.range(3, 5.min(full.len() - 1));
+            (full[..len].to_owned(), None)
+        }
+        Kind::Facet => {
+            let facet = match rng.below(6) {
+                0 => ("team", TEAMS[rng.below(TEAMS.len())].0.to_owned()),
+                1 => ("domain", (*rng.pick(&DOMAINS)).to_owned()),
+                2 => ("tag", (*rng.pick(&FREE_TAGS)).to_owned()),
+                3 => ("classification", (*rng.pick(&CLASSIFICATIONS)).to_owned()),
+                4 => ("cluster", (*rng.pick(&CLUSTERS)).to_owned()),
+                _ => ("lifecycle", "published".to_owned()),
+            };
+            (word(rng), Some(facet))
+        }
+    };
+    MixQuery { kind, text, facet }
+}
+
+/// A word of at least 6 letters.
+fn long_word(rng: &mut Rng) -> String {
+    loop {
+        let w = word(rng);
+        if w.len() >= 6 {
+            return w.to_lowercase();
+        }
+    }
+}
+
+/// One typo: a swap of neighbours, a dropped letter or a wrong letter.
+fn typo(rng: &mut Rng, word: &str) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    let at = rng.range(1, chars.len() - 2);
+    match rng.below(3) {
+        0 => chars.swap(at, at + 1),
+        1 => {
+            chars.remove(at);
+        }
+        _ => chars[at] = (b'a' + rng.below(26) as u8) as char,
+    }
+    chars.into_iter().collect()
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub struct InProcess {
+    pub all: Stats,
+    pub by_kind: Vec<(Kind, Stats)>,
+    /// Queries with at least one match.
+    pub with_hits: usize,
+    pub mean_total: f64,
+}
+
+/// Runs `warmup` queries of the mix untimed, then the whole mix timed, one at a time.
+pub fn measure(index: &SearchIndex, mix: &[MixQuery], warmup: usize) -> anyhow::Result<InProcess> {
+    for q in mix.iter().cycle().skip(mix.len() / 2).take(warmup) {
+        index.search(&q.search_query())?;
+    }
+    let mut times: Vec<(Kind, Duration)> = Vec::with_capacity(mix.len());
+    let (mut with_hits, mut totals) = (0, 0usize);
+    for q in mix {
+        let query = q.search_query();
+        let started = Instant::now();
+        let results = index.search(&query)?;
+        times.push((q.kind, started.elapsed()));
+        with_hits += usize::from(results.total > 0);
+        totals += results.total;
+    }
+    let by_kind = Kind::ALL
+        .iter()
+        .map(|&kind| {
+            let of_kind = times.iter().filter(|(k, _)| *k == kind).map(|(_, d)| *d);
+            (kind, Stats::of(of_kind.collect()))
+        })
+        .collect();
+    Ok(InProcess {
+        all: Stats::of(times.into_iter().map(|(_, d)| d).collect()),
+        by_kind,
+        with_hits,
+        mean_total: totals as f64 / mix.len().max(1) as f64,
+    })
+}

@@ -1,0 +1,235 @@
+//! Discovery and claiming against a real broker: only admins, nothing changes
+//! for anyone else, and a claimed topic is found by search at once.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use switchboard::config::Config;
+use switchboard::db::Db;
+use switchboard::kafka::{create_topics, Connection, TopicSpec};
+
+use common::{json, send, Broker, TestDb};
+
+async fn session(db: &Db, config: &Config, user: &str) -> String {
+    let request = Request::post("/auth/dev-login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("user_id={user}")))
+        .expect("request");
+    let (status, headers, body) = send(db, config, request).await;
+    assert_eq!(status, 303, "{body}");
+    let cookie = headers["set-cookie"].to_str().expect("ascii");
+    cookie.split(';').next().expect("pair").to_string()
+}
+
+async fn api(
+    db: &Db,
+    config: &Config,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        request = request.header("cookie", c);
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .expect("request");
+    let (status, _, text) = send(db, config, request).await;
+    (status.as_u16(), text)
+}
+
+#[tokio::test]
+async fn only_admins_see_and_claim_unclaimed_topics() {
+    let broker = Broker::start();
+    let db = TestDb::sqlite().await;
+    let mut config = common::test_config();
+    config.auth.admins = vec!["root.admin".into()];
+    let mut cluster = switchboard::demo::demo_clusters(broker.port).remove(0);
+    cluster.bootstrap_servers = broker.bootstrap();
+    switchboard::serve::register_clusters(&db.db, vec![cluster])
+        .await
+        .expect("cluster");
+    switchboard::catalogue::repo::upsert_team(
+        &db.db,
+        &switchboard::catalogue::model::Team {
+            id: "crm".into(),
+            name: "CRM".into(),
+            description: String::new(),
+            members: vec!["amira.haddad".into()],
+        },
+        "test",
+    )
+    .await
+    .expect("team");
+    create_topics(
+        &Connection::plaintext(broker.bootstrap()),
+        &[TopicSpec {
+            name: "legacy.crm.export".into(),
+            partitions: 2,
+            replication: 1,
+        }],
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("topic created on the broker");
+
+    let claim = r#"{"cluster":"onprem","topic":"legacy.crm.export","name":"crm.legacy.export","title":"Legacy CRM export","team":"crm"}"#;
+    // Signed out: 401. A team member who is not an admin: 403. Nothing changes.
+    assert_eq!(
+        api(&db.db, &config, "GET", "/api/v1/discovery", None, None)
+            .await
+            .0,
+        401
+    );
+    let member = session(&db.db, &config, "amira.haddad").await;
+    assert_eq!(
+        api(
+            &db.db,
+            &config,
+            "GET",
+            "/api/v1/discovery",
+            Some(&member),
+            None
+        )
+        .await
+        .0,
+        403
+    );
+    let (status, _) = api(
+        &db.db,
+        &config,
+        "POST",
+        "/api/v1/discovery/claim",
+        Some(&member),
+        Some(claim),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        !switchboard::catalogue::repo::event_exists(&db.db, "crm.legacy.export")
+            .await
+            .expect("q")
+    );
+
+    let admin = session(&db.db, &config, "root.admin").await;
+    let (status, body) = api(
+        &db.db,
+        &config,
+        "POST",
+        "/api/v1/discovery/refresh",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let view = json(&body);
+    let topics = view["topics"].as_array().expect("topics");
+    let found = topics
+        .iter()
+        .find(|t| t["topic"] == "legacy.crm.export")
+        .expect("unclaimed topic listed");
+    assert_eq!(found["partitions"], 2);
+
+    // Bad input: unknown team, invalid name; nothing is created.
+    let bad_team = claim.replace("\"crm\"}", "\"nope\"}");
+    assert_eq!(
+        api(
+            &db.db,
+            &config,
+            "POST",
+            "/api/v1/discovery/claim",
+            Some(&admin),
+            Some(&bad_team)
+        )
+        .await
+        .0,
+        400
+    );
+    let bad_name = claim.replace("crm.legacy.export\",\"title", "Bad Name\",\"title");
+    assert_eq!(
+        api(
+            &db.db,
+            &config,
+            "POST",
+            "/api/v1/discovery/claim",
+            Some(&admin),
+            Some(&bad_name)
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        api(
+            &db.db,
+            &config,
+            "POST",
+            "/api/v1/discovery/claim",
+            Some(&admin),
+            Some("{not json")
+        )
+        .await
+        .0,
+        400
+    );
+
+    let (status, body) = api(
+        &db.db,
+        &config,
+        "POST",
+        "/api/v1/discovery/claim",
+        Some(&admin),
+        Some(claim),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    // Claiming twice is a conflict.
+    assert_eq!(
+        api(
+            &db.db,
+            &config,
+            "POST",
+            "/api/v1/discovery/claim",
+            Some(&admin),
+            Some(claim)
+        )
+        .await
+        .0,
+        409
+    );
+
+    let (_, body) = api(
+        &db.db,
+        &config,
+        "GET",
+        "/api/v1/events?q=legacy",
+        None,
+        None,
+    )
+    .await;
+    let hits = json(&body);
+    assert_eq!(hits["hits"][0]["name"], "crm.legacy.export");
+    assert_eq!(hits["hits"][0]["lifecycle"], "draft");
+    let (_, body) = api(
+        &db.db,
+        &config,
+        "POST",
+        "/api/v1/discovery/refresh",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert!(
+        !body.contains("legacy.crm.export"),
+        "claimed topic still unclaimed: {body}"
+    );
+    db.cleanup().await;
+}
