@@ -1,6 +1,8 @@
 //! Server functions: thin wrappers that find the service and call it.
 
 use leptos::prelude::*;
+#[allow(unused_imports)] // used by the #[server] macro's expansion
+use leptos::server_fn::codec::Json;
 
 use crate::clusters::ClusterView;
 use crate::error::AppError;
@@ -24,7 +26,78 @@ pub async fn search_events(
 
 #[server]
 pub async fn get_event(name: String) -> Result<crate::catalogue::EventDetail, AppError> {
-    crate::services::services()?.catalogue.event(&name).await
+    let caller = crate::services::caller();
+    crate::services::services()?
+        .catalogue
+        .event(&name, caller)
+        .await
+}
+
+#[server(input = Json)]
+pub async fn update_event(
+    name: String,
+    patch: crate::catalogue::EventPatch,
+) -> Result<crate::catalogue::EventDetail, AppError> {
+    let caller = crate::services::caller();
+    crate::services::services()?
+        .catalogue
+        .update(caller, &name, patch)
+        .await
+}
+
+#[server]
+pub async fn list_tags() -> Result<Vec<crate::catalogue::TagDef>, AppError> {
+    crate::services::services()?.catalogue.tags().await
+}
+
+#[server]
+pub async fn save_tag(
+    name: String,
+    description: String,
+    colour: String,
+    classification: Option<String>,
+) -> Result<(), AppError> {
+    let caller = crate::services::caller();
+    let tag = crate::catalogue::TagDef {
+        name,
+        description,
+        colour,
+        classification: classification.is_some(),
+    };
+    crate::services::services()?
+        .catalogue
+        .save_tag(caller, tag)
+        .await
+}
+
+#[server]
+pub async fn list_team_defs() -> Result<Vec<crate::catalogue::TeamDef>, AppError> {
+    crate::services::services()?.catalogue.team_defs().await
+}
+
+#[server]
+pub async fn save_team(
+    id: String,
+    name: String,
+    description: String,
+    members: String,
+) -> Result<(), AppError> {
+    let caller = crate::services::caller();
+    let team = crate::catalogue::TeamDef {
+        id,
+        name,
+        description,
+        members: members
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    crate::services::services()?
+        .catalogue
+        .save_team(caller, team)
+        .await
 }
 
 #[server]

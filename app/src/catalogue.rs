@@ -192,6 +192,8 @@ pub struct EventDetail {
     pub created_at: String,
     pub updated_at: String,
     pub history: Vec<HistoryEntry>,
+    /// Whether the caller may edit it (owner or admin); the server checks again.
+    pub can_edit: bool,
 }
 
 #[cfg(test)]
@@ -210,4 +212,32 @@ mod tests {
         let cleared = p.with_facet("tag", None);
         assert_eq!(cleared.to_query(), "q=customer+id");
     }
+}
+
+/// What owners and admins may change on an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPatch {
+    pub title: String,
+    pub description: String,
+    pub domain: String,
+    pub lifecycle: String,
+    pub tags: Vec<String>,
+    /// Field path → tags.
+    pub field_tags: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagDef {
+    pub name: String,
+    pub description: String,
+    pub colour: String,
+    pub classification: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDef {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub members: Vec<String>,
 }

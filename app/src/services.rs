@@ -19,7 +19,28 @@ pub trait ClusterDirectory: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait Catalogue: Send + Sync + 'static {
     async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError>;
-    async fn event(&self, name: &str) -> Result<EventDetail, AppError>;
+    async fn event(&self, name: &str, caller: Option<Caller>) -> Result<EventDetail, AppError>;
+    /// Owners and admins only.
+    async fn update(
+        &self,
+        caller: Option<Caller>,
+        name: &str,
+        patch: crate::catalogue::EventPatch,
+    ) -> Result<EventDetail, AppError>;
+    async fn tags(&self) -> Result<Vec<crate::catalogue::TagDef>, AppError>;
+    /// Admins only.
+    async fn save_tag(
+        &self,
+        caller: Option<Caller>,
+        tag: crate::catalogue::TagDef,
+    ) -> Result<(), AppError>;
+    async fn team_defs(&self) -> Result<Vec<crate::catalogue::TeamDef>, AppError>;
+    /// Admins only.
+    async fn save_team(
+        &self,
+        caller: Option<Caller>,
+        team: crate::catalogue::TeamDef,
+    ) -> Result<(), AppError>;
 }
 
 #[async_trait::async_trait]

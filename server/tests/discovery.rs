@@ -5,46 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::Request;
-use switchboard::config::Config;
-use switchboard::db::Db;
 use switchboard::kafka::{create_topics, Connection, TopicSpec};
 
-use common::{json, send, Broker, TestDb};
-
-async fn session(db: &Db, config: &Config, user: &str) -> String {
-    let request = Request::post("/auth/dev-login")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(format!("user_id={user}")))
-        .expect("request");
-    let (status, headers, body) = send(db, config, request).await;
-    assert_eq!(status, 303, "{body}");
-    let cookie = headers["set-cookie"].to_str().expect("ascii");
-    cookie.split(';').next().expect("pair").to_string()
-}
-
-async fn api(
-    db: &Db,
-    config: &Config,
-    method: &str,
-    uri: &str,
-    cookie: Option<&str>,
-    body: Option<&str>,
-) -> (u16, String) {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(c) = cookie {
-        request = request.header("cookie", c);
-    }
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let request = request
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-        .expect("request");
-    let (status, _, text) = send(db, config, request).await;
-    (status.as_u16(), text)
-}
+use common::{api, json, session, Broker, TestDb};
 
 #[tokio::test]
 async fn only_admins_see_and_claim_unclaimed_topics() {

@@ -7,6 +7,7 @@ use crate::api::list_clusters;
 use crate::clusters::ClusterView;
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::pages::discovery::DiscoveryPanel;
+use crate::pages::taxonomy::{TagsPanel, TeamsPanel};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -15,6 +16,8 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin"/>
         <h1>"Admin"</h1>
         <DiscoveryPanel/>
+        <TagsPanel/>
+        <TeamsPanel/>
         <section class="panel">
             <h2>"Cluster configuration"</h2>
             <p class="muted">

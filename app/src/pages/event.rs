@@ -4,27 +4,44 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::get_event;
+use crate::api::{get_event, UpdateEvent};
 use crate::catalogue::{EventDetail, FieldView};
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::components::tags::TagChips;
+use crate::pages::event_edit::EventEditor;
 
 #[component]
 pub fn EventPage() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.get().get("name").unwrap_or_default());
-    let event = Resource::new(move || name.get(), get_event);
+    let save = ServerAction::<UpdateEvent>::new();
+    let event = Resource::new(
+        move || (name.get(), save.version().get()),
+        |(n, _)| get_event(n),
+    );
     view! {
         <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move { event.await.map(|e| view! { <EventView e/> }) })}
-            </Suspense>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move { event.await.map(|e| view! { <EventView e save/> }) })}
+            </Transition>
         </ErrorBoundary>
     }
 }
 
 #[component]
-fn EventView(e: EventDetail) -> impl IntoView {
+fn EventView(e: EventDetail, save: ServerAction<UpdateEvent>) -> impl IntoView {
+    let (editing, set_editing) = signal(false);
+    let editor = e.can_edit.then(|| {
+        let e = e.clone();
+        view! {
+            <button class="button" type="button" data-testid="edit" on:click=move |_| set_editing.update(|v| *v = !*v)>
+                {move || if editing.get() { "Close editor" } else { "Edit" }}
+            </button>
+            <Show when=move || editing.get()>
+                <EventEditor e=e.clone() save/>
+            </Show>
+        }
+    });
     let volumetrics = match (e.messages_per_second, e.avg_size_bytes) {
         (Some(m), Some(s)) => format!("about {m} messages/s, typically {s} bytes"),
         _ => "not stated".to_string(),
@@ -62,6 +79,7 @@ fn EventView(e: EventDetail) -> impl IntoView {
             <span class=format!("badge lifecycle-{}", e.lifecycle)>{e.lifecycle.clone()}</span>
         </div>
         <TagChips tags=e.tags.clone()/>
+        {editor}
         <div class="event-grid">
             <section class="panel description">
                 <h2>"What it is"</h2>

@@ -3,6 +3,8 @@ pub mod catalogue;
 pub mod clusters;
 pub mod discovery;
 pub mod event;
+pub mod event_edit;
 pub mod not_found;
 pub mod signin;
+pub mod taxonomy;
 pub mod upcoming;

@@ -1,6 +1,7 @@
 //! The event catalogue: teams, tags, events with schemas, the demo seed, and
 //! the `Catalogue` service that keeps the search index in step with the database.
 
+mod curation;
 mod discovery;
 pub mod markdown;
 pub mod model;

@@ -311,3 +311,70 @@ async fn with_relations(db: &Db, rows: Vec<AnyRow>) -> Result<Vec<StoredEvent>, 
         })
         .collect()
 }
+
+/// Replaces an event's curated metadata and tags, with an audit entry holding
+/// before and after, in one transaction.
+pub async fn update_event(
+    db: &Db,
+    before: &EventSpec,
+    after: &EventSpec,
+    actor: &str,
+) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE events SET title = $2, description = $3, domain = $4, lifecycle = $5, \
+         updated_at = $6 WHERE name = $1",
+    )
+    .bind(&after.name)
+    .bind(&after.title)
+    .bind(&after.description)
+    .bind(&after.domain)
+    .bind(after.lifecycle.as_str())
+    .bind(db::now())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(DbError::NotFound);
+    }
+    sqlx::query("DELETE FROM event_tags WHERE event_name = $1")
+        .bind(&after.name)
+        .execute(&mut *tx)
+        .await?;
+    for tag in &after.tags {
+        sqlx::query("INSERT INTO event_tags (event_name, tag_name) VALUES ($1, $2)")
+            .bind(&after.name)
+            .bind(tag)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM field_tags WHERE event_name = $1")
+        .bind(&after.name)
+        .execute(&mut *tx)
+        .await?;
+    for (path, tags) in &after.field_tags {
+        for tag in tags {
+            sqlx::query(
+                "INSERT INTO field_tags (event_name, field_path, tag_name) VALUES ($1, $2, $3)",
+            )
+            .bind(&after.name)
+            .bind(path)
+            .bind(tag)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor,
+            action: "event.updated",
+            subject: &format!("event:{}", after.name),
+            before: Some(before),
+            after: Some(after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use app::auth::Caller;
 use app::catalogue::{
-    Availability, EventDetail, EventHit, FacetGroup, FacetValue, FieldView, HistoryEntry,
-    SearchParams, SearchResponse, TagChip, FACETS,
+    Availability, EventDetail, EventHit, EventPatch, FacetGroup, FacetValue, FieldView,
+    HistoryEntry, SearchParams, SearchResponse, TagChip, TagDef, TeamDef, FACETS,
 };
 use app::error::AppError;
 use sqlx::Row;
@@ -15,7 +16,7 @@ use sqlx::Row;
 use super::model::{EventSpec, Tag};
 use super::repo::{self, StoredEvent};
 use super::schema_tree::{self, FieldNode};
-use super::{markdown, names};
+use super::{curation, markdown, names};
 use crate::db::{Db, DbError};
 use crate::errors::internal;
 use crate::search::{EventDoc, FieldDoc, SearchIndex, SearchQuery, Sort};
@@ -262,7 +263,7 @@ impl app::services::Catalogue for CatalogueService {
         })
     }
 
-    async fn event(&self, name: &str) -> Result<EventDetail, AppError> {
+    async fn event(&self, name: &str, caller: Option<Caller>) -> Result<EventDetail, AppError> {
         let not_found = || AppError::not_found(format!("there is no event named `{name}`"));
         if names::EventName::parse(name).is_err() {
             return Err(not_found());
@@ -275,6 +276,7 @@ impl app::services::Catalogue for CatalogueService {
         let teams = repo::list_teams(&self.db).await.map_err(internal)?;
         let history = history(&self.db, name).await.map_err(internal)?;
         let s = stored.spec;
+        let can_edit = caller.is_some_and(|c| c.can_curate(&s.team));
         let team_name = teams
             .iter()
             .find(|t| t.id == s.team)
@@ -329,7 +331,76 @@ impl app::services::Catalogue for CatalogueService {
             created_at: stored.created_at,
             updated_at: stored.updated_at,
             history,
+            can_edit,
         })
+    }
+
+    async fn update(
+        &self,
+        caller: Option<Caller>,
+        name: &str,
+        patch: EventPatch,
+    ) -> Result<EventDetail, AppError> {
+        let current = repo::get_event(&self.db, name)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found(format!("there is no event named `{name}`")))?;
+        // Authorisation first: a caller who may not edit learns nothing from validation.
+        let caller = curation::require_curator(caller, &current.spec.team)?;
+        let taxonomy = repo::list_tags(&self.db).await.map_err(internal)?;
+        let next = curation::apply(&current.spec, patch, &taxonomy)?;
+        repo::update_event(&self.db, &current.spec, &next, &caller.user_id)
+            .await
+            .map_err(internal)?;
+        self.reindex_one(name).await?;
+        self.event(name, Some(caller)).await
+    }
+
+    async fn tags(&self) -> Result<Vec<TagDef>, AppError> {
+        Ok(repo::list_tags(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|t| TagDef {
+                name: t.name,
+                description: t.description,
+                colour: t.colour,
+                classification: t.classification,
+            })
+            .collect())
+    }
+
+    async fn save_tag(&self, caller: Option<Caller>, tag: TagDef) -> Result<(), AppError> {
+        let caller = crate::auth::require_admin(caller)?;
+        let tag = curation::tag_from(tag)?;
+        repo::upsert_tag(&self.db, &tag, &caller.user_id)
+            .await
+            .map_err(internal)?;
+        // A classification change moves events between facets.
+        self.reindex().await.map_err(internal)?;
+        Ok(())
+    }
+
+    async fn team_defs(&self) -> Result<Vec<TeamDef>, AppError> {
+        Ok(repo::list_teams(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|t| TeamDef {
+                id: t.id,
+                name: t.name,
+                description: t.description,
+                members: t.members,
+            })
+            .collect())
+    }
+
+    async fn save_team(&self, caller: Option<Caller>, team: TeamDef) -> Result<(), AppError> {
+        let caller = crate::auth::require_admin(caller)?;
+        let team = curation::team_from(team)?;
+        repo::upsert_team(&self.db, &team, &caller.user_id)
+            .await
+            .map_err(internal)
     }
 }
 

@@ -230,3 +230,38 @@ pub fn wait_for_port(port: u16, within: Duration) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Signs in through the development sign-in; returns the `name=value` cookie pair.
+pub async fn session(db: &Db, config: &Config, user: &str) -> String {
+    let request = Request::post("/auth/dev-login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("user_id={user}")))
+        .expect("request");
+    let (status, headers, body) = send(db, config, request).await;
+    assert_eq!(status, 303, "{body}");
+    let cookie = headers["set-cookie"].to_str().expect("ascii");
+    cookie.split(';').next().expect("pair").to_string()
+}
+
+/// A JSON API call with an optional session cookie and body.
+pub async fn api(
+    db: &Db,
+    config: &Config,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        request = request.header("cookie", c);
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .expect("request");
+    let (status, _, text) = send(db, config, request).await;
+    (status.as_u16(), text)
+}

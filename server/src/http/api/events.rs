@@ -1,12 +1,13 @@
 //! `GET /api/v1/events?q=&team=&domain=&tag=&classification=&cluster=&lifecycle=&sort=&page=&per_page=`
 //! and `GET /api/v1/events/{name}`.
 
-use app::catalogue::{EventDetail, SearchParams, SearchResponse};
+use app::auth::Caller;
+use app::catalogue::{EventDetail, EventPatch, SearchParams, SearchResponse};
 use app::error::AppError;
 use app::services::Catalogue;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::Json;
+use axum::{Extension, Json};
 
 use crate::http::ApiError;
 use crate::state::AppState;
@@ -21,7 +22,23 @@ pub async fn search(
 
 pub async fn show(
     State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
     Path(name): Path<String>,
 ) -> Result<Json<EventDetail>, ApiError> {
-    Ok(Json(state.catalogue.event(&name).await?))
+    Ok(Json(
+        state.catalogue.event(&name, caller.map(|c| c.0)).await?,
+    ))
+}
+
+/// `PATCH /api/v1/events/{name}` with an `EventPatch` (owners and admins).
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    Path(name): Path<String>,
+    body: Result<Json<EventPatch>, JsonRejection>,
+) -> Result<Json<EventDetail>, ApiError> {
+    let caller = caller.map(|c| c.0);
+    crate::auth::require_signed_in(caller.clone())?;
+    let Json(patch) = body.map_err(|e| AppError::invalid(e.body_text()))?;
+    Ok(Json(state.catalogue.update(caller, &name, patch).await?))
 }

@@ -4,6 +4,7 @@ mod clusters;
 mod discovery;
 mod events;
 mod me;
+mod taxonomy;
 
 use app::error::AppError;
 use axum::routing::{get, post};
@@ -17,11 +18,13 @@ pub fn router() -> Router<AppState> {
         .route("/clusters", get(clusters::list))
         .route("/clusters/{id}", get(clusters::show))
         .route("/me", get(me::me))
+        .route("/tags", get(taxonomy::tags).post(taxonomy::save_tag))
+        .route("/teams", get(taxonomy::teams).post(taxonomy::save_team))
         .route("/discovery", get(discovery::show))
         .route("/discovery/refresh", post(discovery::refresh))
         .route("/discovery/claim", post(discovery::claim))
         .route("/events", get(events::search))
-        .route("/events/{name}", get(events::show))
+        .route("/events/{name}", get(events::show).patch(events::update))
         .fallback(not_found)
 }
 
