@@ -61,3 +61,35 @@ test('REST search finds events by a schema field name and caps bad input', async
   const missing = await fetch(`${sb.url}/api/v1/events/no.such.event`);
   assert.equal(missing.status, 404);
 });
+
+test('an admin signs in, claims an unclaimed topic, then finds it in search', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${sb.url}/signin`);
+  await page.locator('button[data-user="platform.admin"]').click();
+  await page.getByTestId('signed-in-as').waitFor();
+  assert.equal(await page.getByTestId('signed-in-as').textContent(), 'platform.admin');
+
+  await page.goto(`${sb.url}/admin`);
+  await page.waitForSelector('body[data-hydrated]');
+  // A topic the demo created on the onprem broker without any event.
+  const row = page.locator('[data-testid=unclaimed][data-topic="noc.syslog.raw"]');
+  await row.waitFor();
+  await row.locator('input[name=name]').fill('noc.syslog.raw');
+  await row.locator('input[name=title]').fill('Raw NOC syslog');
+  await row.locator('select[name=team]').selectOption('network-operations');
+  await row.getByRole('button', { name: 'Claim' }).click();
+  await page.getByTestId('claimed').waitFor();
+  await row.waitFor({ state: 'detached' });
+
+  await page.goto(`${sb.url}/?q=${encodeURIComponent('Raw NOC syslog')}`);
+  const first = page.getByTestId('result').first();
+  await first.waitFor();
+  assert.equal(await first.getAttribute('data-event'), 'noc.syslog.raw');
+  assert.match(await first.textContent(), /draft/);
+  await page.close();
+});
+
+test('a signed-out visitor cannot see discovery', async () => {
+  const r = await fetch(`${sb.url}/api/v1/discovery`);
+  assert.equal(r.status, 401);
+});
