@@ -194,6 +194,24 @@ pub struct EventDetail {
     pub history: Vec<HistoryEntry>,
     /// Whether the caller may edit it (owner or admin); the server checks again.
     pub can_edit: bool,
+    /// The master topic as the home cluster reports it now.
+    pub live_topic: LiveTopic,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LiveTopic {
+    Found {
+        partitions: usize,
+        replication: usize,
+        retention_ms: Option<String>,
+        cleanup_policy: Option<String>,
+    },
+    /// The cluster answered and has no such topic.
+    Missing,
+    Unavailable {
+        error: String,
+    },
 }
 
 #[cfg(test)]

@@ -100,7 +100,12 @@ pub fn app_state(
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    let catalogue = Arc::new(CatalogueService::new(db.clone(), index, index_marker));
+    let catalogue = Arc::new(CatalogueService::new(
+        db.clone(),
+        index,
+        index_marker,
+        Duration::from_millis(config.status.timeout_ms),
+    ));
     AppState {
         leptos_options,
         clusters: Arc::new(ClusterService::new(db.clone(), board)),

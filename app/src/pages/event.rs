@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_event, UpdateEvent};
-use crate::catalogue::{EventDetail, FieldView};
+use crate::catalogue::{EventDetail, FieldView, LiveTopic};
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::components::tags::TagChips;
 use crate::pages::event_edit::EventEditor;
@@ -96,8 +96,7 @@ fn EventView(e: EventDetail, save: ServerAction<UpdateEvent>) -> impl IntoView {
                     <dd class="mono">{e.home_cluster.clone()}</dd>
                     <dt>"Topic"</dt>
                     <dd class="mono">{e.topic.clone()}</dd>
-                    <dt>"Partitions"</dt>
-                    <dd>{e.partitions.map(|p| p.to_string()).unwrap_or_else(|| "—".into())}</dd>
+                    <LiveTopicFacts live=e.live_topic.clone()/>
                     <dt>"Volume"</dt>
                     <dd>{volumetrics}</dd>
                     <dt>"Updated"</dt>
@@ -176,4 +175,32 @@ fn FieldTable(fields: Vec<FieldView>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Partitions, replication and retention as the home cluster reports them now.
+#[component]
+fn LiveTopicFacts(live: LiveTopic) -> impl IntoView {
+    match live {
+        LiveTopic::Found { partitions, replication, retention_ms, cleanup_policy } => view! {
+            <dt>"Partitions"</dt>
+            <dd data-testid="partitions">{partitions}</dd>
+            <dt>"Replication"</dt>
+            <dd>{replication}</dd>
+            <dt>"Retention"</dt>
+            <dd>{retention_ms.map(|r| format!("{r} ms")).unwrap_or_else(|| "not reported by the cluster".into())}</dd>
+            <dt>"Cleanup"</dt>
+            <dd>{cleanup_policy.unwrap_or_else(|| "not reported by the cluster".into())}</dd>
+        }
+        .into_any(),
+        LiveTopic::Missing => view! {
+            <dt>"Topic"</dt>
+            <dd class="error-text">"not found on the home cluster"</dd>
+        }
+        .into_any(),
+        LiveTopic::Unavailable { error } => view! {
+            <dt>"Topic"</dt>
+            <dd class="error-text">{format!("cannot read the cluster: {error}")}</dd>
+        }
+        .into_any(),
+    }
 }

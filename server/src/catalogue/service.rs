@@ -8,7 +8,7 @@ use std::sync::Arc;
 use app::auth::Caller;
 use app::catalogue::{
     Availability, EventDetail, EventHit, EventPatch, FacetGroup, FacetValue, FieldView,
-    HistoryEntry, SearchParams, SearchResponse, TagChip, TagDef, TeamDef, FACETS,
+    HistoryEntry, LiveTopic, SearchParams, SearchResponse, TagChip, TagDef, TeamDef, FACETS,
 };
 use app::error::AppError;
 use sqlx::Row;
@@ -24,13 +24,25 @@ use crate::search::{EventDoc, FieldDoc, SearchIndex, SearchQuery, Sort};
 pub struct CatalogueService {
     db: Db,
     index: Arc<SearchIndex>,
+    /// Bound on the live topic read of the event page.
+    live_timeout: std::time::Duration,
     /// File recording which database state the on-disk index reflects.
     marker: Option<PathBuf>,
 }
 
 impl CatalogueService {
-    pub fn new(db: Db, index: Arc<SearchIndex>, marker: Option<PathBuf>) -> Self {
-        Self { db, index, marker }
+    pub fn new(
+        db: Db,
+        index: Arc<SearchIndex>,
+        marker: Option<PathBuf>,
+        live_timeout: std::time::Duration,
+    ) -> Self {
+        Self {
+            db,
+            index,
+            live_timeout,
+            marker,
+        }
     }
 
     /// Rebuilds the index when it is missing, of an older layout (`needs_rebuild`)
@@ -98,6 +110,35 @@ impl CatalogueService {
             Err(e) => return Err(internal(e)),
         }
         self.reindex_one(&spec.name).await
+    }
+
+    /// Partitions, replication and retention as the home cluster reports them.
+    async fn live_topic(&self, cluster_id: &str, topic: &str) -> LiveTopic {
+        let cluster = match crate::clusters::get(&self.db, cluster_id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                return LiveTopic::Unavailable {
+                    error: format!("unknown cluster `{cluster_id}`"),
+                }
+            }
+            Err(e) => {
+                return LiveTopic::Unavailable {
+                    error: e.to_string(),
+                }
+            }
+        };
+        match crate::kafka::describe_topic(&cluster.connection(), topic, self.live_timeout).await {
+            Ok(Some(d)) => LiveTopic::Found {
+                partitions: d.partitions,
+                replication: d.replication,
+                retention_ms: d.configs.get("retention.ms").cloned(),
+                cleanup_policy: d.configs.get("cleanup.policy").cloned(),
+            },
+            Ok(None) => LiveTopic::Missing,
+            Err(e) => LiveTopic::Unavailable {
+                error: e.to_string(),
+            },
+        }
     }
 
     /// Brings one event's index entry in line with the database.
@@ -277,6 +318,7 @@ impl app::services::Catalogue for CatalogueService {
         let history = history(&self.db, name).await.map_err(internal)?;
         let s = stored.spec;
         let can_edit = caller.is_some_and(|c| c.can_curate(&s.team));
+        let live_topic = self.live_topic(&s.home_cluster, &s.topic).await;
         let team_name = teams
             .iter()
             .find(|t| t.id == s.team)
@@ -332,6 +374,7 @@ impl app::services::Catalogue for CatalogueService {
             updated_at: stored.updated_at,
             history,
             can_edit,
+            live_topic,
         })
     }
 

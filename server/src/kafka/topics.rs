@@ -100,3 +100,77 @@ pub async fn list_topics(
     .await
     .map_err(|e| KafkaError::Client(e.to_string()))?
 }
+
+/// Live facts about one topic: partition count, replication factor and the
+/// configuration entries the cluster reports (some brokers report none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicDetail {
+    pub partitions: usize,
+    pub replication: usize,
+    pub configs: std::collections::BTreeMap<String, String>,
+}
+
+pub async fn describe_topic(
+    conn: &Connection,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Option<TopicDetail>, KafkaError> {
+    let config = conn.client_config(timeout)?;
+    let bootstrap = conn.bootstrap_servers.clone();
+    let name = topic.to_string();
+    let metadata = tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = config
+            .create()
+            .map_err(|e| KafkaError::Client(e.to_string()))?;
+        consumer
+            .fetch_metadata(Some(&name), timeout)
+            .map_err(|e| KafkaError::Unreachable {
+                bootstrap,
+                timeout_ms: timeout.as_millis(),
+                detail: e.to_string(),
+            })
+            .map(|m| {
+                m.topics().first().and_then(|t| {
+                    // A missing topic comes back with an error and no partitions.
+                    (t.error().is_none() && !t.partitions().is_empty()).then(|| {
+                        (
+                            t.partitions().len(),
+                            t.partitions()
+                                .first()
+                                .map(|p| p.replicas().len())
+                                .unwrap_or(0),
+                        )
+                    })
+                })
+            })
+    })
+    .await
+    .map_err(|e| KafkaError::Client(e.to_string()))??;
+    let Some((partitions, replication)) = metadata else {
+        return Ok(None);
+    };
+    let admin: AdminClient<DefaultClientContext> = conn
+        .client_config(timeout)?
+        .create()
+        .map_err(|e| KafkaError::Client(e.to_string()))?;
+    let options = AdminOptions::new().request_timeout(Some(timeout));
+    let mut configs = std::collections::BTreeMap::new();
+    // Brokers without DescribeConfigs support answer with nothing; that is not an error here.
+    if let Ok(results) = admin
+        .describe_configs([&rdkafka::admin::ResourceSpecifier::Topic(topic)], &options)
+        .await
+    {
+        for resource in results.into_iter().flatten() {
+            for entry in resource.entries {
+                if let Some(value) = entry.value {
+                    configs.insert(entry.name, value);
+                }
+            }
+        }
+    }
+    Ok(Some(TopicDetail {
+        partitions,
+        replication,
+        configs,
+    }))
+}
