@@ -85,45 +85,54 @@ pub struct Probe {
     pub latency: Duration,
 }
 
-/// Reads cluster metadata, giving up after `timeout`. Runs the blocking
-/// librdkafka call off the async threads.
-pub async fn probe(conn: &Connection, timeout: Duration) -> Result<Probe, KafkaError> {
+/// Reads metadata (all topics, or one) and maps it with `f`, off the async
+/// threads and bounded by `timeout` even if the client gets stuck.
+pub(crate) async fn with_metadata<T: Send + 'static>(
+    conn: &Connection,
+    topic: Option<String>,
+    timeout: Duration,
+    f: impl FnOnce(&rdkafka::metadata::Metadata) -> T + Send + 'static,
+) -> Result<T, KafkaError> {
     let config = conn.client_config(timeout)?;
     let bootstrap = conn.bootstrap_servers.clone();
-    let started = Instant::now();
+    let unreachable = move |detail: String| KafkaError::Unreachable {
+        bootstrap: bootstrap.clone(),
+        timeout_ms: timeout.as_millis(),
+        detail,
+    };
+    let on_timeout = unreachable.clone();
     let blocking = tokio::task::spawn_blocking(move || {
         let consumer: BaseConsumer = config
             .create()
             .map_err(|e| KafkaError::Client(e.to_string()))?;
-        let metadata =
-            consumer
-                .fetch_metadata(None, timeout)
-                .map_err(|e| KafkaError::Unreachable {
-                    bootstrap: bootstrap.clone(),
-                    timeout_ms: timeout.as_millis(),
-                    detail: e.to_string(),
-                })?;
+        let metadata = consumer
+            .fetch_metadata(topic.as_deref(), timeout)
+            .map_err(|e| unreachable(e.to_string()))?;
+        Ok(f(&metadata))
+    });
+    match tokio::time::timeout(timeout + Duration::from_secs(2), blocking).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) => Err(KafkaError::Client(join.to_string())),
+        Err(_) => Err(on_timeout("the client did not return".into())),
+    }
+}
+
+/// Reads cluster metadata: brokers and (non-internal) topics.
+pub async fn probe(conn: &Connection, timeout: Duration) -> Result<Probe, KafkaError> {
+    let started = Instant::now();
+    with_metadata(conn, None, timeout, move |metadata| {
         let topics = metadata
             .topics()
             .iter()
             .filter(|t| !t.name().starts_with("__"))
             .count();
-        Ok(Probe {
+        Probe {
             broker_count: u32::try_from(metadata.brokers().len()).unwrap_or(u32::MAX),
             topic_count: u32::try_from(topics).unwrap_or(u32::MAX),
             latency: started.elapsed(),
-        })
-    });
-    // librdkafka honours the timeout; this outer bound guards against a stuck client.
-    match tokio::time::timeout(timeout + Duration::from_secs(2), blocking).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(join)) => Err(KafkaError::Client(join.to_string())),
-        Err(_) => Err(KafkaError::Unreachable {
-            bootstrap: conn.bootstrap_servers.clone(),
-            timeout_ms: timeout.as_millis(),
-            detail: "the client did not return".into(),
-        }),
-    }
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

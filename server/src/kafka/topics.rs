@@ -4,10 +4,9 @@ use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::{Connection, KafkaError};
+use super::{with_metadata, Connection, KafkaError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicSpec {
@@ -71,20 +70,7 @@ pub async fn list_topics(
     conn: &Connection,
     timeout: Duration,
 ) -> Result<Vec<TopicInfo>, KafkaError> {
-    let config = conn.client_config(timeout)?;
-    let bootstrap = conn.bootstrap_servers.clone();
-    tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = config
-            .create()
-            .map_err(|e| KafkaError::Client(e.to_string()))?;
-        let metadata =
-            consumer
-                .fetch_metadata(None, timeout)
-                .map_err(|e| KafkaError::Unreachable {
-                    bootstrap,
-                    timeout_ms: timeout.as_millis(),
-                    detail: e.to_string(),
-                })?;
+    with_metadata(conn, None, timeout, |metadata| {
         let mut topics: Vec<TopicInfo> = metadata
             .topics()
             .iter()
@@ -95,10 +81,9 @@ pub async fn list_topics(
             })
             .collect();
         topics.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(topics)
+        topics
     })
     .await
-    .map_err(|e| KafkaError::Client(e.to_string()))?
 }
 
 /// Live facts about one topic: partition count, replication factor and the
@@ -115,37 +100,21 @@ pub async fn describe_topic(
     topic: &str,
     timeout: Duration,
 ) -> Result<Option<TopicDetail>, KafkaError> {
-    let config = conn.client_config(timeout)?;
-    let bootstrap = conn.bootstrap_servers.clone();
-    let name = topic.to_string();
-    let metadata = tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = config
-            .create()
-            .map_err(|e| KafkaError::Client(e.to_string()))?;
-        consumer
-            .fetch_metadata(Some(&name), timeout)
-            .map_err(|e| KafkaError::Unreachable {
-                bootstrap,
-                timeout_ms: timeout.as_millis(),
-                detail: e.to_string(),
+    let metadata = with_metadata(conn, Some(topic.to_string()), timeout, |m| {
+        m.topics().first().and_then(|t| {
+            // A missing topic comes back with an error and no partitions.
+            (t.error().is_none() && !t.partitions().is_empty()).then(|| {
+                (
+                    t.partitions().len(),
+                    t.partitions()
+                        .first()
+                        .map(|p| p.replicas().len())
+                        .unwrap_or(0),
+                )
             })
-            .map(|m| {
-                m.topics().first().and_then(|t| {
-                    // A missing topic comes back with an error and no partitions.
-                    (t.error().is_none() && !t.partitions().is_empty()).then(|| {
-                        (
-                            t.partitions().len(),
-                            t.partitions()
-                                .first()
-                                .map(|p| p.replicas().len())
-                                .unwrap_or(0),
-                        )
-                    })
-                })
-            })
+        })
     })
-    .await
-    .map_err(|e| KafkaError::Client(e.to_string()))??;
+    .await?;
     let Some((partitions, replication)) = metadata else {
         return Ok(None);
     };
