@@ -16,6 +16,8 @@ pub struct Discovery {
     pub topics: Vec<UnclaimedTopic>,
     /// Clusters that could not be read, with the reason.
     pub errors: Vec<String>,
+    /// Teams a claimed topic may be given to.
+    pub teams: Vec<TeamRef>,
 }
 
 /// An admin's claim: the topic becomes a draft event owned by `team`.

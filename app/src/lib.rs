@@ -15,7 +15,7 @@ pub mod services;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use components::layout::Layout;
 use pages::admin::AdminPage;
@@ -35,6 +35,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                // No favicon yet: an empty one spares a 404 on every page.
+                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -64,7 +66,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=CataloguePage/>
                     <Route path=path!("/events/:name") view=EventPage/>
                     <Route path=path!("/clusters") view=ClustersPage/>
-                    <Route path=path!("/admin") view=AdminPage/>
+                    // Rendered whole before sending: its several panels load at once, and
+                    // out-of-order streaming gave their fallbacks clashing ids.
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route
                         path=path!("/requests")

@@ -80,7 +80,7 @@ export async function startSwitchboard() {
 }
 
 export async function startBrowser() {
-  const profile = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
+  // Playwright gives each launch a fresh, empty profile of its own.
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: [
@@ -92,7 +92,6 @@ export async function startBrowser() {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--user-data-dir=${profile}`,
     ],
   });
 }

@@ -50,6 +50,20 @@ impl Default for Config {
     }
 }
 
+/// Keys that `SWITCHBOARD_<KEY>` environment variables may set.
+const TOP_LEVEL_KEYS: [&str; 10] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "site_root",
+    "log_format",
+    "status",
+    "demo",
+    "auth",
+    "discovery_interval_secs",
+    "clusters",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -157,7 +171,16 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         figment
-            .merge(Env::prefixed("SWITCHBOARD_").split("__"))
+            .merge(
+                Env::prefixed("SWITCHBOARD_")
+                    // Other SWITCHBOARD_* variables (SWITCHBOARD_CONFIG, test and script
+                    // settings) are not configuration keys.
+                    .filter(|key| {
+                        let top = key.as_str().split("__").next().unwrap_or_default();
+                        TOP_LEVEL_KEYS.contains(&top.to_ascii_lowercase().as_str())
+                    })
+                    .split("__"),
+            )
             .merge(
                 Env::raw()
                     .only(&["DATABASE_URL"])

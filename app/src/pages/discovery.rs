@@ -3,7 +3,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::api::{list_teams, unclaimed_topics, ClaimTopic, RefreshUnclaimed};
+use crate::api::{unclaimed_topics, ClaimTopic, RefreshUnclaimed};
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::discovery::{TeamRef, UnclaimedTopic};
 
@@ -15,7 +15,6 @@ pub fn DiscoveryPanel() -> impl IntoView {
         move || (refresh.version().get(), claim.version().get()),
         |_| unclaimed_topics(),
     );
-    let teams = Resource::new(|| (), |_| list_teams());
     view! {
         <section class="panel" data-testid="discovery">
             <div class="panel-head">
@@ -47,8 +46,11 @@ pub fn DiscoveryPanel() -> impl IntoView {
                 <Transition fallback=Loading>
                     {move || Suspend::new(async move {
                         let view = topics.await?;
-                        let teams = teams.await?;
-                        let errors = view.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view();
+                        let teams = view.teams.clone();
+                        let errors = (!view.errors.is_empty()).then(|| {
+                            let items = view.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view();
+                            view! { <ul class="error-text">{items}</ul> }
+                        });
                         let rows = view
                             .topics
                             .into_iter()
@@ -56,7 +58,7 @@ pub fn DiscoveryPanel() -> impl IntoView {
                             .collect_view();
                         Ok::<_, crate::error::AppError>(view! {
                             <p class="muted">{format!("Read {}", view.refreshed_at.unwrap_or_else(|| "never".into()))}</p>
-                            <ul class="error-text">{errors}</ul>
+                            {errors}
                             <div class="table-wrap">
                                 <table class="table">
                                     <thead>

@@ -72,8 +72,14 @@ impl DiscoveryService {
             refreshed_at: Some(db::now()),
             topics,
             errors,
+            teams: Vec::new(),
         };
         *self.lock() = Some(view.clone());
+        Ok(view)
+    }
+
+    async fn with_teams(&self, mut view: Discovery) -> Result<Discovery, AppError> {
+        view.teams = app::services::Discovery::teams(self).await?;
         Ok(view)
     }
 
@@ -96,15 +102,17 @@ impl app::services::Discovery for DiscoveryService {
     async fn unclaimed(&self, caller: Option<Caller>) -> Result<Discovery, AppError> {
         require_admin(caller)?;
         let cached = self.lock().clone();
-        match cached {
-            Some(view) => Ok(view),
-            None => self.refresh_now().await.map_err(internal),
-        }
+        let view = match cached {
+            Some(view) => view,
+            None => self.refresh_now().await.map_err(internal)?,
+        };
+        self.with_teams(view).await
     }
 
     async fn refresh(&self, caller: Option<Caller>) -> Result<Discovery, AppError> {
         require_admin(caller)?;
-        self.refresh_now().await.map_err(internal)
+        let view = self.refresh_now().await.map_err(internal)?;
+        self.with_teams(view).await
     }
 
     async fn claim(&self, caller: Option<Caller>, claim: Claim) -> Result<String, AppError> {
