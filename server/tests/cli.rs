@@ -159,7 +159,10 @@ fn environment_overrides_are_read_and_unrelated_variables_ignored() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().to_str().expect("utf8");
     // A bad value in a real key is reported with the key's name…
-    let line = run_failing(&["migrate", "--data-dir", data], &[("SWITCHBOARD_LISTEN", "nowhere")]);
+    let line = run_failing(
+        &["migrate", "--data-dir", data],
+        &[("SWITCHBOARD_LISTEN", "nowhere")],
+    );
     assert!(line.to_lowercase().contains("listen"), "{line}");
     // …while a SWITCHBOARD_ variable that is no key does not stop the start.
     let out = Command::new(BIN)
@@ -168,5 +171,9 @@ fn environment_overrides_are_read_and_unrelated_variables_ignored() {
         .env("SWITCHBOARD_BIN", "/some/where")
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
