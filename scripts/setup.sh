@@ -80,7 +80,8 @@ setup_run() {
 
 setup_test() {
   setup_run
-  ensure_apt chromium postgresql-client
+  command -v chromium >/dev/null || ensure_apt chromium
+  command -v psql >/dev/null || ensure_apt postgresql-client
   ensure_npm
 }
 
