@@ -18,6 +18,8 @@ mod corpus;
 mod http;
 #[path = "search/load.rs"]
 mod load;
+#[path = "search/markdown.rs"]
+mod markdown;
 #[path = "search/queries.rs"]
 mod queries;
 #[path = "search/report.rs"]
@@ -33,7 +35,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 use switchboard::search::SearchIndex;
 
@@ -85,7 +86,7 @@ fn main() -> anyhow::Result<()> {
 
     step(&format!("generating {} events", s.events), began);
     let corpus_figures = generate(s.events);
-    mark("generate");
+    mark("1_generate");
 
     step("rebuilding the on-disk index", began);
     let index_dir = tmp.path().join("index");
@@ -93,22 +94,25 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     index.rebuild((0..s.events).map(|i| corpus::doc(&corpus::event(i))))?;
     let rebuild_s = started.elapsed().as_secs_f64();
-    let index_bytes = dir_bytes(&index_dir);
-    mark("rebuild");
+    let index_bytes = report::dir_bytes(&index_dir);
+    mark("2_rebuild");
 
     step("querying in-process", began);
     let mix = queries::mix(s.queries);
-    let inproc = queries::measure(&index, &mix, s.warmup)?;
-    mark("queries");
+    let inproc = queries::measure(&index, &mix, s.warmup, 1)?;
+    // Diagnostic: the same mix without the page of hits (counts and facets only).
+    let no_hits = queries::measure(&index, &mix, 0, 1_000_000)?;
+    mark("3_queries");
 
     step("filling SQLite and indexing it for the server", began);
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let prepared = server_rt.block_on(http::prepare(&s, tmp.path(), Arc::new(index), &mix))?;
-    mark("database_and_server_index");
+    mark("4_database_and_server_index");
 
     step("serving on loopback", began);
+    let rss_before_serving = proc_mib("VmRSS");
     let state = switchboard::serve::app_state(
         prepared.db.clone(),
         &switchboard::config::Config::default(),
@@ -125,7 +129,7 @@ fn main() -> anyhow::Result<()> {
     let clients = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let sample = clients.block_on(check(addr, &mix))?;
+    let sample = clients.block_on(load::check(addr, &mix))?;
     let (warm, secs) = (Duration::from_secs(2), Duration::from_secs(s.http_secs));
     step("load: /healthz", began);
     let health_paths = Arc::new(vec!["/healthz".to_owned()]);
@@ -133,7 +137,7 @@ fn main() -> anyhow::Result<()> {
     step("load: /api/v1/events?q=<mix>", began);
     let search_paths = Arc::new(mix.iter().map(queries::MixQuery::url).collect());
     let search = clients.block_on(load::run(addr, search_paths, s.clients, warm, secs))?;
-    mark("http");
+    mark("5_http");
     server.abort();
 
     let peak_mib = peaks
@@ -158,7 +162,7 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|(kind, stats)| (kind.label().to_owned(), stats.json()))
         .collect();
-    let figures = json!({
+    let mut figures = json!({
         "benchmark": "catalogue-search",
         "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
         "git": std::env::var("SB_BENCH_GIT").unwrap_or_else(|_| "unknown".to_owned()),
@@ -169,9 +173,11 @@ fn main() -> anyhow::Result<()> {
         "rebuild": { "seconds": round(rebuild_s, 2), "includes_generation_s": generation_s,
                      "docs_per_second": round(s.events as f64 / rebuild_s, 0), "index_bytes": index_bytes },
         "query_latency": { "all": inproc.all.json(), "by_kind": by_kind, "with_hits": inproc.with_hits,
-                           "mean_total": round(inproc.mean_total, 1) },
+                           "mean_total": round(inproc.mean_total, 1),
+                           "without_hits_page": no_hits.all.json() },
         "http": http_figures,
-        "rss": { "peak_mib": peak_mib, "peak_mib_by_phase": peaks, "end_rss_mib": proc_mib("VmRSS"),
+        "rss": { "peak_mib": peak_mib, "peak_mib_by_phase": peaks, "rss_before_serving_mib": rss_before_serving,
+                 "end_rss_mib": proc_mib("VmRSS"),
                  "end_rss_anon_mib": proc_mib("RssAnon"), "end_rss_file_mib": proc_mib("RssFile") },
         "targets": [
             target("index rebuild", rebuild_s, "s", 60.0, false),
@@ -179,13 +185,9 @@ fn main() -> anyhow::Result<()> {
             target("search / healthz throughput", ratio * 100.0, "%", 30.0, true),
             target("peak RSS", peak_mib * 1.048_576, "MB", 400.0, false),
         ],
-        "notes": [
-            format!("Rebuild time includes generating the documents on the fly ({generation_s} s of it when done alone, single-threaded)."),
-            format!("Clients run in the bench process on one thread and share the {} CPUs with the server.", report::machine()["nproc"]),
-            "Peak RSS is the bench process as a whole (VmHWM); rss.peak_mib_by_phase shows each phase's own peak.".to_owned(),
-        ],
         "total_seconds": round(began.elapsed().as_secs_f64(), 1),
     });
+    figures["notes"] = json!(report::notes(&figures));
     let md = report::write(&s.out_dir, &figures)?;
     println!("{md}");
     println!("written to {}", s.out_dir.display());
@@ -222,32 +224,4 @@ fn generate(n: usize) -> Value {
         "tags": corpus::tags().len(),
         "clusters": vocab::CLUSTERS.len(),
     })
-}
-
-/// One request to each endpoint before the load: both must answer 200.
-async fn check(addr: std::net::SocketAddr, mix: &[queries::MixQuery]) -> anyhow::Result<Value> {
-    let mut conn = load::Conn::new(addr);
-    let health = conn.get("/healthz").await?;
-    let url = mix
-        .first()
-        .map(queries::MixQuery::url)
-        .context("empty mix")?;
-    let status = conn.get(&url).await?;
-    let body = String::from_utf8_lossy(&conn.body).into_owned();
-    if health != 200 || status != 200 {
-        bail!("/healthz answered {health}, {url} answered {status}: {body:.300}");
-    }
-    let parsed: Value = serde_json::from_str(&body)?;
-    Ok(
-        json!({ "url": url, "total": parsed["total"], "hits": parsed["hits"].as_array().map(Vec::len), "bytes": body.len() }),
-    )
-}
-
-fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok()?.metadata().ok())
-        .map(|m| m.len())
-        .sum()
 }

@@ -229,11 +229,14 @@ fn sentence(rng: &mut Rng, entity: &str) -> String {
             pascal(a),
             rng.pick(&SYSTEMS)
         ),
-        7 => format!(
-            "\n\n## Consumers\n\n- {}\n- {}\n\n",
-            pascal(rng.pick(&PURPOSES)),
-            pascal(rng.pick(&PURPOSES))
-        ),
+        7 => {
+            let (first, second) = (*rng.pick(&PURPOSES), *rng.pick(&PURPOSES));
+            format!(
+                "\n\n## Consumers\n\n- {}\n- {}\n\n",
+                pascal(first),
+                pascal(second)
+            )
+        }
         8 => format!(
             "Retention is {} days on the master topic; mirrors in {} keep {} days. ",
             rng.range(3, 30),

@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
+use super::queries::MixQuery;
 use super::report::Stats;
 
 pub struct Conn {
@@ -169,4 +170,23 @@ pub async fn run(
         latency: Stats::of(times),
         connections,
     })
+}
+
+/// One request to each endpoint before the load: both must answer 200.
+pub async fn check(addr: SocketAddr, mix: &[MixQuery]) -> anyhow::Result<serde_json::Value> {
+    let mut conn = Conn::new(addr);
+    let health = conn.get("/healthz").await?;
+    let url = mix.first().map(MixQuery::url).context("empty mix")?;
+    let status = conn.get(&url).await?;
+    let body = String::from_utf8_lossy(&conn.body).into_owned();
+    if health != 200 || status != 200 {
+        bail!("/healthz answered {health}, {url} answered {status}: {body:.300}");
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&body)?;
+    Ok(serde_json::json!({
+        "url": url,
+        "total": parsed["total"],
+        "hits": parsed["hits"].as_array().map(Vec::len),
+        "bytes": body.len(),
+    }))
 }

@@ -100,7 +100,10 @@ fn make(rng: &mut Rng, kind: Kind) -> MixQuery {
     let (text, facet) = match kind {
         Kind::OneTerm => (word(rng), None),
         Kind::TwoTerms => (format!("{} {}", word(rng), word(rng)), None),
-        Kind::Fuzzy => (typo(rng, &long_word(rng)), None),
+        Kind::Fuzzy => {
+            let full = long_word(rng);
+            (typo(rng, &full), None)
+        }
         Kind::Prefix => {
             let full = long_word(rng);
             let len = rng.range(3, 5.min(full.len() - 1));
@@ -165,15 +168,23 @@ pub struct InProcess {
     pub mean_total: f64,
 }
 
-/// Runs `warmup` queries of the mix untimed, then the whole mix timed, one at a time.
-pub fn measure(index: &SearchIndex, mix: &[MixQuery], warmup: usize) -> anyhow::Result<InProcess> {
+/// Runs `warmup` queries of the mix untimed, then the whole mix timed, one at
+/// a time, asking for result page `page` (a page past the end skips the hits:
+/// no stored documents loaded, no snippets).
+pub fn measure(
+    index: &SearchIndex,
+    mix: &[MixQuery],
+    warmup: usize,
+    page: usize,
+) -> anyhow::Result<InProcess> {
     for q in mix.iter().cycle().skip(mix.len() / 2).take(warmup) {
         index.search(&q.search_query())?;
     }
     let mut times: Vec<(Kind, Duration)> = Vec::with_capacity(mix.len());
     let (mut with_hits, mut totals) = (0, 0usize);
     for q in mix {
-        let query = q.search_query();
+        let mut query = q.search_query();
+        query.page = page;
         let started = Instant::now();
         let results = index.search(&query)?;
         times.push((q.kind, started.elapsed()));

@@ -1,6 +1,5 @@
 //! Latency statistics, process and machine facts, and the result files.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -110,94 +109,64 @@ pub fn write(dir: &Path, figures: &Value) -> anyhow::Result<String> {
         dir.join("search.json"),
         serde_json::to_string_pretty(figures)? + "\n",
     )?;
-    let md = markdown(figures);
+    let md = super::markdown::render(figures);
     std::fs::write(dir.join("search.md"), &md)?;
     Ok(md)
 }
 
-fn markdown(f: &Value) -> String {
-    let mut md = String::new();
-    let m = &f["machine"];
-    let _ = writeln!(md, "# Catalogue search benchmark\n");
-    let _ = writeln!(
-        md,
-        "{} · commit {} · {} CPUs ({}) · {} MiB RAM · {} events · total {} s\n",
-        f["date"].as_str().unwrap_or("?"),
-        f["git"].as_str().unwrap_or("?"),
-        m["nproc"],
-        m["cpu"].as_str().unwrap_or("?"),
-        m["memory_mib"],
-        f["corpus"]["events"],
-        f["total_seconds"]
-    );
-    let _ = writeln!(
-        md,
-        "| Target | Measured | Limit | Result |\n|---|---|---|---|"
-    );
-    for t in f["targets"].as_array().into_iter().flatten() {
-        let _ = writeln!(
-            md,
-            "| {} | {} {} | {} {} {} | {} |",
-            t["name"].as_str().unwrap_or("?"),
-            t["measured"],
-            t["unit"].as_str().unwrap_or(""),
-            t["comparison"].as_str().unwrap_or(""),
-            t["limit"],
-            t["unit"].as_str().unwrap_or(""),
-            if t["met"].as_bool() == Some(true) {
-                "met"
-            } else {
-                "**missed**"
-            }
-        );
-    }
-    let _ = writeln!(md, "\n## Query latency in-process (ms)\n");
-    let _ = writeln!(
-        md,
-        "| Kind | n | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|"
-    );
-    let q = &f["query_latency"];
-    let rows = std::iter::once(("all", &q["all"])).chain(
-        q["by_kind"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v)),
-    );
-    for (kind, s) in rows {
-        let _ = writeln!(
-            md,
-            "| {kind} | {} | {} | {} | {} | {} |",
-            s["count"], s["p50_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]
-        );
-    }
-    let h = &f["http"];
-    let _ = writeln!(
-        md,
-        "\n## HTTP, {} clients on loopback, {} s each\n",
-        h["clients"], h["seconds"]
-    );
-    let _ = writeln!(
-        md,
-        "| Endpoint | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|"
-    );
-    for key in ["healthz", "search"] {
-        let e = &h[key];
-        let _ = writeln!(
-            md,
-            "| {key} | {} | {} | {} | {} |",
-            e["per_second"], e["latency"]["p50_ms"], e["latency"]["p99_ms"], e["errors"]
-        );
-    }
-    let _ = writeln!(
-        md,
-        "\nIndex served: {}\n",
-        h["index_source"].as_str().unwrap_or("?")
-    );
-    let _ = writeln!(md, "## Notes\n");
-    for note in f["notes"].as_array().into_iter().flatten() {
-        let _ = writeln!(md, "- {}", note.as_str().unwrap_or(""));
-    }
-    let _ = writeln!(md, "\nAll figures: `search.json`.");
-    md
+pub fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// What the figures mean, for the reader of `search.md`.
+pub fn notes(f: &Value) -> Vec<String> {
+    let num = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let (h, q) = (&f["http"], &f["query_latency"]);
+    let nproc = num(&f["machine"]["nproc"]).max(1.0);
+    let health = num(&h["healthz"]["per_second"]);
+    let generation = num(&f["corpus"]["generation_s"]);
+    let rebuild = num(&f["rebuild"]["seconds"]);
+    let r = &h["reindex"];
+    let e = &h["reindex_vs_rebuild"];
+    vec![
+        format!(
+            "Rebuild time includes generating the documents on the fly ({generation} s when done \
+             alone, single-threaded): about {} s of it is the index itself.",
+            round(rebuild - generation, 1)
+        ),
+        format!(
+            "30% of /healthz ({health} req/s) would be {} search req/s, i.e. at most {} ms of CPU \
+             per search on {nproc} CPUs; one search costs {} ms on average in-process \
+             ({} ms without the page of hits).",
+            round(health * 0.3, 0),
+            round(nproc * 1000.0 / (health * 0.3).max(1.0), 3),
+            q["all"]["mean_ms"],
+            q["without_hits_page"]["mean_ms"]
+        ),
+        format!(
+            "The server's index: {}. Built from the database by reindex, the first {} events give \
+             the same totals and facets for {}/{} queries and the same page of hits for {}.",
+            h["index_source"].as_str().unwrap_or("?"),
+            e["events"],
+            e["same_total_and_facets"],
+            e["queries"],
+            e["same_page_of_hits"]
+        ),
+        format!(
+            "CatalogueService::reindex grows quadratically with the catalogue (see probes): \
+             projected {} s and {} MiB of extra RSS for all events.",
+            r["projected_full_s"], r["projected_full_peak_rss_delta_mib"]
+        ),
+        "The 16 clients run in the bench process on one thread and share the CPUs with the \
+         server, so both throughputs are also bounded by the client."
+            .to_owned(),
+        "Peak RSS is the bench process as a whole (VmHWM), corpus generation, SQLite loading and \
+         reindex probes included; rss.peak_mib_by_phase gives each phase's own peak."
+            .to_owned(),
+    ]
 }

@@ -188,7 +188,7 @@ pub const PURPOSES: [&str; 14] = [
 ];
 
 /// General words mixed into descriptions so the term dictionary is broad.
-pub const WORDS: [&str; 96] = [
+pub const WORDS: [&str; 95] = [
     "network",
     "element",
     "service",

@@ -1,0 +1,152 @@
+//! `search.md`: the figures for people.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+pub fn render(f: &Value) -> String {
+    let mut md = String::new();
+    let m = &f["machine"];
+    let _ = writeln!(md, "# Catalogue search benchmark\n");
+    let _ = writeln!(
+        md,
+        "{} · commit {} · {} CPUs ({}) · {} MiB RAM · {} events · total {} s\n",
+        f["date"].as_str().unwrap_or("?"),
+        f["git"].as_str().unwrap_or("?"),
+        m["nproc"],
+        m["cpu"].as_str().unwrap_or("?"),
+        m["memory_mib"],
+        f["corpus"]["events"],
+        f["total_seconds"]
+    );
+    let _ = writeln!(
+        md,
+        "| Target | Measured | Limit | Result |\n|---|---|---|---|"
+    );
+    for t in f["targets"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            md,
+            "| {} | {} {} | {} {} {} | {} |",
+            t["name"].as_str().unwrap_or("?"),
+            t["measured"],
+            t["unit"].as_str().unwrap_or(""),
+            t["comparison"].as_str().unwrap_or(""),
+            t["limit"],
+            t["unit"].as_str().unwrap_or(""),
+            if t["met"].as_bool() == Some(true) {
+                "met"
+            } else {
+                "**missed**"
+            }
+        );
+    }
+    let _ = writeln!(md, "\n## Query latency in-process (ms)\n");
+    let _ = writeln!(
+        md,
+        "| Kind | n | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|"
+    );
+    let q = &f["query_latency"];
+    let rows = std::iter::once(("all", &q["all"])).chain(
+        q["by_kind"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v)),
+    );
+    let rows = rows.chain(std::iter::once((
+        "all, no page of hits (diagnostic)",
+        &q["without_hits_page"],
+    )));
+    for (kind, s) in rows {
+        let _ = writeln!(
+            md,
+            "| {kind} | {} | {} | {} | {} | {} |",
+            s["count"], s["p50_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]
+        );
+    }
+    let h = &f["http"];
+    let _ = writeln!(
+        md,
+        "\n## HTTP, {} clients on loopback, {} s each\n",
+        h["clients"], h["seconds"]
+    );
+    let _ = writeln!(
+        md,
+        "| Endpoint | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|"
+    );
+    for key in ["healthz", "search"] {
+        let e = &h[key];
+        let _ = writeln!(
+            md,
+            "| {key} | {} | {} | {} | {} |",
+            e["per_second"], e["latency"]["p50_ms"], e["latency"]["p99_ms"], e["errors"]
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nIndex served: {}\n",
+        h["index_source"].as_str().unwrap_or("?")
+    );
+    let c = &f["corpus"];
+    let _ = writeln!(
+        md,
+        "## Corpus and build\n\n{} events: descriptions {} bytes on average (range {}), {} schema \
+         fields on average (range {}), value schemas ~{} bytes. Generation alone {} s; rebuild \
+         (generation included) {} s; index {} MB on disk. SQLite: {} s to insert, {} MB.\n",
+        c["events"],
+        c["description_bytes_avg"],
+        c["description_bytes_range"],
+        c["schema_fields_avg"],
+        c["schema_fields_range"],
+        c["value_schema_bytes_avg"],
+        c["generation_s"],
+        f["rebuild"]["seconds"],
+        f["rebuild"]["index_bytes"].as_u64().unwrap_or(0) / 1_000_000,
+        h["database_insert_s"],
+        h["database_bytes"].as_u64().unwrap_or(0) / 1_000_000,
+    );
+    let r = &h["reindex"];
+    let probes: Vec<String> = r["probes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "({}, {}, {})",
+                p["events"], p["seconds"], p["peak_rss_delta_mib"]
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "## CatalogueService::reindex\n\nProbes (events, seconds, peak RSS growth MiB): {}. \
+         Projected for the whole catalogue: {} s and {} MiB. Full run: {} s.\n",
+        probes.join(", "),
+        r["projected_full_s"],
+        r["projected_full_peak_rss_delta_mib"],
+        r["full_seconds"],
+    );
+    let rss = &f["rss"];
+    let phases: Vec<String> = rss["peak_mib_by_phase"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(
+        md,
+        "## Memory\n\nPeak RSS by phase (MiB): {}. RSS when the server started: {} MiB; at the \
+         end: {} MiB ({} anonymous, {} file-backed).\n",
+        phases.join(", "),
+        rss["rss_before_serving_mib"],
+        rss["end_rss_mib"],
+        rss["end_rss_anon_mib"],
+        rss["end_rss_file_mib"],
+    );
+    let _ = writeln!(md, "## Notes\n");
+    for note in f["notes"].as_array().into_iter().flatten() {
+        let _ = writeln!(md, "- {}", note.as_str().unwrap_or(""));
+    }
+    let _ = writeln!(md, "\nAll figures: `search.json`.");
+    md
+}
