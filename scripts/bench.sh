@@ -4,7 +4,8 @@
 # bench/results/search.json and bench/results/search.md. Reports figures
 # against the targets; it does not fail when a target is missed.
 # Environment: SB_BENCH_EVENTS (100000), SB_BENCH_HTTP_SECS (10),
-# SB_BENCH_REINDEX (auto|always|never), SB_BENCH_REINDEX_BUDGET_S (300).
+# SB_BENCH_REINDEX (auto|always|never: serve what CatalogueService::reindex
+# builds; auto does up to 20000 events).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -6,9 +6,8 @@
 //!
 //! Run it with `scripts/bench.sh`. Environment: `SB_BENCH_EVENTS` (100000),
 //! `SB_BENCH_HTTP_SECS` (10), `SB_BENCH_REINDEX` (auto | always | never: whether
-//! the served index comes from `CatalogueService::reindex`),
-//! `SB_BENCH_REINDEX_BUDGET_S` (300), `SB_BENCH_OUT_DIR` (bench/results),
-//! `SB_BENCH_GIT` (commit label).
+//! the served index comes from `CatalogueService::reindex`; auto up to 20,000
+//! events), `SB_BENCH_OUT_DIR` (bench/results), `SB_BENCH_GIT` (commit label).
 
 #[path = "search/avro.rs"]
 mod avro;
@@ -20,6 +19,8 @@ mod http;
 mod load;
 #[path = "search/markdown.rs"]
 mod markdown;
+#[path = "search/prose.rs"]
+mod prose;
 #[path = "search/queries.rs"]
 mod queries;
 #[path = "search/report.rs"]
@@ -37,6 +38,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 use switchboard::search::SearchIndex;
+use time::format_description::well_known::Rfc3339;
 
 use report::{proc_mib, reset_peak, round, target};
 
@@ -47,7 +49,6 @@ pub struct Settings {
     pub clients: usize,
     pub http_secs: u64,
     pub reindex: String,
-    pub reindex_budget_s: f64,
     pub out_dir: PathBuf,
 }
 
@@ -56,6 +57,12 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Records the peak RSS of the phase that just ended and starts a new one.
+fn mark(peaks: &mut Map<String, Value>, phase: &str) {
+    peaks.insert(phase.to_owned(), json!(proc_mib("VmHWM")));
+    reset_peak();
 }
 
 fn step(what: &str, began: Instant) {
@@ -72,21 +79,16 @@ fn main() -> anyhow::Result<()> {
         clients: 16,
         http_secs: env_or("SB_BENCH_HTTP_SECS", 10),
         reindex: env_or("SB_BENCH_REINDEX", "auto".to_owned()),
-        reindex_budget_s: env_or("SB_BENCH_REINDEX_BUDGET_S", 300.0),
         out_dir: env_or("SB_BENCH_OUT_DIR", default_out),
     };
     let tmp = tempfile::Builder::new()
         .prefix("switchboard-bench-")
         .tempdir()?;
     let mut peaks = Map::new();
-    let mut mark = |phase: &str| {
-        peaks.insert(phase.to_owned(), json!(proc_mib("VmHWM")));
-        reset_peak();
-    };
 
     step(&format!("generating {} events", s.events), began);
-    let corpus_figures = generate(s.events);
-    mark("1_generate");
+    let corpus_figures = corpus::survey(s.events);
+    mark(&mut peaks, "1_generate");
 
     step("rebuilding the on-disk index", began);
     let index_dir = tmp.path().join("index");
@@ -95,21 +97,21 @@ fn main() -> anyhow::Result<()> {
     index.rebuild((0..s.events).map(|i| corpus::doc(&corpus::event(i))))?;
     let rebuild_s = started.elapsed().as_secs_f64();
     let index_bytes = report::dir_bytes(&index_dir);
-    mark("2_rebuild");
+    mark(&mut peaks, "2_rebuild");
 
     step("querying in-process", began);
     let mix = queries::mix(s.queries);
     let inproc = queries::measure(&index, &mix, s.warmup, 1)?;
     // Diagnostic: the same mix without the page of hits (counts and facets only).
     let no_hits = queries::measure(&index, &mix, 0, 1_000_000)?;
-    mark("3_queries");
+    mark(&mut peaks, "3_queries");
 
     step("filling SQLite and indexing it for the server", began);
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let prepared = server_rt.block_on(http::prepare(&s, tmp.path(), Arc::new(index), &mix))?;
-    mark("4_database_and_server_index");
+    let prepared = server_rt.block_on(http::prepare(&s, tmp.path(), Arc::new(index)))?;
+    mark(&mut peaks, "4_database_and_server_index");
 
     step("serving on loopback", began);
     let rss_before_serving = proc_mib("VmRSS");
@@ -137,17 +139,34 @@ fn main() -> anyhow::Result<()> {
     step("load: /api/v1/events?q=<mix>", began);
     let search_paths = Arc::new(mix.iter().map(queries::MixQuery::url).collect());
     let search = clients.block_on(load::run(addr, search_paths, s.clients, warm, secs))?;
-    mark("5_http");
+    mark(&mut peaks, "5_http");
+    let after_serving = ["VmRSS", "RssAnon", "RssFile"].map(proc_mib);
     server.abort();
-
+    drop(prepared.index);
+    server_rt.block_on(prepared.db.close());
+    // Every phase of the issue is done: this is the peak the target is about.
     let peak_mib = peaks
         .values()
         .filter_map(Value::as_f64)
         .fold(proc_mib("VmHWM"), f64::max);
+
+    step("timing CatalogueService::reindex", began);
+    let probe_dir = tmp.path().join("probes");
+    let probes = server_rt.block_on(http::reindex_probes(&probe_dir, s.events, &mix))?;
+    mark(&mut peaks, "6_reindex_probes");
+    let peak_with_probes = peaks
+        .values()
+        .filter_map(Value::as_f64)
+        .fold(peak_mib, f64::max);
     let ratio = search.per_second / health.per_second.max(f64::MIN_POSITIVE);
     let endpoint = |t: &load::Throughput| {
-        json!({ "requests": t.requests, "errors": t.errors, "per_second": round(t.per_second, 1),
-                "connections": t.connections, "latency": t.latency.json() })
+        json!({
+            "requests": t.requests,
+            "errors": t.errors,
+            "per_second": round(t.per_second, 1),
+            "connections": t.connections,
+            "latency": t.latency.json(),
+        })
     };
     let mut http_figures = prepared.figures;
     http_figures["clients"] = json!(s.clients);
@@ -156,35 +175,68 @@ fn main() -> anyhow::Result<()> {
     http_figures["healthz"] = endpoint(&health);
     http_figures["search"] = endpoint(&search);
     http_figures["search_to_healthz"] = json!(round(ratio, 4));
+    http_figures["reindex"] = probes;
     let generation_s = corpus_figures["generation_s"].as_f64().unwrap_or(0.0);
     let by_kind: Map<String, Value> = inproc
         .by_kind
         .iter()
         .map(|(kind, stats)| (kind.label().to_owned(), stats.json()))
         .collect();
+    let date = time::OffsetDateTime::now_utc().format(&Rfc3339)?;
+    let settings = json!({
+        "events": s.events,
+        "queries": s.queries,
+        "warmup_queries": s.warmup,
+        "clients": s.clients,
+        "http_seconds": s.http_secs,
+        "reindex": s.reindex,
+    });
+    let rebuild = json!({
+        "seconds": round(rebuild_s, 2),
+        "includes_generation_s": generation_s,
+        "docs_per_second": round(s.events as f64 / rebuild_s, 0),
+        "index_bytes": index_bytes,
+    });
+    let query_latency = json!({
+        "all": inproc.all.json(),
+        "by_kind": by_kind,
+        "with_hits": inproc.with_hits,
+        "mean_total": round(inproc.mean_total, 1),
+        "without_hits_page": no_hits.all.json(),
+    });
+    let rss = json!({
+        "peak_mib": peak_mib,
+        "peak_mib_with_reindex_probes": peak_with_probes,
+        "peak_mib_by_phase": peaks,
+        "rss_before_serving_mib": rss_before_serving,
+        "after_serving_rss_mib": after_serving[0],
+        "after_serving_rss_anon_mib": after_serving[1],
+        "after_serving_rss_file_mib": after_serving[2],
+    });
+    let targets = [
+        target("index rebuild", rebuild_s, "s", 60.0, false),
+        target("in-process p99", inproc.all.p99_ms, "ms", 15.0, false),
+        target(
+            "search / healthz throughput",
+            ratio * 100.0,
+            "%",
+            30.0,
+            true,
+        ),
+        target("peak RSS", peak_mib * 1.048_576, "MB", 400.0, false),
+    ];
     let mut figures = json!({
         "benchmark": "catalogue-search",
-        "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
+        "date": date,
         "git": std::env::var("SB_BENCH_GIT").unwrap_or_else(|_| "unknown".to_owned()),
         "machine": report::machine(),
-        "settings": { "events": s.events, "queries": s.queries, "warmup_queries": s.warmup,
-                      "clients": s.clients, "http_seconds": s.http_secs, "reindex": s.reindex },
+        "settings": settings,
         "corpus": corpus_figures,
-        "rebuild": { "seconds": round(rebuild_s, 2), "includes_generation_s": generation_s,
-                     "docs_per_second": round(s.events as f64 / rebuild_s, 0), "index_bytes": index_bytes },
-        "query_latency": { "all": inproc.all.json(), "by_kind": by_kind, "with_hits": inproc.with_hits,
-                           "mean_total": round(inproc.mean_total, 1),
-                           "without_hits_page": no_hits.all.json() },
+        "rebuild": rebuild,
+        "query_latency": query_latency,
         "http": http_figures,
-        "rss": { "peak_mib": peak_mib, "peak_mib_by_phase": peaks, "rss_before_serving_mib": rss_before_serving,
-                 "end_rss_mib": proc_mib("VmRSS"),
-                 "end_rss_anon_mib": proc_mib("RssAnon"), "end_rss_file_mib": proc_mib("RssFile") },
-        "targets": [
-            target("index rebuild", rebuild_s, "s", 60.0, false),
-            target("in-process p99", inproc.all.p99_ms, "ms", 15.0, false),
-            target("search / healthz throughput", ratio * 100.0, "%", 30.0, true),
-            target("peak RSS", peak_mib * 1.048_576, "MB", 400.0, false),
-        ],
+        "rss": rss,
+        "targets": targets,
         "total_seconds": round(began.elapsed().as_secs_f64(), 1),
     });
     figures["notes"] = json!(report::notes(&figures));
@@ -192,36 +244,4 @@ fn main() -> anyhow::Result<()> {
     println!("{md}");
     println!("written to {}", s.out_dir.display());
     Ok(())
-}
-
-/// Generates (and drops) every document once: timing and corpus figures.
-fn generate(n: usize) -> Value {
-    let started = Instant::now();
-    let (mut desc, mut fields, mut schema_bytes, mut sampled) = (vec![], vec![], 0, 0);
-    for i in 0..n {
-        let event = corpus::event(i);
-        let doc = corpus::doc(&event);
-        desc.push(doc.description.len());
-        fields.push(event.fields);
-        if i % 100 == 0 {
-            schema_bytes += event.spec.value_schema.map_or(0, |v| v.to_string().len());
-            sampled += 1;
-        }
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    let avg = |v: &[usize]| round(v.iter().sum::<usize>() as f64 / v.len().max(1) as f64, 1);
-    let range = |v: &[usize]| json!([v.iter().min(), v.iter().max()]);
-    json!({
-        "events": n,
-        "generation_s": round(seconds, 2),
-        "description_bytes_avg": avg(&desc),
-        "description_bytes_range": range(&desc),
-        "schema_fields_avg": avg(&fields),
-        "schema_fields_range": range(&fields),
-        "value_schema_bytes_avg": schema_bytes / sampled.max(1),
-        "teams": vocab::TEAMS.len(),
-        "domains": vocab::DOMAINS.len(),
-        "tags": corpus::tags().len(),
-        "clusters": vocab::CLUSTERS.len(),
-    })
 }

@@ -1,21 +1,21 @@
 //! The generated catalogue: event `i` is a pure function of `i`, so the
 //! corpus is streamed (never held whole in memory) and identical everywhere.
 
-use std::fmt::Write as _;
+use std::time::Instant;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use switchboard::catalogue::model::{EventSpec, Lifecycle, Tag, Team, Volumetrics};
 use switchboard::catalogue::schema_tree;
 use switchboard::search::{EventDoc, FieldDoc};
 
 use super::avro::{self, pascal};
+use super::prose;
+use super::report::round;
 use super::rng::Rng;
 use super::vocab::*;
 
 /// 2023-01-01T00:00:00Z.
 const EPOCH: i64 = 1_672_531_200;
-const MIN_DESCRIPTION: usize = 1024;
-const MAX_DESCRIPTION: usize = 3072;
 
 /// One generated event with what the database derives for the index.
 pub struct GenEvent {
@@ -103,7 +103,7 @@ pub fn event(i: usize) -> GenEvent {
             clusters.push(mirror);
         }
     }
-    let description = description(&mut rng, entity, action, qualifier);
+    let description = prose::description(&mut rng, entity, action, qualifier);
     let record = format!("{}{}", pascal(entity), pascal(action));
     let namespace = format!("com.telco.{}", domain.replace('-', "_"));
     let personal = matches!(classification, "pii" | "confidential");
@@ -180,73 +180,34 @@ pub fn doc(event: &GenEvent) -> EventDoc {
     }
 }
 
-/// 1-3 KB of Markdown: an opening line, paragraphs and a consumer list.
-fn description(rng: &mut Rng, entity: &str, action: &str, qualifier: &str) -> String {
-    let target = rng.range(MIN_DESCRIPTION, MAX_DESCRIPTION);
-    let mut out = String::with_capacity(MAX_DESCRIPTION + 64);
-    let _ = write!(
-        out,
-        "Emitted by the **{}** whenever a {entity} is {action} for {qualifier} services in {}. ",
-        rng.pick(&SYSTEMS),
-        rng.pick(&REGIONS)
-    );
-    while out.len() < target {
-        let next = sentence(rng, entity);
-        if out.len() + next.len() > MAX_DESCRIPTION {
-            break;
+/// Generates (and drops) every document once: timing and corpus figures.
+pub fn survey(n: usize) -> Value {
+    let started = Instant::now();
+    let (mut desc, mut fields, mut schema_bytes, mut sampled) = (vec![], vec![], 0, 0);
+    for i in 0..n {
+        let event = event(i);
+        let doc = doc(&event);
+        desc.push(doc.description.len());
+        fields.push(event.fields);
+        if i % 100 == 0 {
+            schema_bytes += event.spec.value_schema.map_or(0, |v| v.to_string().len());
+            sampled += 1;
         }
-        out.push_str(&next);
     }
-    out
-}
-
-fn sentence(rng: &mut Rng, entity: &str) -> String {
-    let mut w = || *rng.pick(&WORDS);
-    let (a, b, c, d) = (w(), w(), w(), w());
-    match rng.below(10) {
-        0 => format!("Typical consumers use it to {}. ", rng.pick(&PURPOSES)),
-        1 => format!("The payload carries the {a} {b} and the {c} {d} of the {entity}. "),
-        2 => format!(
-            "Ordering is guaranteed per `{entity}_id` within a partition; consumers must be idempotent. "
-        ),
-        3 => format!(
-            "Events are published within {} seconds of the change in the {}. ",
-            rng.range(1, 90),
-            rng.pick(&SYSTEMS)
-        ),
-        4 => format!(
-            "During a {a} {b}, the producer may replay up to {} hours of {c} records. ",
-            rng.range(1, 48)
-        ),
-        5 => format!(
-            "Site codes such as `{}-{}-{:04}` identify the {a} {b}. ",
-            ["AMS", "RTM", "UTR", "EHV", "GRQ"][rng.below(5)],
-            ["RT", "SW", "OLT", "BBU", "CAB"][rng.below(5)],
-            rng.below(10_000)
-        ),
-        6 => format!(
-            "{} and {b} figures are reconciled nightly against the {}. ",
-            pascal(a),
-            rng.pick(&SYSTEMS)
-        ),
-        7 => {
-            let (first, second) = (*rng.pick(&PURPOSES), *rng.pick(&PURPOSES));
-            format!(
-                "\n\n## Consumers\n\n- {}\n- {}\n\n",
-                pascal(first),
-                pascal(second)
-            )
-        }
-        8 => format!(
-            "Retention is {} days on the master topic; mirrors in {} keep {} days. ",
-            rng.range(3, 30),
-            rng.pick(&REGIONS),
-            rng.range(1, 7)
-        ),
-        _ => format!(
-            "A {a} {b} without {c} is reported as {} so that {d} checks can {}. ",
-            rng.pick(&STATUSES).to_lowercase(),
-            rng.pick(&PURPOSES)
-        ),
-    }
+    let seconds = started.elapsed().as_secs_f64();
+    let avg = |v: &[usize]| round(v.iter().sum::<usize>() as f64 / v.len().max(1) as f64, 1);
+    let range = |v: &[usize]| json!([v.iter().min(), v.iter().max()]);
+    json!({
+        "events": n,
+        "generation_s": round(seconds, 2),
+        "description_bytes_avg": avg(&desc),
+        "description_bytes_range": range(&desc),
+        "schema_fields_avg": avg(&fields),
+        "schema_fields_range": range(&fields),
+        "value_schema_bytes_avg": schema_bytes / sampled.max(1),
+        "teams": TEAMS.len(),
+        "domains": DOMAINS.len(),
+        "tags": tags().len(),
+        "clusters": CLUSTERS.len(),
+    })
 }

@@ -120,11 +120,14 @@ pub fn render(f: &Value) -> String {
     let _ = writeln!(
         md,
         "## CatalogueService::reindex\n\nProbes (events, seconds, peak RSS growth MiB): {}. \
-         Projected for the whole catalogue: {} s and {} MiB. Full run: {} s.\n",
+         Projected for the whole catalogue: {} s and {} MiB of peak RSS growth. Whole catalogue, for the server: {}.\n",
         probes.join(", "),
         r["projected_full_s"],
         r["projected_full_peak_rss_delta_mib"],
-        r["full_seconds"],
+        match h["reindex_full_s"].as_f64() {
+            Some(seconds) => format!("{seconds} s"),
+            None => "not run (SB_BENCH_REINDEX=always runs it)".to_owned(),
+        },
     );
     let rss = &f["rss"];
     let phases: Vec<String> = rss["peak_mib_by_phase"]
@@ -135,13 +138,13 @@ pub fn render(f: &Value) -> String {
         .collect();
     let _ = writeln!(
         md,
-        "## Memory\n\nPeak RSS by phase (MiB): {}. RSS when the server started: {} MiB; at the \
-         end: {} MiB ({} anonymous, {} file-backed).\n",
+        "## Memory\n\nPeak RSS by phase (MiB): {}. RSS when the server started: {} MiB; after \
+         the load: {} MiB ({} anonymous, {} file-backed).\n",
         phases.join(", "),
         rss["rss_before_serving_mib"],
-        rss["end_rss_mib"],
-        rss["end_rss_anon_mib"],
-        rss["end_rss_file_mib"],
+        rss["after_serving_rss_mib"],
+        rss["after_serving_rss_anon_mib"],
+        rss["after_serving_rss_file_mib"],
     );
     let _ = writeln!(md, "## Notes\n");
     for note in f["notes"].as_array().into_iter().flatten() {

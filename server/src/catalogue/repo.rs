@@ -1,5 +1,7 @@
 //! Catalogue rows: teams, tags and events with their tags, in one transaction each.
 
+use std::collections::{BTreeMap, HashMap};
+
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -248,18 +250,37 @@ async fn with_relations(db: &Db, rows: Vec<AnyRow>) -> Result<Vec<StoredEvent>, 
     )
     .fetch_all(db.pool())
     .await?;
-    let of =
-        |r: &AnyRow, name: &str| r.try_get::<String, _>("event_name").ok().as_deref() == Some(name);
+    // Group the related rows by event once: scanning them per event was quadratic.
+    let mut tags_of: HashMap<String, Vec<String>> = HashMap::new();
+    for t in &tags {
+        tags_of
+            .entry(t.try_get("event_name")?)
+            .or_default()
+            .push(t.try_get("tag_name")?);
+    }
+    let mut field_tags_of: HashMap<String, BTreeMap<String, Vec<String>>> = HashMap::new();
+    for ft in &field_tags {
+        field_tags_of
+            .entry(ft.try_get("event_name")?)
+            .or_default()
+            .entry(ft.try_get("field_path")?)
+            .or_default()
+            .push(ft.try_get("tag_name")?);
+    }
+    let mut availability_of: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+    for a in &availability {
+        availability_of
+            .entry(a.try_get("event_name")?)
+            .or_default()
+            .push((
+                a.try_get("cluster_id")?,
+                a.try_get("topic")?,
+                a.try_get("kind")?,
+            ));
+    }
     rows.iter()
         .map(|r| {
             let name: String = r.try_get("name")?;
-            let mut field_map = std::collections::BTreeMap::<String, Vec<String>>::new();
-            for ft in field_tags.iter().filter(|ft| of(ft, &name)) {
-                field_map
-                    .entry(ft.try_get("field_path")?)
-                    .or_default()
-                    .push(ft.try_get("tag_name")?);
-            }
             let lifecycle: String = r.try_get("lifecycle")?;
             let mps: Option<f64> = r.try_get("messages_per_second")?;
             let size: Option<i64> = r.try_get("avg_size_bytes")?;
@@ -277,12 +298,8 @@ async fn with_relations(db: &Db, rows: Vec<AnyRow>) -> Result<Vec<StoredEvent>, 
                     lifecycle: Lifecycle::parse(&lifecycle).unwrap_or(Lifecycle::Draft),
                     home_cluster: r.try_get("home_cluster")?,
                     topic: r.try_get("topic")?,
-                    tags: tags
-                        .iter()
-                        .filter(|t| of(t, &name))
-                        .filter_map(|t| t.try_get("tag_name").ok())
-                        .collect(),
-                    field_tags: field_map,
+                    tags: tags_of.remove(&name).unwrap_or_default(),
+                    field_tags: field_tags_of.remove(&name).unwrap_or_default(),
                     value_schema: json("value_schema")?,
                     key_schema: json("key_schema")?,
                     volumetrics: mps.zip(size).map(|(m, s)| Volumetrics {
@@ -296,17 +313,7 @@ async fn with_relations(db: &Db, rows: Vec<AnyRow>) -> Result<Vec<StoredEvent>, 
                 },
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
-                availability: availability
-                    .iter()
-                    .filter(|a| of(a, &name))
-                    .filter_map(|a| {
-                        Some((
-                            a.try_get("cluster_id").ok()?,
-                            a.try_get("topic").ok()?,
-                            a.try_get("kind").ok()?,
-                        ))
-                    })
-                    .collect(),
+                availability: availability_of.remove(&name).unwrap_or_default(),
             })
         })
         .collect()
