@@ -1,27 +1,16 @@
 // Catalogue journeys: search, facet filter, event page with schema and PII flags.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startBrowser, startSwitchboard } from './harness.mjs';
+import { test } from 'node:test';
+import { useSwitchboard } from './harness.mjs';
 
-let sb;
-let browser;
-
-before(async () => {
-  sb = await startSwitchboard();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await sb?.stop();
-});
+const ctx = useSwitchboard();
 
 test('search customer, filter by PII, open an event and see PII fields', async () => {
-  const page = await browser.newPage();
+  const page = await ctx.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   // The plain GET form: works before and without hydration.
-  await page.goto(`${sb.url}/?q=customer`);
+  await page.goto(`${ctx.sb.url}/?q=customer`);
   const results = page.getByTestId('result');
   await results.first().waitFor();
   const all = Number((await page.getByTestId('total').textContent()).split(' ')[0]);
@@ -52,24 +41,24 @@ test('search customer, filter by PII, open an event and see PII fields', async (
 });
 
 test('REST search finds events by a schema field name and caps bad input', async () => {
-  const found = await (await fetch(`${sb.url}/api/v1/events?q=msisdn`)).json();
+  const found = await (await fetch(`${ctx.sb.url}/api/v1/events?q=msisdn`)).json();
   assert.ok(found.total > 0);
   for (const q of ['"unbalanced', 'AND OR', '+-:(', 'x'.repeat(5000)]) {
-    const r = await fetch(`${sb.url}/api/v1/events?q=${encodeURIComponent(q)}`);
+    const r = await fetch(`${ctx.sb.url}/api/v1/events?q=${encodeURIComponent(q)}`);
     assert.equal(r.status, 200, q.slice(0, 20));
   }
-  const missing = await fetch(`${sb.url}/api/v1/events/no.such.event`);
+  const missing = await fetch(`${ctx.sb.url}/api/v1/events/no.such.event`);
   assert.equal(missing.status, 404);
 });
 
 test('an admin signs in, claims an unclaimed topic, then finds it in search', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${sb.url}/signin`);
+  const page = await ctx.browser.newPage();
+  await page.goto(`${ctx.sb.url}/signin`);
   await page.locator('button[data-user="platform.admin"]').click();
   await page.getByTestId('signed-in-as').waitFor();
   assert.equal(await page.getByTestId('signed-in-as').textContent(), 'platform.admin');
 
-  await page.goto(`${sb.url}/admin`);
+  await page.goto(`${ctx.sb.url}/admin`);
   await page.waitForSelector('body[data-hydrated]');
   // A topic the demo created on the onprem broker without any event.
   const row = page.locator('[data-testid=unclaimed][data-topic="noc.syslog.raw"]');
@@ -81,7 +70,7 @@ test('an admin signs in, claims an unclaimed topic, then finds it in search', as
   await page.getByTestId('claimed').waitFor();
   await row.waitFor({ state: 'detached' });
 
-  await page.goto(`${sb.url}/?q=${encodeURIComponent('Raw NOC syslog')}`);
+  await page.goto(`${ctx.sb.url}/?q=${encodeURIComponent('Raw NOC syslog')}`);
   const first = page.getByTestId('result').first();
   await first.waitFor();
   assert.equal(await first.getAttribute('data-event'), 'noc.syslog.raw');
@@ -90,6 +79,6 @@ test('an admin signs in, claims an unclaimed topic, then finds it in search', as
 });
 
 test('a signed-out visitor cannot see discovery', async () => {
-  const r = await fetch(`${sb.url}/api/v1/discovery`);
+  const r = await fetch(`${ctx.sb.url}/api/v1/discovery`);
   assert.equal(r.status, 401);
 });

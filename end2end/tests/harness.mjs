@@ -4,6 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 async function portFree(port) {
@@ -94,4 +96,22 @@ export async function startBrowser() {
       '--no-first-run',
     ],
   });
+}
+
+// Registers hooks that start Switchboard and Chromium before a file's tests and
+// stop both after them, checking that Switchboard stops cleanly on SIGTERM.
+export function useSwitchboard() {
+  const ctx = {};
+  before(async () => {
+    ctx.sb = await startSwitchboard();
+    ctx.browser = await startBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    if (ctx.sb) {
+      const { code, signal } = await ctx.sb.stop();
+      assert.equal(code, 0, `switchboard should stop cleanly on SIGTERM (signal ${signal})`);
+    }
+  });
+  return ctx;
 }

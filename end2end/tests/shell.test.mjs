@@ -1,30 +1,16 @@
 // The UI shell: hydration, navigation, the clusters page with the demo mesh, 404.
 // Each test file starts its own Switchboard with a demo mesh of real brokers.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startBrowser, startSwitchboard } from './harness.mjs';
+import { test } from 'node:test';
+import { useSwitchboard } from './harness.mjs';
 
-let sb;
-let browser;
-
-before(async () => {
-  sb = await startSwitchboard();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  if (sb) {
-    const { code, signal } = await sb.stop();
-    assert.equal(code, 0, `switchboard should stop cleanly on SIGTERM (signal ${signal})`);
-  }
-});
+const ctx = useSwitchboard();
 
 async function openPage(path) {
-  const page = await browser.newPage();
+  const page = await ctx.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  const response = await page.goto(sb.url + path);
+  const response = await page.goto(ctx.sb.url + path);
   return { page, response, errors };
 }
 
@@ -92,7 +78,7 @@ test('navigation moves between pages in the browser and sets titles', async () =
     await page.waitForURL('**/clusters');
     if (await page.evaluate(() => window.__sameDocument === true)) break;
     assert.ok(Date.now() < deadline, 'navigation always reloaded the page');
-    await page.goto(sb.url + '/');
+    await page.goto(ctx.sb.url + '/');
     await page.waitForTimeout(500);
     await page.evaluate(() => { window.__sameDocument = true; });
   }

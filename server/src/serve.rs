@@ -105,6 +105,7 @@ pub fn app_state(
         index,
         index_marker,
         Duration::from_millis(config.status.timeout_ms),
+        board.clone(),
     ));
     AppState {
         leptos_options,

@@ -26,6 +26,8 @@ pub struct CatalogueService {
     index: Arc<SearchIndex>,
     /// Bound on the live topic read of the event page.
     live_timeout: std::time::Duration,
+    /// Cluster status, shared with the cluster directory.
+    board: Arc<crate::clusters::StatusBoard>,
     /// File recording which database state the on-disk index reflects.
     marker: Option<PathBuf>,
 }
@@ -36,11 +38,13 @@ impl CatalogueService {
         index: Arc<SearchIndex>,
         marker: Option<PathBuf>,
         live_timeout: std::time::Duration,
+        board: Arc<crate::clusters::StatusBoard>,
     ) -> Self {
         Self {
             db,
             index,
             live_timeout,
+            board,
             marker,
         }
     }
@@ -127,6 +131,12 @@ impl CatalogueService {
                 }
             }
         };
+        // A cluster the status board already knows to be down costs the page nothing.
+        if let app::clusters::ClusterStatus::Unreachable { error, .. } =
+            self.board.current(&cluster).await
+        {
+            return LiveTopic::Unavailable { error };
+        }
         match crate::kafka::describe_topic(&cluster.connection(), topic, self.live_timeout).await {
             Ok(Some(d)) => LiveTopic::Found {
                 partitions: d.partitions,

@@ -33,32 +33,36 @@ impl ClusterService {
 
     /// Checks every cluster once, concurrently (used at start to warm the cache).
     pub async fn warm_up(&self) {
-        if let Ok(clusters) = super::repo::list(&self.db).await {
-            join_all(clusters.iter().map(|c| self.board.check_now(c))).await;
-        }
+        let _ = self.views(true).await;
+    }
+
+    /// Every cluster with its status: cached (`fresh` false) or checked now.
+    async fn views(&self, fresh: bool) -> Result<Vec<ClusterView>, AppError> {
+        let clusters = super::repo::list(&self.db).await.map_err(internal)?;
+        let statuses = join_all(clusters.iter().map(|c| async move {
+            if fresh {
+                self.board.check_now(c).await
+            } else {
+                self.board.current(c).await
+            }
+        }))
+        .await;
+        Ok(clusters
+            .iter()
+            .zip(statuses)
+            .map(|(c, s)| view(c, s))
+            .collect())
     }
 }
 
 #[async_trait::async_trait]
 impl ClusterDirectory for ClusterService {
     async fn list(&self) -> Result<Vec<ClusterView>, AppError> {
-        let clusters = super::repo::list(&self.db).await.map_err(internal)?;
-        let statuses = join_all(clusters.iter().map(|c| self.board.current(c))).await;
-        Ok(clusters
-            .iter()
-            .zip(statuses)
-            .map(|(c, s)| view(c, s))
-            .collect())
+        self.views(false).await
     }
 
     async fn refresh(&self) -> Result<Vec<ClusterView>, AppError> {
-        let clusters = super::repo::list(&self.db).await.map_err(internal)?;
-        let statuses = join_all(clusters.iter().map(|c| self.board.check_now(c))).await;
-        Ok(clusters
-            .iter()
-            .zip(statuses)
-            .map(|(c, s)| view(c, s))
-            .collect())
+        self.views(true).await
     }
 }
 
