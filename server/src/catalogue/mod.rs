@@ -8,6 +8,7 @@ pub mod model;
 pub mod names;
 pub mod repo;
 pub mod schema_tree;
+mod search_cache;
 pub mod seed;
 mod service;
 

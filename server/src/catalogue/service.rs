@@ -16,6 +16,7 @@ use sqlx::Row;
 use super::model::{EventSpec, Tag};
 use super::repo::{self, StoredEvent};
 use super::schema_tree::{self, FieldNode};
+use super::search_cache::SearchCache;
 use super::{curation, markdown, names};
 use crate::db::{Db, DbError};
 use crate::errors::internal;
@@ -30,6 +31,7 @@ pub struct CatalogueService {
     board: Arc<crate::clusters::StatusBoard>,
     /// File recording which database state the on-disk index reflects.
     marker: Option<PathBuf>,
+    cache: SearchCache,
 }
 
 impl CatalogueService {
@@ -46,7 +48,18 @@ impl CatalogueService {
             live_timeout,
             board,
             marker,
+            cache: SearchCache::default(),
         }
+    }
+
+    /// The tag taxonomy, read once per catalogue generation.
+    async fn taxonomy(&self, generation: u64) -> Result<Arc<Vec<Tag>>, AppError> {
+        if let Some(tags) = self.cache.taxonomy(generation) {
+            return Ok(tags);
+        }
+        let tags = Arc::new(repo::list_tags(&self.db).await.map_err(internal)?);
+        self.cache.put_taxonomy(generation, Arc::clone(&tags));
+        Ok(tags)
     }
 
     /// Rebuilds the index when it is missing, of an older layout (`needs_rebuild`)
@@ -93,6 +106,7 @@ impl CatalogueService {
         let count = docs.len();
         let index = Arc::clone(&self.index);
         tokio::task::spawn_blocking(move || index.rebuild(docs)).await??;
+        self.cache.invalidate();
         self.write_marker().await?;
         Ok(count)
     }
@@ -164,6 +178,7 @@ impl CatalogueService {
         .await
         .map_err(internal)?
         .map_err(internal)?;
+        self.cache.invalidate();
         self.write_marker().await.map_err(internal)
     }
 }
@@ -245,10 +260,14 @@ fn query_from(params: &SearchParams) -> SearchQuery {
     }
 }
 
-#[async_trait::async_trait]
-impl app::services::Catalogue for CatalogueService {
-    async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError> {
-        let query = query_from(&params);
+impl CatalogueService {
+    /// One search, uncached: the index, then the cards' fields from the database.
+    async fn compute_search(
+        &self,
+        params: &SearchParams,
+        generation: u64,
+    ) -> Result<SearchResponse, AppError> {
+        let query = query_from(params);
         let (page, per_page) = query.paging();
         let index = Arc::clone(&self.index);
         let results = tokio::task::spawn_blocking(move || index.search(&query))
@@ -257,7 +276,7 @@ impl app::services::Catalogue for CatalogueService {
             .map_err(internal)?;
         let names: Vec<String> = results.hits.iter().map(|h| h.name.clone()).collect();
         let summaries = summaries(&self.db, &names).await.map_err(internal)?;
-        let taxonomy = repo::list_tags(&self.db).await.map_err(internal)?;
+        let taxonomy = self.taxonomy(generation).await?;
         let hits = results
             .hits
             .into_iter()
@@ -313,6 +332,20 @@ impl app::services::Catalogue for CatalogueService {
             notice: results.notice,
         })
     }
+}
+
+#[async_trait::async_trait]
+impl app::services::Catalogue for CatalogueService {
+    async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError> {
+        let generation = self.cache.generation();
+        if let Some(answer) = self.cache.get(&params, generation) {
+            return Ok(SearchResponse::clone(&answer));
+        }
+        let answer = self.compute_search(&params, generation).await?;
+        self.cache
+            .put(&params, generation, Arc::new(answer.clone()));
+        Ok(answer)
+    }
 
     async fn event(&self, name: &str, caller: Option<Caller>) -> Result<EventDetail, AppError> {
         let not_found = || AppError::not_found(format!("there is no event named `{name}`"));
@@ -323,7 +356,7 @@ impl app::services::Catalogue for CatalogueService {
             .await
             .map_err(internal)?
             .ok_or_else(not_found)?;
-        let taxonomy = repo::list_tags(&self.db).await.map_err(internal)?;
+        let taxonomy = self.taxonomy(self.cache.generation()).await?;
         let teams = repo::list_teams(&self.db).await.map_err(internal)?;
         let history = history(&self.db, name).await.map_err(internal)?;
         let s = stored.spec;

@@ -7,12 +7,17 @@ use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 use super::error::SearchError;
-use super::facets::{selected, FacetCounter};
+use super::facets::{FacetCounter, FacetCounts};
 use super::index::SearchIndex;
 use super::model::{Hit, SearchQuery, SearchResults, Sort};
-use super::query::{with_filters, ParsedQuery};
-use super::schema::{Facet, NAME, UPDATED_AT};
+use super::page::FilteredTop;
+use super::query::ParsedQuery;
+use super::schema::{NAME, UPDATED_AT};
 use super::snippet::Highlighter;
+
+/// Hits beyond this rank are never returned: the page collector keeps
+/// offset + limit entries in memory (Elasticsearch's `max_result_window`).
+pub const MAX_RESULT_WINDOW: usize = 10_000;
 
 impl SearchIndex {
     /// Never fails on user input: any text gives a query (see `query`).
@@ -22,24 +27,24 @@ impl SearchIndex {
         let text_query = parsed.to_query(&self.fields.weighted_text());
         let searcher = self.reader.searcher();
 
-        let counts = searcher.search(&*text_query, &FacetCounter::new(query))?;
-        let total = usize::try_from(counts.total).unwrap_or(usize::MAX);
         let (page, per_page) = query.paging();
         let offset = (page - 1).saturating_mul(per_page);
+        let sort = match (query.sort, parsed.is_match_all()) {
+            (Sort::Relevance, true) => Sort::Name,
+            (sort, _) => sort,
+        };
+        // One pass: facets count every text match, the page keeps only
+        // those passing every filter.
+        let counter = FacetCounter::new(query);
+        let (counts, page_docs) = if offset.saturating_add(per_page) <= MAX_RESULT_WINDOW {
+            top_docs(&searcher, &*text_query, counter, sort, per_page, offset)?
+        } else {
+            (searcher.search(&*text_query, &counter)?, Vec::new())
+        };
+        let total = usize::try_from(counts.total).unwrap_or(usize::MAX);
 
         let mut hits = Vec::new();
-        if offset < total {
-            let filters: Vec<(Field, &[String])> = Facet::ALL
-                .iter()
-                .zip(self.fields.facets)
-                .map(|(facet, field)| (field, selected(query, *facet)))
-                .collect();
-            let full = with_filters(text_query, &filters);
-            let sort = match (query.sort, parsed.is_match_all()) {
-                (Sort::Relevance, true) => Sort::Name,
-                (sort, _) => sort,
-            };
-            let page_docs = top_docs(&searcher, &*full, sort, per_page, offset)?;
+        if !page_docs.is_empty() {
             let mut highlighter =
                 Highlighter::new(&parsed.terms, analyzer, self.fields.description);
             for (score, address) in page_docs {
@@ -62,38 +67,41 @@ impl SearchIndex {
     }
 }
 
-/// One page of (score, doc); ties broken by name so pages are stable.
+/// Facet counts and one page of (score, doc); ties broken by name so pages
+/// are stable.
 fn top_docs(
     searcher: &Searcher,
     query: &dyn Query,
+    facets: FacetCounter,
     sort: Sort,
     limit: usize,
     offset: usize,
-) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+) -> tantivy::Result<(FacetCounts, Vec<(Score, DocAddress)>)> {
     let top = TopDocs::with_limit(limit).and_offset(offset);
     let by_score = (SortBySimilarityScore, Order::Desc);
     let by_name = (SortByString::for_field(NAME), Order::Asc);
     Ok(match sort {
-        Sort::Relevance => searcher
-            .search(query, &top.order_by((by_score, by_name)))?
-            .into_iter()
-            .map(|((score, _), doc)| (score, doc))
-            .collect(),
-        Sort::Name => searcher
-            .search(query, &top.order_by((by_name, by_score)))?
-            .into_iter()
-            .map(|((_, score), doc)| (score, doc))
-            .collect(),
+        Sort::Relevance => {
+            let top = top.order_by((by_score, by_name));
+            let (counts, docs) = searcher.search(query, &FilteredTop::new(facets, top))?;
+            let docs = docs.into_iter().map(|((score, _), doc)| (score, doc));
+            (counts, docs.collect())
+        }
+        Sort::Name => {
+            let top = top.order_by((by_name, by_score));
+            let (counts, docs) = searcher.search(query, &FilteredTop::new(facets, top))?;
+            let docs = docs.into_iter().map(|((_, score), doc)| (score, doc));
+            (counts, docs.collect())
+        }
         Sort::Updated => {
             let by_updated = (
                 SortByStaticFastValue::<i64>::for_field(UPDATED_AT),
                 Order::Desc,
             );
-            searcher
-                .search(query, &top.order_by((by_updated, by_name, by_score)))?
-                .into_iter()
-                .map(|((_, _, score), doc)| (score, doc))
-                .collect()
+            let top = top.order_by((by_updated, by_name, by_score));
+            let (counts, docs) = searcher.search(query, &FilteredTop::new(facets, top))?;
+            let docs = docs.into_iter().map(|((_, _, score), doc)| (score, doc));
+            (counts, docs.collect())
         }
     })
 }

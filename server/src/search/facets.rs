@@ -171,16 +171,15 @@ impl Collector for FacetCounter {
     }
 }
 
-impl SegmentCollector for FacetSegmentCounter {
-    type Fruit = FacetSegmentCounter;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
+impl FacetSegmentCounter {
+    /// Counts `doc`; true when it passes every filter (it belongs in the page).
+    pub(crate) fn count(&mut self, doc: DocId) -> bool {
         // A doc counts for facet F if it passes all filters but maybe F's own.
         let mut failed = None;
         for (i, facet) in self.facets.iter().enumerate() {
             if !facet.passes(doc) {
                 if failed.is_some() {
-                    return;
+                    return false;
                 }
                 failed = Some(i);
             }
@@ -193,6 +192,15 @@ impl SegmentCollector for FacetSegmentCounter {
                 facet.count(doc);
             }
         }
+        failed.is_none()
+    }
+}
+
+impl SegmentCollector for FacetSegmentCounter {
+    type Fruit = FacetSegmentCounter;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.count(doc);
     }
 
     fn harvest(self) -> FacetSegmentCounter {

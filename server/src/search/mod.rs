@@ -10,6 +10,7 @@ mod execute;
 mod facets;
 mod index;
 mod model;
+mod page;
 mod query;
 mod schema;
 mod snippet;

@@ -3,14 +3,14 @@
 //! colons and brackets are just dropped by the analyzer.
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 use super::analysis::analyze;
+use super::schema::TextField;
 
 /// Longer query text is cut (and the caller told so).
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -140,7 +140,7 @@ impl ParsedQuery {
     }
 
     /// Every term and phrase must match, each in any of `fields`.
-    pub(crate) fn to_query(&self, fields: &[(Field, f32)]) -> Box<dyn Query> {
+    pub(crate) fn to_query(&self, fields: &[TextField]) -> Box<dyn Query> {
         if self.is_match_all() {
             return Box::new(AllQuery);
         }
@@ -166,15 +166,20 @@ fn split_clauses(text: &str) -> Vec<Clause<'_>> {
     clauses
 }
 
-fn term_query(term: &QueryTerm, fields: &[(Field, f32)]) -> Box<dyn Query> {
+fn term_query(term: &QueryTerm, fields: &[TextField]) -> Box<dyn Query> {
     let mut any_field = Vec::new();
-    for &(field, boost) in fields {
+    for &TextField {
+        field,
+        boost,
+        loose,
+    } in fields
+    {
         let exact = Term::from_field_text(field, &term.text);
-        if term.distance > 0 {
+        if loose && term.distance > 0 {
             let fuzzy = FuzzyTermQuery::new(exact.clone(), term.distance, true);
             any_field.push(boosted(fuzzy, boost * FUZZY_WEIGHT));
         }
-        if term.prefix {
+        if loose && term.prefix {
             let prefix = FuzzyTermQuery::new_prefix(exact.clone(), 0, true);
             any_field.push(boosted(prefix, boost * PREFIX_WEIGHT));
         }
@@ -184,11 +189,11 @@ fn term_query(term: &QueryTerm, fields: &[(Field, f32)]) -> Box<dyn Query> {
     Box::new(BooleanQuery::union(any_field))
 }
 
-fn phrase_query(tokens: &[(usize, String)], fields: &[(Field, f32)]) -> Box<dyn Query> {
+fn phrase_query(tokens: &[(usize, String)], fields: &[TextField]) -> Box<dyn Query> {
     let first = tokens.first().map_or(0, |(position, _)| *position);
     let any_field = fields
         .iter()
-        .map(|&(field, boost)| {
+        .map(|&TextField { field, boost, .. }| {
             let terms = tokens
                 .iter()
                 .map(|(position, text)| (position - first, Term::from_field_text(field, text)))
@@ -201,21 +206,6 @@ fn phrase_query(tokens: &[(usize, String)], fields: &[(Field, f32)]) -> Box<dyn 
 
 fn boosted(query: impl Query, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(query), boost))
-}
-
-/// `query` restricted to documents having one of `values` in each keyword
-/// field; filters add nothing to the score.
-pub(crate) fn with_filters(
-    query: Box<dyn Query>,
-    filters: &[(Field, &[String])],
-) -> Box<dyn Query> {
-    let mut clauses = vec![(Occur::Must, query)];
-    for &(field, values) in filters.iter().filter(|(_, values)| !values.is_empty()) {
-        let terms = values.iter().map(|v| Term::from_field_text(field, v));
-        let filter = ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0);
-        clauses.push((Occur::Must, Box::new(filter) as Box<dyn Query>));
-    }
-    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Optimal string alignment distance of `a` and `b` is at most `max`

@@ -79,16 +79,34 @@ pub(crate) struct Fields {
     pub updated_at: Field,
 }
 
+/// A searchable text field as the query uses it.
+#[derive(Clone, Copy)]
+pub(crate) struct TextField {
+    pub field: Field,
+    pub boost: f32,
+    /// Typo and prefix matches apply.
+    pub loose: bool,
+}
+
 impl Fields {
-    /// Searchable text fields with their boosts: names and titles count most.
-    pub(crate) fn weighted_text(&self) -> [(Field, f32); 6] {
+    /// Searchable text fields with their boosts (names and titles count
+    /// most) and whether typo and prefix matches apply. Long prose fields
+    /// match exact words only: expanding every typo and prefix over their
+    /// large vocabulary made a search several times slower, and a typo is
+    /// nearly always in a name, title or field the user has in mind.
+    pub(crate) fn weighted_text(&self) -> [TextField; 6] {
+        let field = |field, boost, loose| TextField {
+            field,
+            boost,
+            loose,
+        };
         [
-            (self.name_text, 3.0),
-            (self.title, 3.0),
-            (self.field_names, 2.0),
-            (self.meta, 1.5),
-            (self.description, 1.0),
-            (self.field_docs, 0.8),
+            field(self.name_text, 3.0, true),
+            field(self.title, 3.0, true),
+            field(self.field_names, 2.0, true),
+            field(self.meta, 1.5, true),
+            field(self.description, 1.0, false),
+            field(self.field_docs, 0.8, false),
         ]
     }
 

@@ -139,6 +139,16 @@ fn typos_are_forgiven_by_length() {
 }
 
 #[test]
+fn typos_and_prefixes_match_names_titles_and_fields_but_not_prose() {
+    let index = index();
+    assert_eq!(found(&index, "equipment"), ["network.alarm.raised"]);
+    assert!(found(&index, "equipmnt").is_empty(), "typo in prose only");
+    assert!(found(&index, "equip").is_empty(), "prefix in prose only");
+    // `engineerId` is a schema field: its words forgive typos.
+    assert_eq!(found(&index, "enginer"), ["field.job.dispatched"]);
+}
+
+#[test]
 fn last_word_matches_as_a_prefix_only() {
     let index = index();
     assert_eq!(found(&index, "dispa"), ["field.job.dispatched"]);
