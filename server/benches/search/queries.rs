@@ -72,6 +72,17 @@ impl MixQuery {
     }
 }
 
+/// Every query of the mix under 100 page sizes: 100 times as many distinct
+/// requests as the mix, so load from them never repeats an answer.
+pub fn distinct_urls(mix: &[MixQuery]) -> Vec<String> {
+    (1..=100)
+        .flat_map(|per_page| {
+            mix.iter()
+                .map(move |q| format!("{}&per_page={per_page}", q.url()))
+        })
+        .collect()
+}
+
 /// `count` queries, the kinds in equal shares, interleaved.
 pub fn mix(count: usize) -> Vec<MixQuery> {
     let mut rng = Rng::for_item(2, 0);
