@@ -4,18 +4,38 @@
 //! `SchemaCompatibility`, applied per Confluent compatibility level.
 //!
 //! Kept free of I/O so it compiles and tests in seconds on its own.
+//!
+//! Layout: `parse` (orchestration) with `json_checks`, `names`, `inline`,
+//! `defaults` and `canonical`; `view` (one reading of a schema node shared by
+//! all rules); `compat/` (reader/writer rules); `level` (Confluent levels).
 
-// INTERFACE STUB — to be implemented (parse.rs, canonical.rs, compat/*.rs, level.rs).
+mod canonical;
+mod compat;
+mod defaults;
+mod inline;
+mod json_checks;
+mod level;
+mod names;
+mod parse;
+mod view;
 
 use std::fmt;
-use std::str::FromStr;
 
 /// A schema that parsed and validated.
 #[derive(Debug, Clone)]
 pub struct ParsedSchema {
-    /// The parsed schema, named types resolved.
+    /// The parsed schema, named types resolved: types taken from references
+    /// are inlined at their first use, so the schema is self-contained.
     pub schema: apache_avro::Schema,
     /// Parsing Canonical Form: equal forms mean the same schema.
+    ///
+    /// It is the form of the self-contained schema (referenced types inlined,
+    /// as Java's `SchemaNormalization` does for a schema parsed with its
+    /// references). It follows the specification's transformations, with one
+    /// extension: logical types keep `logicalType`, `precision` and `scale`
+    /// (after the standard attributes), because changing them changes the
+    /// meaning of the data; a schema without logical types has exactly the
+    /// standard form.
     pub canonical: String,
 }
 
@@ -27,8 +47,7 @@ pub struct SchemaError(pub String);
 /// Parses `text`; `references` are the texts of schemas whose named types
 /// `text` may use (Confluent schema references), in dependency order.
 pub fn parse(text: &str, references: &[&str]) -> Result<ParsedSchema, SchemaError> {
-    let _ = (text, references);
-    unimplemented!()
+    parse::parse(text, references)
 }
 
 /// One reason a reader cannot read what a writer wrote.
@@ -50,36 +69,30 @@ impl fmt::Display for Incompatibility {
 
 /// Every reason `reader` cannot read data written with `writer` (empty: compatible).
 pub fn can_read(reader: &ParsedSchema, writer: &ParsedSchema) -> Vec<Incompatibility> {
-    let _ = (reader, writer);
-    unimplemented!()
+    compat::can_read(&reader.schema, &writer.schema)
 }
 
 /// Confluent compatibility levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Level {
+    /// No check at all.
     None,
+    /// The candidate can read data written with the latest previous version.
     #[default]
     Backward,
+    /// The candidate can read data written with every previous version.
     BackwardTransitive,
+    /// The latest previous version can read data written with the candidate.
     Forward,
+    /// Every previous version can read data written with the candidate.
     ForwardTransitive,
+    /// Backward and forward against the latest previous version.
     Full,
+    /// Backward and forward against every previous version.
     FullTransitive,
 }
 
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        unimplemented!()
-    }
-}
-
-impl FromStr for Level {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let _ = s;
-        unimplemented!()
-    }
-}
+// `Level::as_str` and `impl FromStr for Level` live in `level.rs`.
 
 /// One failed check of a candidate against an earlier version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,9 +101,11 @@ pub struct Violation {
     pub previous_index: usize,
     /// "new schema cannot read old data" (backward) or the reverse (forward).
     pub direction: Direction,
+    /// What the reader of that direction cannot read.
     pub incompatibility: Incompatibility,
 }
 
+/// Which schema reads in a [`Violation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// The new schema as reader of data written with the old one.
@@ -103,6 +118,5 @@ pub enum Direction {
 /// non-transitive levels check only the last element; transitive ones all.
 /// Empty result: compatible.
 pub fn check(level: Level, candidate: &ParsedSchema, previous: &[ParsedSchema]) -> Vec<Violation> {
-    let _ = (level, candidate, previous);
-    unimplemented!()
+    level::check(level, candidate, previous)
 }
