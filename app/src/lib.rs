@@ -9,6 +9,8 @@ pub mod components;
 pub mod discovery;
 pub mod error;
 pub mod pages;
+pub mod schemas;
+pub mod schemas_api;
 #[cfg(feature = "ssr")]
 pub mod services;
 

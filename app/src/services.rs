@@ -64,6 +64,37 @@ pub trait Discovery: Send + Sync + 'static {
     async fn teams(&self) -> Result<Vec<crate::discovery::TeamRef>, AppError>;
 }
 
+/// An event's schemas in the schema registry (see `crate::schemas`).
+#[async_trait::async_trait]
+pub trait Schemas: Send + Sync + 'static {
+    async fn overview(
+        &self,
+        caller: Option<Caller>,
+        event: &str,
+    ) -> Result<crate::schemas::EventSchemas, AppError>;
+    /// Diff and compatibility verdict; changes nothing. Owners and admins only.
+    async fn check(
+        &self,
+        caller: Option<Caller>,
+        proposal: crate::schemas::SchemaProposal,
+    ) -> Result<crate::schemas::SchemaCheck, AppError>;
+    /// Registers the version if compatible under the subject's level.
+    /// Owners and admins only.
+    async fn propose(
+        &self,
+        caller: Option<Caller>,
+        proposal: crate::schemas::SchemaProposal,
+    ) -> Result<crate::schemas::Registered, AppError>;
+    /// Admins only; audited.
+    async fn set_level(
+        &self,
+        caller: Option<Caller>,
+        event: &str,
+        role: crate::schemas::SchemaRole,
+        level: &str,
+    ) -> Result<(), AppError>;
+}
+
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
     /// Users offered by the development sign-in, or `None` when it is off.
@@ -77,6 +108,7 @@ pub struct Services {
     pub catalogue: Arc<dyn Catalogue>,
     pub accounts: Arc<dyn Accounts>,
     pub discovery: Arc<dyn Discovery>,
+    pub schemas: Arc<dyn Schemas>,
 }
 
 /// The services of the current request, or an internal error if the server

@@ -27,6 +27,7 @@ pub struct Config {
     pub status: StatusConfig,
     pub demo: DemoConfig,
     pub auth: AuthConfig,
+    pub registry: RegistryConfig,
     /// How often discovery re-reads the clusters' topics.
     pub discovery_interval_secs: u64,
     /// Clusters registered (inserted or updated) at start.
@@ -44,6 +45,7 @@ impl Default for Config {
             status: StatusConfig::default(),
             demo: DemoConfig::default(),
             auth: AuthConfig::default(),
+            registry: RegistryConfig::default(),
             discovery_interval_secs: 300,
             clusters: Vec::new(),
         }
@@ -51,7 +53,7 @@ impl Default for Config {
 }
 
 /// Keys that `SWITCHBOARD_<KEY>` environment variables may set.
-const TOP_LEVEL_KEYS: [&str; 10] = [
+const TOP_LEVEL_KEYS: [&str; 11] = [
     "listen",
     "data_dir",
     "database_url",
@@ -60,6 +62,7 @@ const TOP_LEVEL_KEYS: [&str; 10] = [
     "status",
     "demo",
     "auth",
+    "registry",
     "discovery_interval_secs",
     "clusters",
 ];
@@ -131,6 +134,26 @@ impl Default for AuthConfig {
             admins: Vec::new(),
             session_hours: 12,
             secure_cookies: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistryConfig {
+    /// Let callers who are not signed in write to the schema registry (subjects
+    /// of catalogue events stay reserved to their owners). `--demo` turns it on.
+    pub anonymous_writes: bool,
+    /// How often the worker copies new subject versions to clusters' local
+    /// registries (it also runs right after a registration).
+    pub propagation_interval_secs: u64,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        Self {
+            anonymous_writes: false,
+            propagation_interval_secs: 10,
         }
     }
 }

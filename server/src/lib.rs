@@ -12,6 +12,7 @@ pub mod demo;
 pub mod errors;
 pub mod http;
 pub mod kafka;
+pub mod registry;
 pub mod search;
 pub mod serve;
 pub mod shutdown;

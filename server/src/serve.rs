@@ -8,11 +8,13 @@ use std::time::Duration;
 use anyhow::Context;
 use leptos::config::LeptosOptions;
 
-use crate::catalogue::{CatalogueService, DiscoveryService};
+use crate::catalogue::{CatalogueService, DiscoveryService, EventSchemaService};
 use crate::clusters::{self, ClusterService, ClusterSpec, StatusBoard};
 use crate::config::Config;
 use crate::db::Db;
 use crate::demo::{demo_clusters, DemoMesh};
+use crate::registry::propagation::Propagator;
+use crate::registry::RegistryService;
 use crate::search::SearchIndex;
 use crate::state::AppState;
 
@@ -51,11 +53,26 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(count) = indexed {
         tracing::info!(events = count, "search index rebuilt from the database");
     }
+    let (registered, updated) = state
+        .schemas
+        .reconcile()
+        .await
+        .context("cannot align event schemas with the registry")?;
+    if registered + updated > 0 {
+        tracing::info!(
+            registered,
+            updated,
+            "event schemas aligned with the registry"
+        );
+    }
     let warm = state.clusters.clone();
     tokio::spawn(async move { warm.warm_up().await });
     state
         .discovery
         .spawn_periodic(Duration::from_secs(config.discovery_interval_secs));
+    let propagation = Arc::new(Propagator::new(db.clone())).spawn(Duration::from_secs(
+        config.registry.propagation_interval_secs.max(1),
+    ));
 
     tracing::info!(
         url = %format!("http://{}", config.listen),
@@ -68,6 +85,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("HTTP server failed");
 
+    propagation.stop().await;
     if let Some(demo) = demo {
         demo.stop().await;
     }
@@ -107,6 +125,11 @@ pub fn app_state(
         Duration::from_millis(config.status.timeout_ms),
         board.clone(),
     ));
+    // The demo lets anyone try the registry API, as it offers the development sign-in.
+    let registry = Arc::new(RegistryService::new(
+        db.clone(),
+        config.registry.anonymous_writes || config.demo.enabled,
+    ));
     AppState {
         leptos_options,
         clusters: Arc::new(ClusterService::new(db.clone(), board)),
@@ -115,8 +138,14 @@ pub fn app_state(
             catalogue.clone(),
             Duration::from_millis(config.status.timeout_ms),
         )),
-        catalogue,
+        catalogue: catalogue.clone(),
         auth: Arc::new(crate::auth::AuthService::new(db.clone(), config)),
+        schemas: Arc::new(EventSchemaService::new(
+            db.clone(),
+            registry.clone(),
+            catalogue.clone(),
+        )),
+        registry,
         db,
     }
 }

@@ -7,9 +7,10 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::auth::AuthService;
-use crate::catalogue::{CatalogueService, DiscoveryService};
+use crate::catalogue::{CatalogueService, DiscoveryService, EventSchemaService};
 use crate::clusters::ClusterService;
 use crate::db::Db;
+use crate::registry::RegistryService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +20,8 @@ pub struct AppState {
     pub catalogue: Arc<CatalogueService>,
     pub auth: Arc<AuthService>,
     pub discovery: Arc<DiscoveryService>,
+    pub registry: Arc<RegistryService>,
+    pub schemas: Arc<EventSchemaService>,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             catalogue: self.catalogue.clone(),
             accounts: self.auth.clone(),
             discovery: self.discovery.clone(),
+            schemas: self.schemas.clone(),
         }
     }
 }

@@ -24,6 +24,9 @@ fn spec(id: &str, bootstrap: String) -> ClusterSpec {
         flavour: app::clusters::Flavour::ApacheKafka,
         in_mesh: true,
         security: Default::default(),
+        schema_registry_url: None,
+        schema_registry_username: None,
+        schema_registry_password_env: None,
     }
 }
 

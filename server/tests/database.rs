@@ -29,6 +29,9 @@ fn spec(id: &str, bootstrap: &str) -> ClusterSpec {
         flavour: Flavour::Confluent,
         in_mesh: true,
         security: SecuritySpec::default(),
+        schema_registry_url: None,
+        schema_registry_username: None,
+        schema_registry_password_env: None,
     }
 }
 

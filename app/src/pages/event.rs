@@ -9,27 +9,35 @@ use crate::catalogue::{EventDetail, FieldView, LiveTopic};
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::components::tags::TagChips;
 use crate::pages::event_edit::EventEditor;
+use crate::pages::event_schema::SchemaPanel;
+use crate::schemas_api::ProposeSchema;
 
 #[component]
 pub fn EventPage() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.get().get("name").unwrap_or_default());
     let save = ServerAction::<UpdateEvent>::new();
+    // A registered schema version changes the fields shown.
+    let propose = ServerAction::<ProposeSchema>::new();
     let event = Resource::new(
-        move || (name.get(), save.version().get()),
-        |(n, _)| get_event(n),
+        move || (name.get(), save.version().get(), propose.version().get()),
+        |(n, _, _)| get_event(n),
     );
     view! {
         <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
             <Transition fallback=Loading>
-                {move || Suspend::new(async move { event.await.map(|e| view! { <EventView e save/> }) })}
+                {move || Suspend::new(async move { event.await.map(|e| view! { <EventView e save propose/> }) })}
             </Transition>
         </ErrorBoundary>
     }
 }
 
 #[component]
-fn EventView(e: EventDetail, save: ServerAction<UpdateEvent>) -> impl IntoView {
+fn EventView(
+    e: EventDetail,
+    save: ServerAction<UpdateEvent>,
+    propose: ServerAction<ProposeSchema>,
+) -> impl IntoView {
     let (editing, set_editing) = signal(false);
     let editor = e.can_edit.then(|| {
         let e = e.clone();
@@ -129,6 +137,7 @@ fn EventView(e: EventDetail, save: ServerAction<UpdateEvent>) -> impl IntoView {
                 {e.key_schema.clone().map(|s| view! { <pre class="code">{s}</pre> })}
             </section>
         })}
+        <SchemaPanel event=e.name.clone() propose/>
         {e.sample_json.clone().map(|s| view! {
             <section class="panel">
                 <h2>"Sample message"</h2>

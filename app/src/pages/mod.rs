@@ -4,6 +4,7 @@ pub mod clusters;
 pub mod discovery;
 pub mod event;
 pub mod event_edit;
+pub mod event_schema;
 pub mod not_found;
 pub mod signin;
 pub mod taxonomy;

@@ -7,10 +7,13 @@ pub mod markdown;
 pub mod model;
 pub mod names;
 pub mod repo;
+pub mod schema_diff;
 pub mod schema_tree;
+pub mod schemas;
 mod search_cache;
 pub mod seed;
 mod service;
 
 pub use discovery::DiscoveryService;
+pub use schemas::EventSchemaService;
 pub use service::CatalogueService;

@@ -385,3 +385,44 @@ pub async fn update_event(
     tx.commit().await?;
     Ok(())
 }
+
+/// Replaces the event's copy of its value or key schema (the registry holds
+/// the versions) and records the change.
+pub async fn set_event_schema(
+    db: &Db,
+    name: &str,
+    role: app::schemas::SchemaRole,
+    text: &str,
+    actor: &str,
+) -> Result<(), DbError> {
+    let column = match role {
+        app::schemas::SchemaRole::Value => "value_schema",
+        app::schemas::SchemaRole::Key => "key_schema",
+    };
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE events SET {column} = $2, updated_at = $3 WHERE name = $1"
+    ))
+    .bind(name)
+    .bind(text)
+    .bind(db::now())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(DbError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry::<(), _> {
+            actor,
+            action: "event.schema_changed",
+            subject: &format!("event:{name}"),
+            before: None,
+            after: Some(&serde_json::json!({ "role": role.as_str() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

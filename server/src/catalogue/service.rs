@@ -314,6 +314,15 @@ impl CatalogueService {
                     label: (*label).to_string(),
                     values: counts
                         .iter()
+                        // Classification tags have their own facet: listing
+                        // them under "Tag" too only repeats them.
+                        .filter(|(value, _)| {
+                            *key != "tag"
+                                || selected == Some(value)
+                                || !taxonomy
+                                    .iter()
+                                    .any(|t| &t.name == value && t.classification)
+                        })
                         .map(|(value, count)| FacetValue {
                             selected: selected == Some(value),
                             value: value.clone(),

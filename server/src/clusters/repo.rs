@@ -10,7 +10,8 @@ use crate::audit;
 use crate::db::{self, Db, DbError};
 
 const COLUMNS: &str = "id, name, platform, region, bootstrap_servers, flavour, in_mesh, \
-    security_protocol, sasl_mechanism, sasl_username, sasl_password_env, ssl_ca_location";
+    security_protocol, sasl_mechanism, sasl_username, sasl_password_env, ssl_ca_location, \
+    schema_registry_url, schema_registry_username, schema_registry_password_env";
 
 pub async fn list(db: &Db) -> Result<Vec<Cluster>, DbError> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM clusters ORDER BY id"))
@@ -40,12 +41,14 @@ pub async fn upsert(db: &Db, cluster: &Cluster, actor: &str) -> Result<bool, DbE
     sqlx::query(
         "INSERT INTO clusters (id, name, platform, region, bootstrap_servers, flavour, in_mesh, \
            security_protocol, sasl_mechanism, sasl_username, sasl_password_env, ssl_ca_location, \
+           schema_registry_url, schema_registry_username, schema_registry_password_env, \
            created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
          ON CONFLICT (id) DO UPDATE SET name = $2, platform = $3, region = $4, \
            bootstrap_servers = $5, flavour = $6, in_mesh = $7, security_protocol = $8, \
            sasl_mechanism = $9, sasl_username = $10, sasl_password_env = $11, \
-           ssl_ca_location = $12, updated_at = $13",
+           ssl_ca_location = $12, schema_registry_url = $13, schema_registry_username = $14, \
+           schema_registry_password_env = $15, updated_at = $16",
     )
     .bind(&s.id)
     .bind(&s.name)
@@ -59,9 +62,19 @@ pub async fn upsert(db: &Db, cluster: &Cluster, actor: &str) -> Result<bool, DbE
     .bind(&s.security.sasl_username)
     .bind(&s.security.sasl_password_env)
     .bind(&s.security.ssl_ca_location)
+    .bind(&s.schema_registry_url)
+    .bind(&s.schema_registry_username)
+    .bind(&s.schema_registry_password_env)
     .bind(&now)
     .execute(&mut *tx)
     .await?;
+    if before
+        .as_ref()
+        .is_some_and(|b| b.spec().schema_registry_url != s.schema_registry_url)
+    {
+        // Another registry: what the old one held says nothing about the new one.
+        crate::registry::propagation::repo::forget_cluster(&mut tx, &s.id).await?;
+    }
     let action = if before.is_some() {
         "cluster.updated"
     } else {
@@ -98,6 +111,9 @@ fn from_row(row: &AnyRow) -> Result<Cluster, DbError> {
             sasl_password_env: row.try_get("sasl_password_env")?,
             ssl_ca_location: row.try_get("ssl_ca_location")?,
         },
+        schema_registry_url: row.try_get("schema_registry_url")?,
+        schema_registry_username: row.try_get("schema_registry_username")?,
+        schema_registry_password_env: row.try_get("schema_registry_password_env")?,
     };
     // Rows were validated on the way in; a row that fails now was edited by hand.
     spec.validate()

@@ -18,6 +18,14 @@ pub struct ClusterSpec {
     pub in_mesh: bool,
     #[serde(default)]
     pub security: SecuritySpec,
+    /// Base URL of the cluster's local Confluent-compatible schema registry
+    /// (for Switchboard itself `http://HOST:PORT/registry`). The worker copies
+    /// every subject version there. Never holds credentials.
+    pub schema_registry_url: Option<String>,
+    /// Basic-auth user (or API key) for the local registry.
+    pub schema_registry_username: Option<String>,
+    /// Name of the environment variable holding the local registry's password.
+    pub schema_registry_password_env: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +98,11 @@ impl ClusterSpec {
         }
         validate_bootstrap(&self.bootstrap_servers).map_err(fail)?;
         validate_security(&self.security).map_err(fail)?;
-        Ok(Cluster(self))
+        let url = validate_registry(&self).map_err(fail)?;
+        Ok(Cluster(ClusterSpec {
+            schema_registry_url: url,
+            ..self
+        }))
     }
 }
 
@@ -146,18 +158,75 @@ fn validate_security(s: &SecuritySpec) -> Result<(), String> {
         return Err("SASL needs sasl_username and sasl_password_env".into());
     }
     if let Some(var) = &s.sasl_password_env {
-        let ok = !var.is_empty()
-            && !var.starts_with(|c: char| c.is_ascii_digit())
-            && var
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-        if !ok {
-            return Err(format!(
-                "sasl_password_env `{var}` must name an environment variable (A-Z, 0-9, _), not hold the secret"
-            ));
-        }
+        validate_env_name("sasl_password_env", var)?;
     }
     Ok(())
+}
+
+fn validate_env_name(key: &str, var: &str) -> Result<(), String> {
+    let ok = !var.is_empty()
+        && !var.starts_with(|c: char| c.is_ascii_digit())
+        && var
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{key} `{var}` must name an environment variable (A-Z, 0-9, _), not hold the secret"
+        ))
+    }
+}
+
+/// Checks the local registry settings; returns the URL without trailing slashes.
+fn validate_registry(s: &ClusterSpec) -> Result<Option<String>, String> {
+    let (user, env) = (&s.schema_registry_username, &s.schema_registry_password_env);
+    let Some(raw) = &s.schema_registry_url else {
+        if user.is_some() || env.is_some() {
+            return Err("schema_registry_username and schema_registry_password_env need schema_registry_url".into());
+        }
+        return Ok(None);
+    };
+    let trimmed = raw.trim().trim_end_matches('/');
+    // The URL itself is never echoed: a mistaken one may hold a secret.
+    let bad = |why: &str| format!("schema_registry_url {why}");
+    if trimmed.len() > 2000 {
+        return Err(bad("is longer than 2000 characters"));
+    }
+    let url = url::Url::parse(trimmed).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(&format!(
+            "must start with http:// or https://, not {}://",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "must not hold credentials: set schema_registry_username and schema_registry_password_env",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    match (user, env) {
+        (Some(u), Some(e)) => {
+            if u.trim().is_empty() || u.len() > 255 || u.chars().any(char::is_control) {
+                return Err("schema_registry_username must be 1-255 characters".into());
+            }
+            validate_env_name("schema_registry_password_env", e)?;
+        }
+        (None, None) => {}
+        _ => {
+            return Err(
+                "basic auth needs both schema_registry_username and schema_registry_password_env"
+                    .into(),
+            )
+        }
+    }
+    Ok(Some(trimmed.to_string()))
 }
 
 impl Cluster {
@@ -208,6 +277,9 @@ mod tests {
             flavour: Flavour::ApacheKafka,
             in_mesh: true,
             security: SecuritySpec::default(),
+            schema_registry_url: None,
+            schema_registry_username: None,
+            schema_registry_password_env: None,
         }
     }
 
@@ -271,5 +343,56 @@ mod tests {
         s.security.protocol = "SASL_PLAINTEXT".into();
         s.security.sasl_mechanism = Some("GSSAPI".into());
         assert!(reason(s).contains("SASL mechanism"));
+    }
+
+    fn with_registry(url: &str) -> ClusterSpec {
+        ClusterSpec {
+            schema_registry_url: Some(url.into()),
+            ..spec()
+        }
+    }
+
+    #[test]
+    fn registry_url_is_http_without_trailing_slash() {
+        for (given, stored) in [
+            ("http://sr.internal:8081", "http://sr.internal:8081"),
+            ("https://sr.internal/", "https://sr.internal"),
+            (
+                "http://127.0.0.1:3000/registry//",
+                "http://127.0.0.1:3000/registry",
+            ),
+        ] {
+            let cluster = with_registry(given).validate().expect("valid");
+            assert_eq!(cluster.spec().schema_registry_url.as_deref(), Some(stored));
+        }
+        for bad in [
+            "",
+            "sr.internal:8081",
+            "ftp://sr",
+            "http://",
+            "http://h/?a=b",
+            "http://h/#x",
+        ] {
+            assert!(
+                reason(with_registry(bad)).contains("schema_registry_url"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn registry_credentials_never_sit_in_the_url() {
+        let r = reason(with_registry("https://key:s3cret@sr.example.com"));
+        assert!(r.contains("must not hold credentials"), "{r}");
+        assert!(!r.contains("s3cret"), "{r}");
+        let mut s = with_registry("https://sr.example.com");
+        s.schema_registry_username = Some("key".into());
+        assert!(reason(s.clone()).contains("both"));
+        s.schema_registry_password_env = Some("not a name".into());
+        assert!(reason(s.clone()).contains("environment variable"));
+        s.schema_registry_password_env = Some("SR_AWS_SECRET".into());
+        assert!(s.clone().validate().is_ok());
+        s.schema_registry_url = None;
+        assert!(reason(s).contains("need schema_registry_url"));
     }
 }

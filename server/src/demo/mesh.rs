@@ -34,6 +34,9 @@ pub fn demo_clusters(base_port: u16) -> Vec<ClusterSpec> {
             flavour: Flavour::ApacheKafka,
             in_mesh: true,
             security: SecuritySpec::default(),
+            schema_registry_url: None,
+            schema_registry_username: None,
+            schema_registry_password_env: None,
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 mod api;
 mod error;
 mod health;
+mod registry;
 
 use app::{shell, App};
 use axum::routing::get;
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api::router())
+        .nest("/registry", registry::router())
         .merge(crate::auth::routes())
         .leptos_routes_with_context(
             &state,

@@ -1,0 +1,364 @@
+//! The registry's SQL. Every function runs on a connection the caller holds
+//! (a pool connection for reads, the transaction for writes).
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::model::SchemaReference;
+use crate::db::{self, DbError};
+
+/// The global compatibility and mode rows use this subject.
+pub const GLOBAL: &str = "";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionRow {
+    pub version: i32,
+    pub schema_id: i64,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SchemaRow {
+    pub id: i64,
+    pub schema_type: String,
+    pub text: String,
+}
+
+fn version_row(r: &AnyRow) -> Result<VersionRow, sqlx::Error> {
+    Ok(VersionRow {
+        version: to_i32(r.try_get::<i64, _>("version")?),
+        schema_id: r.try_get("schema_id")?,
+        deleted: r.try_get::<i64, _>("deleted")? != 0,
+    })
+}
+
+fn to_i32(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// Takes the subject's row lock (creating the row): registrations and deletes of
+/// one subject run one at a time on both backends, so version numbers and the
+/// compatibility check always see the latest committed versions.
+pub async fn lock_subject(conn: &mut AnyConnection, subject: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO registry_subjects (subject, writes, created_at) VALUES ($1, 1, $2) \
+         ON CONFLICT (subject) DO UPDATE SET writes = registry_subjects.writes + 1",
+    )
+    .bind(subject)
+    .bind(db::now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn subjects(
+    conn: &mut AnyConnection,
+    include_deleted: bool,
+) -> Result<Vec<String>, DbError> {
+    let sql = if include_deleted {
+        "SELECT DISTINCT subject FROM registry_versions ORDER BY subject"
+    } else {
+        "SELECT DISTINCT subject FROM registry_versions WHERE deleted = 0 ORDER BY subject"
+    };
+    let rows = sqlx::query(sql).fetch_all(conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get("subject"))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every version of the subject, soft-deleted ones included, oldest first.
+pub async fn versions(conn: &mut AnyConnection, subject: &str) -> Result<Vec<VersionRow>, DbError> {
+    let rows = sqlx::query(
+        "SELECT version, schema_id, deleted FROM registry_versions \
+         WHERE subject = $1 ORDER BY version",
+    )
+    .bind(subject)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(version_row).collect::<Result<_, _>>()?)
+}
+
+pub async fn schema(conn: &mut AnyConnection, id: i64) -> Result<Option<SchemaRow>, DbError> {
+    let row =
+        sqlx::query("SELECT id, schema_type, schema_text FROM registry_schemas WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|r| -> Result<SchemaRow, DbError> {
+        Ok(SchemaRow {
+            id: r.try_get("id")?,
+            schema_type: r.try_get("schema_type")?,
+            text: r.try_get("schema_text")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn references(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<SchemaReference>, DbError> {
+    let rows = sqlx::query(
+        "SELECT name, ref_subject, ref_version FROM registry_references \
+         WHERE schema_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SchemaReference {
+                name: r.try_get("name")?,
+                subject: r.try_get("ref_subject")?,
+                version: to_i32(r.try_get::<i64, _>("ref_version")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+pub async fn id_by_fingerprint(
+    conn: &mut AnyConnection,
+    fingerprint: &str,
+) -> Result<Option<i64>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM registry_schemas WHERE fingerprint = $1")
+            .bind(fingerprint)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub struct NewSchemaRow<'a> {
+    /// `None`: the next free id.
+    pub id: Option<i64>,
+    pub fingerprint: &'a str,
+    pub schema_type: &'a str,
+    pub text: &'a str,
+    pub canonical: &'a str,
+    pub references: &'a [SchemaReference],
+}
+
+/// Inserts a schema and its references; a concurrent insert of the same
+/// fingerprint or id fails with `DbError::Conflict` (the caller retries).
+pub async fn insert_schema(conn: &mut AnyConnection, s: NewSchemaRow<'_>) -> Result<i64, DbError> {
+    let id: i64 = match s.id {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM registry_schemas")
+                .fetch_one(&mut *conn)
+                .await?
+        }
+    };
+    sqlx::query(
+        "INSERT INTO registry_schemas (id, fingerprint, schema_type, schema_text, canonical, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(s.fingerprint)
+    .bind(s.schema_type)
+    .bind(s.text)
+    .bind(s.canonical)
+    .bind(db::now())
+    .execute(&mut *conn)
+    .await?;
+    for (position, r) in s.references.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO registry_references (schema_id, position, name, ref_subject, ref_version) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(position as i64)
+        .bind(&r.name)
+        .bind(&r.subject)
+        .bind(i64::from(r.version))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+pub async fn insert_version(
+    conn: &mut AnyConnection,
+    subject: &str,
+    version: i32,
+    schema_id: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO registry_versions (subject, version, schema_id, deleted, created_at) \
+         VALUES ($1, $2, $3, 0, $4)",
+    )
+    .bind(subject)
+    .bind(i64::from(version))
+    .bind(schema_id)
+    .bind(db::now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn soft_delete(
+    conn: &mut AnyConnection,
+    subject: &str,
+    version: i32,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE registry_versions SET deleted = 1 WHERE subject = $1 AND version = $2")
+        .bind(subject)
+        .bind(i64::from(version))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn hard_delete(
+    conn: &mut AnyConnection,
+    subject: &str,
+    version: i32,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM registry_versions WHERE subject = $1 AND version = $2")
+        .bind(subject)
+        .bind(i64::from(version))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ids of schemas that reference `subject` version `version` and are held by a
+/// version (a live one unless `include_deleted`), other than versions of `except_subject`.
+pub async fn referenced_by(
+    conn: &mut AnyConnection,
+    subject: &str,
+    version: i32,
+    include_deleted: bool,
+    except_subject: Option<&str>,
+) -> Result<Vec<i64>, DbError> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT r.schema_id FROM registry_references r \
+         JOIN registry_versions v ON v.schema_id = r.schema_id \
+         WHERE r.ref_subject = $1 AND r.ref_version = $2 \
+           AND (v.deleted = 0 OR $3 = 1) AND v.subject <> $4 \
+         ORDER BY r.schema_id",
+    )
+    .bind(subject)
+    .bind(i64::from(version))
+    .bind(i64::from(include_deleted))
+    .bind(except_subject.unwrap_or(""))
+    .fetch_all(conn)
+    .await?;
+    Ok(ids)
+}
+
+/// (subject, version, deleted) of every version holding schema `id`.
+pub async fn versions_of_schema(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<(String, i32, bool)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT subject, version, deleted FROM registry_versions WHERE schema_id = $1 \
+         ORDER BY subject, version",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("subject")?,
+                to_i32(r.try_get::<i64, _>("version")?),
+                r.try_get::<i64, _>("deleted")? != 0,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+/// Whether any subject (or, with `subject`, that one) has a live version.
+pub async fn has_live_versions(
+    conn: &mut AnyConnection,
+    subject: Option<&str>,
+) -> Result<bool, DbError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registry_versions WHERE deleted = 0 AND ($1 = '' OR subject = $1)",
+    )
+    .bind(subject.unwrap_or(""))
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A setting row (`registry_config` or `registry_mode`).
+#[derive(Debug, Clone, Copy)]
+pub enum Setting {
+    Compatibility,
+    Mode,
+}
+
+impl Setting {
+    fn table_and_column(self) -> (&'static str, &'static str) {
+        match self {
+            Setting::Compatibility => ("registry_config", "compatibility"),
+            Setting::Mode => ("registry_mode", "mode"),
+        }
+    }
+}
+
+pub async fn get_setting(
+    conn: &mut AnyConnection,
+    setting: Setting,
+    subject: &str,
+) -> Result<Option<String>, DbError> {
+    let (table, column) = setting.table_and_column();
+    Ok(
+        sqlx::query_scalar(&format!("SELECT {column} FROM {table} WHERE subject = $1"))
+            .bind(subject)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn put_setting(
+    conn: &mut AnyConnection,
+    setting: Setting,
+    subject: &str,
+    value: &str,
+) -> Result<(), DbError> {
+    let (table, column) = setting.table_and_column();
+    sqlx::query(&format!(
+        "INSERT INTO {table} (subject, {column}) VALUES ($1, $2) \
+         ON CONFLICT (subject) DO UPDATE SET {column} = $2"
+    ))
+    .bind(subject)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_setting(
+    conn: &mut AnyConnection,
+    setting: Setting,
+    subject: &str,
+) -> Result<(), DbError> {
+    let (table, _) = setting.table_and_column();
+    sqlx::query(&format!("DELETE FROM {table} WHERE subject = $1"))
+        .bind(subject)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Catalogue events whose master topic is `topic`: (event name, owning team).
+pub async fn events_for_topic(
+    conn: &mut AnyConnection,
+    topic: &str,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = sqlx::query("SELECT name, team_id FROM events WHERE topic = $1 ORDER BY name")
+        .bind(topic)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("team_id")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
