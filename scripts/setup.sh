@@ -63,6 +63,18 @@ ensure_broker() {
   fi
 }
 
+# Python packages for the registry tests: Confluent's client and the avro
+# package (second implementation of the compatibility rules).
+VENV="$HOME/.cache/switchboard/venv"
+export SB_PYTHON="$VENV/bin/python"
+ensure_python() {
+  if ! "$SB_PYTHON" -c 'import confluent_kafka, avro' 2>/dev/null; then
+    log "installing Python test packages (confluent-kafka, avro) into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q "confluent-kafka[avro,schemaregistry]==2.16.1" "avro==1.12.0"
+  fi
+}
+
 ensure_npm() {
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
     log "installing end2end npm packages"
@@ -82,6 +94,7 @@ setup_test() {
   setup_run
   command -v chromium >/dev/null || ensure_apt chromium
   command -v psql >/dev/null || ensure_apt postgresql-client
+  ensure_python
   ensure_npm
 }
 

@@ -11,13 +11,15 @@ log "format"
 cargo fmt --all --check
 
 log "clippy (ssr)"
-cargo clippy -p switchboard -p app --features app/ssr --all-targets -- -D warnings
+cargo clippy -p switchboard -p switchboard-avro -p app --features app/ssr --all-targets -- -D warnings
 log "clippy (hydrate, wasm32)"
 cargo clippy -p frontend -p app --features frontend/hydrate \
   --target wasm32-unknown-unknown -- -D warnings
 
 log "unit and integration tests (SQLite and PostgreSQL, real brokers)"
-cargo test -p switchboard -p app --features app/ssr
+cargo test -p switchboard -p switchboard-avro -p app --features app/ssr
+log "compatibility cases cross-checked with the Python avro package"
+"$SB_PYTHON" server/avro/tests/crosscheck.py
 
 source "$ROOT/scripts/build.sh"
 log "browser tests (Chromium)"

@@ -66,10 +66,11 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=CataloguePage/>
-                    <Route path=path!("/events/:name") view=EventPage/>
+                    // Rendered whole before sending (these two): their panels load
+                    // in nested suspense, and out-of-order streaming gave their
+                    // fallbacks clashing ids, which broke hydration.
+                    <Route path=path!("/events/:name") view=EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/clusters") view=ClustersPage/>
-                    // Rendered whole before sending: its several panels load at once, and
-                    // out-of-order streaming gave their fallbacks clashing ids.
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route
