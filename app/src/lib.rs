@@ -1,6 +1,7 @@
 //! The Switchboard UI: routes, pages, components, server functions and wire types.
 //! No database, search or Kafka code lives here; the server provides services.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod catalogue;

@@ -95,6 +95,98 @@ pub trait Schemas: Send + Sync + 'static {
     ) -> Result<(), AppError>;
 }
 
+/// The request → approval workflow (see `crate::access`). Every method
+/// checks the caller itself.
+#[async_trait::async_trait]
+pub trait Access: Send + Sync + 'static {
+    async fn policy(&self) -> Result<crate::access::AccessPolicy, AppError>;
+    /// Applications of the caller's teams (all for admins).
+    async fn applications(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<Vec<crate::access::Application>, AppError>;
+    /// Members of the team (or admins) only.
+    async fn register_application(
+        &self,
+        caller: Option<Caller>,
+        app: crate::access::NewApplication,
+    ) -> Result<crate::access::Application, AppError>;
+    async fn submit_consume(
+        &self,
+        caller: Option<Caller>,
+        form: crate::access::ConsumeForm,
+    ) -> Result<crate::access::RequestView, AppError>;
+    async fn submit_produce(
+        &self,
+        caller: Option<Caller>,
+        form: crate::access::ProduceForm,
+    ) -> Result<crate::access::RequestView, AppError>;
+    /// Naming and template policy problems of a draft, as the form is filled.
+    async fn check_new_event(
+        &self,
+        caller: Option<Caller>,
+        form: crate::access::NewEventForm,
+    ) -> Result<Vec<String>, AppError>;
+    async fn submit_new_event(
+        &self,
+        caller: Option<Caller>,
+        form: crate::access::NewEventForm,
+    ) -> Result<crate::access::RequestView, AppError>;
+    /// Requests the caller made or that concern the caller's teams.
+    async fn my_requests(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<Vec<crate::access::RequestView>, AppError>;
+    async fn request(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+    ) -> Result<crate::access::RequestView, AppError>;
+    /// Everything the caller can decide now.
+    async fn inbox(
+        &self,
+        caller: Option<Caller>,
+        filter: crate::access::InboxFilter,
+    ) -> Result<Vec<crate::access::RequestView>, AppError>;
+    async fn inbox_count(&self, caller: Option<Caller>) -> Result<usize, AppError>;
+    async fn decide(
+        &self,
+        caller: Option<Caller>,
+        decision: crate::access::Decision,
+    ) -> Result<crate::access::RequestView, AppError>;
+    /// Each item decided on its own; one failure does not stop the others.
+    async fn decide_many(
+        &self,
+        caller: Option<Caller>,
+        decisions: Vec<crate::access::Decision>,
+    ) -> Result<Vec<crate::access::DecisionOutcome>, AppError>;
+    /// The requester, before the decision.
+    async fn cancel(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+    ) -> Result<crate::access::RequestView, AppError>;
+    /// Admins: move the pending owner step to another team.
+    async fn reassign(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+        team: &str,
+    ) -> Result<crate::access::RequestView, AppError>;
+    /// Owners, admins and the requesting team, with a reason.
+    async fn revoke(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+        reason: &str,
+    ) -> Result<crate::access::RequestView, AppError>;
+    /// Queued provisioning jobs (admins only).
+    async fn jobs(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<Vec<crate::access::JobView>, AppError>;
+}
+
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
     /// Users offered by the development sign-in, or `None` when it is off.
