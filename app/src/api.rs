@@ -114,6 +114,11 @@ pub async fn dev_login_users() -> Result<Option<Vec<String>>, AppError> {
 }
 
 #[server]
+pub async fn oidc_provider() -> Result<Option<String>, AppError> {
+    crate::services::services()?.accounts.oidc_provider().await
+}
+
+#[server]
 pub async fn unclaimed_topics() -> Result<crate::discovery::Discovery, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?

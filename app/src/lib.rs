@@ -2,6 +2,7 @@
 //! No database, search or Kafka code lives here; the server provides services.
 
 pub mod access;
+pub mod access_api;
 pub mod api;
 pub mod auth;
 pub mod catalogue;
@@ -9,6 +10,8 @@ pub mod clusters;
 pub mod components;
 pub mod discovery;
 pub mod error;
+pub mod notify;
+pub mod notify_api;
 pub mod pages;
 pub mod schemas;
 pub mod schemas_api;
@@ -21,13 +24,18 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::layout::Layout;
+use pages::access::applications::ApplicationsPage;
+use pages::access::approvals::ApprovalsPage;
+use pages::access::detail::RequestPage;
+use pages::access::list::RequestsPage;
+use pages::access::new_event::NewEventPage;
+use pages::access::request_form::RequestFormPage;
 use pages::admin::AdminPage;
 use pages::catalogue::CataloguePage;
 use pages::clusters::ClustersPage;
 use pages::event::EventPage;
 use pages::not_found::NotFound;
 use pages::signin::SignInPage;
-use pages::upcoming::Upcoming;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -74,24 +82,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/clusters") view=ClustersPage/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
-                    <Route
-                        path=path!("/requests")
-                        view=|| view! {
-                            <Upcoming
-                                title="Requests"
-                                what="Your requests to consume or produce events, and their progress."
-                            />
-                        }
-                    />
-                    <Route
-                        path=path!("/approvals")
-                        view=|| view! {
-                            <Upcoming
-                                title="Approvals"
-                                what="Requests waiting for your decision as event owner or data protection."
-                            />
-                        }
-                    />
+                    <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
+                    <Route path=path!("/requests") view=RequestsPage/>
+                    <Route path=path!("/requests/new-event") view=NewEventPage/>
+                    <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/applications") view=ApplicationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/events/:name/request") view=RequestFormPage/>
                 </Routes>
             </Layout>
         </Router>

@@ -181,16 +181,44 @@ pub trait Access: Send + Sync + 'static {
         reason: &str,
     ) -> Result<crate::access::RequestView, AppError>;
     /// Queued provisioning jobs (admins only).
-    async fn jobs(
-        &self,
-        caller: Option<Caller>,
-    ) -> Result<Vec<crate::access::JobView>, AppError>;
+    async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<crate::access::JobView>, AppError>;
 }
 
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
     /// Users offered by the development sign-in, or `None` when it is off.
     async fn dev_login_users(&self) -> Result<Option<Vec<String>>, AppError>;
+    /// Name of the OpenID Connect provider ("Sign in with <name>"), or `None`
+    /// when it is not configured.
+    async fn oidc_provider(&self) -> Result<Option<String>, AppError> {
+        Ok(None)
+    }
+}
+
+/// The audit log, searched by admins (see `crate::notify`).
+#[async_trait::async_trait]
+pub trait AuditLog: Send + Sync + 'static {
+    /// Admins only; newest first, keyset-paged by `before`.
+    async fn search(
+        &self,
+        caller: Option<Caller>,
+        filter: crate::notify::AuditFilter,
+    ) -> Result<crate::notify::AuditPage, AppError>;
+}
+
+/// The caller's in-app notifications; nobody sees or marks another's.
+#[async_trait::async_trait]
+pub trait Notifications: Send + Sync + 'static {
+    async fn list(
+        &self,
+        caller: Option<Caller>,
+        before: Option<i64>,
+    ) -> Result<crate::notify::NotificationPage, AppError>;
+    async fn unread_count(&self, caller: Option<Caller>) -> Result<i64, AppError>;
+    /// Not found for a notification that is not the caller's.
+    async fn mark_read(&self, caller: Option<Caller>, id: i64) -> Result<(), AppError>;
+    /// How many were unread.
+    async fn mark_all_read(&self, caller: Option<Caller>) -> Result<u64, AppError>;
 }
 
 /// Everything server functions may use, provided as one context value.
@@ -201,6 +229,9 @@ pub struct Services {
     pub accounts: Arc<dyn Accounts>,
     pub discovery: Arc<dyn Discovery>,
     pub schemas: Arc<dyn Schemas>,
+    pub access: Arc<dyn Access>,
+    pub audit: Arc<dyn AuditLog>,
+    pub notifications: Arc<dyn Notifications>,
 }
 
 /// The services of the current request, or an internal error if the server

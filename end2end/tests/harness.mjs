@@ -1,6 +1,6 @@
 // Starts a real Switchboard (SQLite, demo mesh of real brokers) and Debian's Chromium.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,20 +51,25 @@ async function waitFor(check, what, ms = 60000) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
 
-export async function startSwitchboard() {
+// Options (all optional): `port` to listen on (a free one otherwise),
+// `config` TOML text passed as the configuration file, `env` extra
+// environment variables (e.g. the secret that `config` names).
+export async function startSwitchboard({ port: wanted, config, env: extraEnv } = {}) {
   const bin = process.env.SWITCHBOARD_BIN;
   const root = process.env.SWITCHBOARD_ROOT;
   if (!bin || !root) throw new Error('SWITCHBOARD_BIN and SWITCHBOARD_ROOT must be set (scripts/test.sh does)');
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const demoBase = await freeRun(3);
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   delete env.DATABASE_URL;
-  const proc = spawn(
-    bin,
-    ['serve', '--demo', '--demo-base-port', String(demoBase), '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
-    { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  const args = ['serve', '--demo', '--demo-base-port', String(demoBase), '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  if (config) {
+    const file = join(dataDir, 'switchboard.toml');
+    writeFileSync(file, config);
+    args.push('--config', file);
+  }
+  const proc = spawn(bin, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 'readiness');
@@ -80,6 +85,8 @@ export async function startSwitchboard() {
     },
   };
 }
+
+export { freePort, waitFor };
 
 export async function startBrowser() {
   // Playwright gives each launch a fresh, empty profile of its own.
@@ -100,10 +107,12 @@ export async function startBrowser() {
 
 // Registers hooks that start Switchboard and Chromium before a file's tests and
 // stop both after them, checking that Switchboard stops cleanly on SIGTERM.
-export function useSwitchboard() {
+// `options` go to startSwitchboard; a function is called first (it may
+// start other servers) and returns them.
+export function useSwitchboard(options) {
   const ctx = {};
   before(async () => {
-    ctx.sb = await startSwitchboard();
+    ctx.sb = await startSwitchboard(typeof options === 'function' ? await options(ctx) : options);
     ctx.browser = await startBrowser();
   });
   after(async () => {

@@ -11,6 +11,8 @@
 
 #[path = "search/avro.rs"]
 mod avro;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "search/corpus.rs"]
 mod corpus;
 #[path = "search/http.rs"]
@@ -25,8 +27,6 @@ mod prose;
 mod queries;
 #[path = "search/report.rs"]
 mod report;
-#[path = "search/rng.rs"]
-mod rng;
 #[path = "search/store.rs"]
 mod store;
 #[path = "search/vocab.rs"]
@@ -40,6 +40,7 @@ use serde_json::{json, Map, Value};
 use switchboard::search::SearchIndex;
 use time::format_description::well_known::Rfc3339;
 
+use common::rng;
 use report::{proc_mib, reset_peak, round, target};
 
 pub struct Settings {
@@ -232,13 +233,6 @@ fn main() -> anyhow::Result<()> {
         target(
             "search / healthz throughput",
             ratio * 100.0,
-            "%",
-            30.0,
-            true,
-        ),
-        target(
-            "uncached search / healthz throughput (diagnostic, no target)",
-            uncached_ratio * 100.0,
             "%",
             30.0,
             true,

@@ -27,7 +27,10 @@ pub struct Config {
     pub status: StatusConfig,
     pub demo: DemoConfig,
     pub auth: AuthConfig,
+    pub oidc: OidcConfig,
     pub registry: RegistryConfig,
+    pub access: AccessConfig,
+    pub notifications: NotificationsConfig,
     /// How often discovery re-reads the clusters' topics.
     pub discovery_interval_secs: u64,
     /// Clusters registered (inserted or updated) at start.
@@ -45,7 +48,10 @@ impl Default for Config {
             status: StatusConfig::default(),
             demo: DemoConfig::default(),
             auth: AuthConfig::default(),
+            oidc: OidcConfig::default(),
             registry: RegistryConfig::default(),
+            access: AccessConfig::default(),
+            notifications: NotificationsConfig::default(),
             discovery_interval_secs: 300,
             clusters: Vec::new(),
         }
@@ -53,7 +59,7 @@ impl Default for Config {
 }
 
 /// Keys that `SWITCHBOARD_<KEY>` environment variables may set.
-const TOP_LEVEL_KEYS: [&str; 11] = [
+const TOP_LEVEL_KEYS: &[&str] = &[
     "listen",
     "data_dir",
     "database_url",
@@ -62,7 +68,10 @@ const TOP_LEVEL_KEYS: [&str; 11] = [
     "status",
     "demo",
     "auth",
+    "oidc",
     "registry",
+    "access",
+    "notifications",
     "discovery_interval_secs",
     "clusters",
 ];
@@ -125,6 +134,13 @@ pub struct AuthConfig {
     pub session_hours: u32,
     /// Mark the session cookie `Secure` (set when served behind HTTPS).
     pub secure_cookies: bool,
+    /// The origin browsers see (e.g. `https://switchboard.example.com`) when a
+    /// proxy in front rewrites the `Host` header; the cross-site request check
+    /// accepts it besides the request's own `Host`.
+    pub public_url: Option<String>,
+    /// Sign-in attempts (development sign-in, OpenID Connect start and
+    /// callback) allowed per client IP address and minute.
+    pub sign_in_per_minute: u32,
 }
 
 impl Default for AuthConfig {
@@ -134,6 +150,55 @@ impl Default for AuthConfig {
             admins: Vec::new(),
             session_hours: 12,
             secure_cookies: false,
+            public_url: None,
+            sign_in_per_minute: 10,
+        }
+    }
+}
+
+/// OpenID Connect sign-in (authorization code flow with PKCE). Off while
+/// `issuer_url` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcConfig {
+    /// The provider's issuer; its discovery document is read from
+    /// `<issuer_url>/.well-known/openid-configuration`.
+    pub issuer_url: String,
+    /// Shown on the sign-in page as "Sign in with <display_name>"; empty means
+    /// the issuer's host name.
+    pub display_name: String,
+    pub client_id: String,
+    /// Name of the environment variable holding the client secret (never the
+    /// secret itself). Empty means a public client (PKCE only).
+    pub client_secret_env: String,
+    /// Registered redirect URI: `<public URL>/auth/oidc/callback`.
+    pub redirect_url: String,
+    /// Scopes requested besides `openid`, which is always requested.
+    pub scopes: Vec<String>,
+    /// Claim (in the ID token or the userinfo answer) listing the user's groups.
+    pub groups_claim: String,
+    /// Provider group → Switchboard team id; members of the group become
+    /// members of the team (kept in step at each sign-in).
+    pub teams: std::collections::BTreeMap<String, String>,
+    /// Provider groups whose members are platform admins.
+    pub admin_groups: Vec<String>,
+    /// Provider groups whose members join the data-protection team.
+    pub data_protection_groups: Vec<String>,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            issuer_url: String::new(),
+            display_name: String::new(),
+            client_id: String::new(),
+            client_secret_env: "SWITCHBOARD_OIDC_CLIENT_SECRET".to_string(),
+            redirect_url: String::new(),
+            scopes: vec!["profile".to_string(), "email".to_string()],
+            groups_claim: "groups".to_string(),
+            teams: std::collections::BTreeMap::new(),
+            admin_groups: Vec::new(),
+            data_protection_groups: Vec::new(),
         }
     }
 }
@@ -154,6 +219,81 @@ impl Default for RegistryConfig {
         Self {
             anonymous_writes: false,
             propagation_interval_secs: 10,
+        }
+    }
+}
+
+/// Policy of the access workflow: end dates of grants, topic templates of new
+/// events, and the expiry sweep.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// End date of a grant when the request names none, in months from today.
+    pub default_months: u32,
+    /// Latest end date a request may ask for, in months from today.
+    pub max_months: u32,
+    /// Topic templates a new event may choose from.
+    pub templates: Vec<app::access::TopicTemplate>,
+    /// How often the sweep expires grants past their end date and announces
+    /// those expiring soon.
+    pub sweep_interval_secs: u64,
+    /// How many days before its end date a grant is announced as expiring soon.
+    pub expiring_notice_days: u32,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        let template = |name: &str, partitions, retention_ms, cleanup_policy: &str| {
+            app::access::TopicTemplate {
+                name: name.into(),
+                partitions,
+                retention_ms,
+                cleanup_policy: cleanup_policy.into(),
+            }
+        };
+        Self {
+            default_months: 12,
+            max_months: 24,
+            templates: vec![
+                template("standard", 6, 7 * DAY_MS, "delete"),
+                template("high-throughput", 24, 3 * DAY_MS, "delete"),
+                template("compacted", 6, -1, "compact"),
+            ],
+            sweep_interval_secs: 3600,
+            expiring_notice_days: 14,
+        }
+    }
+}
+
+/// The notifier (notifications and webhook deliveries derived from the audit log).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    /// How often the notifier reads new audit entries and sends due webhook calls.
+    pub interval_ms: u64,
+    /// After this long an audit id still missing is taken to be rolled back
+    /// (PostgreSQL hands out ids before commit); until then the notifier waits.
+    pub gap_grace_secs: u64,
+    /// Longest wait for a webhook's answer.
+    pub webhook_timeout_ms: u64,
+    /// Attempts before a webhook delivery is parked.
+    pub webhook_max_attempts: u32,
+    /// Delay after the first failed attempt; it doubles per attempt (with jitter).
+    pub webhook_backoff_base_ms: u64,
+    /// Longest delay between attempts.
+    pub webhook_backoff_cap_ms: u64,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 2000,
+            gap_grace_secs: 10,
+            webhook_timeout_ms: 10_000,
+            webhook_max_attempts: 10,
+            webhook_backoff_base_ms: 10_000,
+            webhook_backoff_cap_ms: 3_600_000,
         }
     }
 }

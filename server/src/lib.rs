@@ -1,6 +1,7 @@
 //! Switchboard's server: configuration, database, clusters, Kafka adapter,
 //! demo mesh and the HTTP surface. The UI lives in the `app` crate.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod errors;
 pub mod http;
 pub mod kafka;
+pub mod notify;
 pub mod registry;
 pub mod search;
 pub mod serve;

@@ -19,6 +19,7 @@ use crate::search::SearchIndex;
 use crate::state::AppState;
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    crate::auth::check_config(&config).context("invalid sign-in configuration")?;
     prepare_data_dir(&config.data_dir)?;
     let db = open_database(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -74,18 +75,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.registry.propagation_interval_secs.max(1),
     ));
 
+    let notifier = state.notify.spawn();
+    state.access.spawn_sweep(Duration::from_secs(
+        config.access.sweep_interval_secs.max(1),
+    ));
+
     tracing::info!(
         url = %format!("http://{}", config.listen),
         backend = ?db.backend(),
         data_dir = %config.data_dir.display(),
         "Switchboard is serving"
     );
-    let result = axum::serve(listener, crate::http::router(state))
+    // The peer address feeds the sign-in rate limit.
+    let app =
+        crate::http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(crate::shutdown::signal_received())
         .await
         .context("HTTP server failed");
 
     propagation.stop().await;
+    notifier.stop().await;
     if let Some(demo) = demo {
         demo.stop().await;
     }
@@ -145,7 +155,16 @@ pub fn app_state(
             registry.clone(),
             catalogue.clone(),
         )),
+        access: Arc::new(crate::access::AccessService::new(
+            db.clone(),
+            catalogue.clone(),
+            config.access.clone(),
+        )),
         registry,
+        notify: Arc::new(crate::notify::NotifyService::new(
+            db.clone(),
+            &config.notifications,
+        )),
         db,
     }
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub discovery: Arc<DiscoveryService>,
     pub registry: Arc<RegistryService>,
     pub schemas: Arc<EventSchemaService>,
+    pub access: Arc<crate::access::AccessService>,
+    pub notify: Arc<crate::notify::NotifyService>,
 }
 
 impl AppState {
@@ -33,6 +35,9 @@ impl AppState {
             accounts: self.auth.clone(),
             discovery: self.discovery.clone(),
             schemas: self.schemas.clone(),
+            access: self.access.clone(),
+            audit: self.notify.clone(),
+            notifications: self.notify.clone(),
         }
     }
 }

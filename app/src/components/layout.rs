@@ -17,14 +17,30 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav class="mainnav" aria-label="Main">
                 <A href="/" exact=true>"Catalogue"</A>
                 <A href="/requests">"Requests"</A>
-                <A href="/approvals">"Approvals"</A>
+                <A href="/approvals">"Approvals" <ApprovalCount/></A>
                 <A href="/clusters">"Clusters"</A>
                 <A href="/admin">"Admin"</A>
             </nav>
+            <crate::components::bell::Bell/>
             <Account/>
         </header>
         <main id="main" class="content">{children()}</main>
         <footer class="footer muted">"Switchboard · the event mesh portal"</footer>
+    }
+}
+
+/// How many requests wait for the caller's decision (nothing when none or signed out).
+#[component]
+fn ApprovalCount() -> impl IntoView {
+    let count = Resource::new(|| (), |_| crate::access_api::approval_count());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                count.await.ok().filter(|n| *n > 0).map(|n| view! {
+                    <span class="count" data-testid="approval-count">{n}</span>
+                })
+            })}
+        </Suspense>
     }
 }
 

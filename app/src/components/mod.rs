@@ -1,3 +1,4 @@
+pub mod bell;
 pub mod errors;
 pub mod layout;
 pub mod status;

@@ -15,6 +15,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin"/>
         <h1>"Admin"</h1>
+        <p><a href="/admin/audit" data-testid="audit-link">"Audit log"</a>" · who changed what, searchable, exportable as JSON lines."</p>
         <DiscoveryPanel/>
         <TagsPanel/>
         <TeamsPanel/>

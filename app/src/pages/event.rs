@@ -87,6 +87,7 @@ fn EventView(
             <span class=format!("badge lifecycle-{}", e.lifecycle)>{e.lifecycle.clone()}</span>
         </div>
         <TagChips tags=e.tags.clone()/>
+        <a class="button primary" data-testid="request-access" href=format!("/events/{}/request", e.name)>"Request access"</a>
         {editor}
         <div class="event-grid">
             <section class="panel description">

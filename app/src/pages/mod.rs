@@ -1,4 +1,6 @@
+pub mod access;
 pub mod admin;
+pub mod audit;
 pub mod catalogue;
 pub mod clusters;
 pub mod discovery;
@@ -6,6 +8,6 @@ pub mod event;
 pub mod event_edit;
 pub mod event_schema;
 pub mod not_found;
+pub mod notifications;
 pub mod signin;
 pub mod taxonomy;
-pub mod upcoming;

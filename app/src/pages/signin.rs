@@ -1,31 +1,67 @@
-//! Sign-in. Until an OpenID Connect provider is configured, only the
-//! development sign-in exists, and only on a loopback address.
+//! Sign-in: "Sign in with <provider>" when OpenID Connect is configured, and
+//! the development sign-in (pick a demo user), offered only on a loopback
+//! address. A `?next=/path` query is handed to the provider sign-in, which
+//! returns there afterwards (same-site paths only; the server checks).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-use crate::api::dev_login_users;
+use crate::api::{dev_login_users, oidc_provider};
 use crate::components::errors::{ErrorTemplate, Loading};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let users = Resource::new(|| (), |_| dev_login_users());
+    let provider = Resource::new(|| (), |_| oidc_provider());
+    let query = use_query_map();
+    let start = move || {
+        let next = query.read().get("next").unwrap_or_default();
+        if next.is_empty() {
+            "/auth/oidc/start".to_string()
+        } else {
+            format!("/auth/oidc/start?next={}", encode(&next))
+        }
+    };
     view! {
         <Title text="Sign in"/>
         <h1>"Sign in"</h1>
         <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
-                    users.await.map(|users| match users {
-                        Some(users) => view! { <DevUsers users/> }.into_any(),
-                        None => view! {
+                    let provider = provider.await?;
+                    let users = users.await?;
+                    let none = provider.is_none() && users.is_none();
+                    Ok::<_, crate::error::AppError>(view! {
+                        {provider.map(|name| view! {
+                            <section class="panel">
+                                <a class="button primary" href=start data-testid="oidc-sign-in">
+                                    {format!("Sign in with {name}")}
+                                </a>
+                            </section>
+                        })}
+                        {users.map(|users| view! { <DevUsers users/> })}
+                        {none.then(|| view! {
                             <p class="panel">"No sign-in method is available on this address."</p>
-                        }.into_any(),
+                        })}
                     })
                 })}
             </Suspense>
         </ErrorBoundary>
     }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters and `/`).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[component]

@@ -10,6 +10,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::middleware::session_token;
+use super::rate_limit::{too_many, ClientIp};
 use super::sessions;
 use crate::state::AppState;
 
@@ -24,8 +25,15 @@ struct DevLogin {
     user_id: String,
 }
 
-async fn dev_login(State(state): State<AppState>, Form(form): Form<DevLogin>) -> Response {
+async fn dev_login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<DevLogin>,
+) -> Response {
     let auth = &state.auth;
+    if let Err(wait) = auth.limiter.check(ip) {
+        return too_many(wait);
+    }
     if !auth.dev_login {
         return (
             StatusCode::FORBIDDEN,
@@ -44,13 +52,11 @@ async fn dev_login(State(state): State<AppState>, Form(form): Form<DevLogin>) ->
     match sessions::create(&state.db, &form.user_id, auth.session_ttl).await {
         Ok(token) => {
             tracing::info!(user = %form.user_id, "signed in (development sign-in)");
-            let cookie = format!(
-                "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-                sessions::COOKIE,
-                auth.session_ttl.whole_seconds(),
-                if auth.secure_cookies { "; Secure" } else { "" }
-            );
-            redirect_with_cookie(cookie)
+            redirect_with_cookie(sessions::cookie(
+                &token,
+                auth.session_ttl,
+                auth.secure_cookies,
+            ))
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot start a session");
@@ -65,10 +71,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
             tracing::error!(error = %e, "cannot end the session");
         }
     }
-    redirect_with_cookie(format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        sessions::COOKIE
-    ))
+    redirect_with_cookie(sessions::clearing_cookie(state.auth.secure_cookies))
 }
 
 fn redirect_with_cookie(cookie: String) -> Response {

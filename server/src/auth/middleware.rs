@@ -10,13 +10,18 @@ use super::sessions;
 use crate::state::AppState;
 
 pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    cookie_value(headers, sessions::COOKIE).filter(|v| !v.is_empty())
+}
+
+/// The value of the named cookie of the request, if any.
+pub fn cookie_value(headers: &axum::http::HeaderMap, cookie: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == sessions::COOKIE)
+        .find(|(name, _)| *name == cookie)
         .map(|(_, value)| value.to_string())
 }
 

@@ -1,20 +1,44 @@
-//! Sign-in and the caller of each request. For now the only sign-in is the
-//! development one (pick a demo user), offered only while bound to loopback;
-//! OpenID Connect comes with the access-workflow work.
+//! Sign-in and the caller of each request: OpenID Connect (`oidc`), and the
+//! development sign-in (pick a demo user), offered only while bound to
+//! loopback. Also the web-safety layers: cross-site request checks (`csrf`),
+//! sign-in rate limiting (`rate_limit`) and request logs without secrets
+//! (`logging`).
 
+mod csrf;
 mod dev_login;
+mod logging;
 mod middleware;
+pub mod oidc;
+pub mod rate_limit;
 pub mod sessions;
+
+use std::sync::Arc;
 
 use app::auth::Caller;
 use app::error::AppError;
 use sqlx::Row;
 
-pub use dev_login::routes;
+pub use csrf::verify_origin;
+pub use logging::request_span;
 pub use middleware::resolve_caller;
+pub use oidc::OidcConfigError;
 
 use crate::db::{Db, DbError};
 use crate::errors::internal;
+
+/// Sign-in routes: development sign-in, logout, OpenID Connect.
+pub fn routes() -> axum::Router<crate::state::AppState> {
+    dev_login::routes().merge(oidc::routes())
+}
+
+/// Checks the sign-in configuration, so that `serve` stops at start on a
+/// mistake instead of failing at the first sign-in.
+pub fn check_config(config: &crate::config::Config) -> Result<(), OidcConfigError> {
+    if let Some(settings) = oidc::Settings::from_config(&config.oidc)? {
+        oidc::Oidc::new(settings)?;
+    }
+    Ok(())
+}
 
 pub struct AuthService {
     db: Db,
@@ -22,6 +46,11 @@ pub struct AuthService {
     dev_login: bool,
     session_ttl: time::Duration,
     secure_cookies: bool,
+    /// OpenID Connect sign-in, when configured.
+    oidc: Option<Arc<oidc::Oidc>>,
+    limiter: rate_limit::RateLimiter,
+    /// Origin of `auth.public_url`, accepted by the cross-site request check.
+    public_origin: Option<String>,
 }
 
 impl AuthService {
@@ -30,14 +59,37 @@ impl AuthService {
         if config.demo.enabled {
             admins.push(DEMO_ADMIN.to_string());
         }
+        let oidc = match oidc::Settings::from_config(&config.oidc).and_then(|s| match s {
+            Some(settings) => oidc::Oidc::new(settings).map(Some),
+            None => Ok(None),
+        }) {
+            Ok(oidc) => oidc.map(Arc::new),
+            Err(e) => {
+                // `serve` refuses to start on this (check_config); tests and tools go on without.
+                tracing::error!(error = %e, "OpenID Connect sign-in is off");
+                None
+            }
+        };
+        let https = |url: Option<&str>| url.is_some_and(|u| u.trim().starts_with("https://"));
         Self {
             db,
             admins,
             // Never offered on a non-loopback address, whatever the configuration says.
             dev_login: config.auth.dev_login && config.listen.ip().is_loopback(),
             session_ttl: time::Duration::hours(i64::from(config.auth.session_hours)),
-            secure_cookies: config.auth.secure_cookies,
+            // Browsers that reach us over HTTPS get Secure cookies.
+            secure_cookies: config.auth.secure_cookies
+                || https(config.auth.public_url.as_deref())
+                || (oidc.is_some() && https(Some(&config.oidc.redirect_url))),
+            oidc,
+            limiter: rate_limit::RateLimiter::new(config.auth.sign_in_per_minute),
+            public_origin: csrf::public_origin(config.auth.public_url.as_deref()),
         }
+    }
+
+    /// "Sign in with <name>" when OpenID Connect is configured.
+    pub fn oidc_provider(&self) -> Option<&str> {
+        self.oidc.as_ref().map(|o| o.settings.display_name.as_str())
     }
 
     pub async fn caller(&self, user_id: &str) -> Result<Caller, DbError> {
@@ -49,9 +101,17 @@ impl AuthService {
                 .iter()
                 .map(|r| r.try_get("team_id"))
                 .collect::<Result<Vec<String>, _>>()?;
+        // Admins by configuration, or by the provider's groups at sign-in.
+        let admin_by_groups = sqlx::query("SELECT admin FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(self.db.pool())
+            .await?
+            .map(|r| r.try_get::<i64, _>("admin"))
+            .transpose()?
+            .is_some_and(|a| a != 0);
         Ok(Caller {
             user_id: user_id.to_string(),
-            admin: self.admins.iter().any(|a| a == user_id),
+            admin: admin_by_groups || self.admins.iter().any(|a| a == user_id),
             teams,
         })
     }
@@ -84,6 +144,10 @@ impl app::services::Accounts for AuthService {
             return Ok(None);
         }
         self.demo_users().await.map(Some).map_err(internal)
+    }
+
+    async fn oidc_provider(&self) -> Result<Option<String>, AppError> {
+        Ok(AuthService::oidc_provider(self).map(str::to_string))
     }
 }
 

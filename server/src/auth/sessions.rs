@@ -55,6 +55,23 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<String>, DbError> {
     Ok(Some(row.try_get("user_id")?))
 }
 
+/// The `Set-Cookie` value that hands the browser a session token.
+pub fn cookie(token: &str, ttl: time::Duration, secure: bool) -> String {
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        ttl.whole_seconds(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clearing_cookie(secure: bool) -> String {
+    format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
 pub async fn end(db: &Db, token: &str) -> Result<(), DbError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(hash(token))

@@ -121,8 +121,16 @@ pub async fn list_tags(db: &Db) -> Result<Vec<Tag>, DbError> {
 /// Inserts a new event with its tags, field tags and master availability.
 /// A duplicate name or topic is `DbError::Conflict` and changes nothing.
 pub async fn insert_event(db: &Db, e: &EventSpec, actor: &str) -> Result<(), DbError> {
-    let now = db::now();
     let mut tx = db.begin().await?;
+    insert_event_in(&mut tx, e, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `insert_event` inside the caller's transaction (the access workflow adds a
+/// proposed event in the transaction that approves it).
+pub async fn insert_event_in(tx: &mut db::Tx, e: &EventSpec, actor: &str) -> Result<(), DbError> {
+    let now = db::now();
     sqlx::query(
         "INSERT INTO events (name, title, description, team_id, domain, lifecycle, home_cluster, \
            topic, value_schema, key_schema, messages_per_second, avg_size_bytes, sample_json, \
@@ -145,13 +153,13 @@ pub async fn insert_event(db: &Db, e: &EventSpec, actor: &str) -> Result<(), DbE
     .bind(serde_json::to_string(&e.contacts).unwrap_or_else(|_| "[]".into()))
     .bind(e.partitions)
     .bind(&now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     for tag in &e.tags {
         sqlx::query("INSERT INTO event_tags (event_name, tag_name) VALUES ($1, $2)")
             .bind(&e.name)
             .bind(tag)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     for (path, tags) in &e.field_tags {
@@ -162,7 +170,7 @@ pub async fn insert_event(db: &Db, e: &EventSpec, actor: &str) -> Result<(), DbE
             .bind(&e.name)
             .bind(path)
             .bind(tag)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
     }
@@ -173,10 +181,10 @@ pub async fn insert_event(db: &Db, e: &EventSpec, actor: &str) -> Result<(), DbE
     .bind(&e.name)
     .bind(&e.home_cluster)
     .bind(&e.topic)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         audit::Entry::<(), _> {
             actor,
             action: "event.created",
@@ -186,7 +194,6 @@ pub async fn insert_event(db: &Db, e: &EventSpec, actor: &str) -> Result<(), DbE
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -228,26 +235,60 @@ pub async fn get_event(db: &Db, name: &str) -> Result<Option<StoredEvent>, DbErr
     }
 }
 
+/// Every event at once: for tests and small catalogues (a reindex pages).
 pub async fn list_events(db: &Db) -> Result<Vec<StoredEvent>, DbError> {
-    let rows = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY name"))
-        .fetch_all(db.pool())
-        .await?;
+    list_events_page(db, None, i64::MAX).await
+}
+
+/// One page of events in name order, after `after`: what a full reindex
+/// reads, so it never holds the whole catalogue in memory.
+pub async fn list_events_page(
+    db: &Db,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE name > $1 ORDER BY name LIMIT $2"
+    ))
+    .bind(after.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
     with_relations(db, rows).await
 }
 
 async fn with_relations(db: &Db, rows: Vec<AnyRow>) -> Result<Vec<StoredEvent>, DbError> {
-    // Three small queries for all events beat one query per event.
-    let tags = sqlx::query("SELECT event_name, tag_name FROM event_tags ORDER BY tag_name")
-        .fetch_all(db.pool())
-        .await?;
-    let field_tags = sqlx::query(
-        "SELECT event_name, field_path, tag_name FROM field_tags ORDER BY field_path, tag_name",
+    // Related rows of the events' name range only (one event for the event
+    // page, one page for a reindex), in three queries rather than per event.
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("name"))
+        .collect::<Result<_, _>>()?;
+    let (Some(lo), Some(hi)) = (names.iter().min(), names.iter().max()) else {
+        return Ok(Vec::new());
+    };
+    let tags = sqlx::query(
+        "SELECT event_name, tag_name FROM event_tags \
+         WHERE event_name >= $1 AND event_name <= $2 ORDER BY tag_name",
     )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(db.pool())
+    .await?;
+    let field_tags = sqlx::query(
+        "SELECT event_name, field_path, tag_name FROM field_tags \
+         WHERE event_name >= $1 AND event_name <= $2 ORDER BY field_path, tag_name",
+    )
+    .bind(lo)
+    .bind(hi)
     .fetch_all(db.pool())
     .await?;
     let availability = sqlx::query(
-        "SELECT event_name, cluster_id, topic, kind FROM event_availability ORDER BY cluster_id",
+        "SELECT event_name, cluster_id, topic, kind FROM event_availability \
+         WHERE event_name >= $1 AND event_name <= $2 ORDER BY cluster_id",
     )
+    .bind(lo)
+    .bind(hi)
     .fetch_all(db.pool())
     .await?;
     // Group the related rows by event once: scanning them per event was quadratic.

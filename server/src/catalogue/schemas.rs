@@ -66,7 +66,27 @@ impl EventSchemaService {
             teams: Vec::new(),
         };
         let (mut registered, mut updated) = (0, 0);
-        for event in repo::list_events(&self.db).await? {
+        let mut after: Option<String> = None;
+        loop {
+            let page = repo::list_events_page(&self.db, after.as_deref(), 500).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.spec.name.clone());
+            for event in &page {
+                let (r, u) = self.reconcile_event(&system, event).await?;
+                registered += r;
+                updated += u;
+            }
+        }
+        Ok((registered, updated))
+    }
+
+    async fn reconcile_event(
+        &self,
+        system: &Caller,
+        event: &repo::StoredEvent,
+    ) -> anyhow::Result<(usize, usize)> {
+        let (mut registered, mut updated) = (0, 0);
+        {
             let spec = &event.spec;
             for role in [SchemaRole::Value, SchemaRole::Key] {
                 let subject = subject(&spec.topic, role);
@@ -100,7 +120,7 @@ impl EventSchemaService {
                             let schema = NewSchema::avro(text.to_string(), Vec::new());
                             match self
                                 .registry
-                                .register(Some(&system), &subject, &schema)
+                                .register(Some(system), &subject, &schema)
                                 .await
                             {
                                 Ok(_) => registered += 1,

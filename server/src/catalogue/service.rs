@@ -98,14 +98,35 @@ impl CatalogueService {
         Ok(())
     }
 
-    /// Rebuilds the whole index from the database; returns the number of events.
+    /// Rebuilds the whole index from the database; returns the number of
+    /// events. Events are read a page at a time and handed to the index
+    /// writer through a small bounded channel, so memory stays flat however
+    /// large the catalogue.
     pub async fn reindex(&self) -> anyhow::Result<usize> {
-        let events = repo::list_events(&self.db).await?;
+        const PAGE: i64 = 500;
         let tags = repo::list_tags(&self.db).await?;
-        let docs: Vec<EventDoc> = events.iter().map(|e| to_doc(e, &tags)).collect();
-        let count = docs.len();
+        let (pages, received) = std::sync::mpsc::sync_channel::<Vec<EventDoc>>(2);
         let index = Arc::clone(&self.index);
-        tokio::task::spawn_blocking(move || index.rebuild(docs)).await??;
+        let writer =
+            tokio::task::spawn_blocking(move || index.rebuild(received.into_iter().flatten()));
+        let (mut count, mut after) = (0, None::<String>);
+        loop {
+            let events = repo::list_events_page(&self.db, after.as_deref(), PAGE).await?;
+            let Some(last) = events.last() else { break };
+            after = Some(last.spec.name.clone());
+            count += events.len();
+            let docs = events.iter().map(|e| to_doc(e, &tags)).collect();
+            // A send fails only when the writer stopped: its error is reported below.
+            let pages = pages.clone();
+            if tokio::task::spawn_blocking(move || pages.send(docs))
+                .await?
+                .is_err()
+            {
+                break;
+            }
+        }
+        drop(pages);
+        writer.await??;
         self.cache.invalidate();
         self.write_marker().await?;
         Ok(count)

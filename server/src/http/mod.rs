@@ -38,6 +38,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::auth::resolve_caller,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Outside the caller lookup: cross-site writes are refused first.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::verify_origin,
+        ))
+        // Request spans without query strings of /auth/ (codes, states).
+        .layer(TraceLayer::new_for_http().make_span_with(crate::auth::request_span))
         .with_state(state)
 }

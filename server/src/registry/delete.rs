@@ -86,6 +86,9 @@ impl RegistryService {
         )
         .await?;
         tx.commit().await?;
+        if permanent {
+            self.by_id.forget_all();
+        }
         Ok(row.version)
     }
 
@@ -144,6 +147,9 @@ impl RegistryService {
         )
         .await?;
         tx.commit().await?;
+        if permanent {
+            self.by_id.forget_all();
+        }
         Ok(doomed)
     }
 

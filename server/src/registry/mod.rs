@@ -3,6 +3,7 @@
 //! `http::registry` speaks Confluent Schema Registry's protocol over it.
 
 mod access;
+mod by_id;
 mod compat;
 mod delete;
 pub mod error;

@@ -5,6 +5,7 @@
 use sqlx::pool::PoolConnection;
 use sqlx::Any;
 
+use super::by_id::ByIdCache;
 use super::error::RegistryError;
 use super::model::{validate_subject, NewSchema, StoredSchema, SubjectVersion, VersionSpec};
 use super::repo::{self, VersionRow};
@@ -16,6 +17,8 @@ pub struct RegistryService {
     /// Writes to subjects no event owns are allowed without signing in.
     pub(super) anonymous_writes: bool,
     pub(super) cache: SchemaCache,
+    /// Answers of `schema_by_id`, until a permanent delete.
+    pub(super) by_id: ByIdCache,
 }
 
 impl RegistryService {
@@ -24,6 +27,7 @@ impl RegistryService {
             db,
             anonymous_writes,
             cache: SchemaCache::default(),
+            by_id: ByIdCache::default(),
         }
     }
 
@@ -81,6 +85,10 @@ impl RegistryService {
 
     /// A schema by id, while some version (soft-deleted ones included) holds it.
     pub async fn schema_by_id(&self, id: i64) -> Result<StoredSchema, RegistryError> {
+        if let Some(found) = self.by_id.get(id) {
+            return Ok(found);
+        }
+        let generation = self.by_id.generation();
         let mut conn = self.conn().await?;
         if repo::versions_of_schema(&mut conn, id).await?.is_empty() {
             return Err(RegistryError::SchemaIdNotFound(id));
@@ -88,12 +96,14 @@ impl RegistryService {
         let row = repo::schema(&mut conn, id)
             .await?
             .ok_or(RegistryError::SchemaIdNotFound(id))?;
-        Ok(StoredSchema {
+        let found = StoredSchema {
             id,
             schema_type: row.schema_type,
             schema: row.text,
             references: repo::references(&mut conn, id).await?,
-        })
+        };
+        self.by_id.put(generation, &found);
+        Ok(found)
     }
 
     /// (subject, version) pairs holding schema `id`; 40403 when there are none.

@@ -120,11 +120,27 @@ pub async fn call(db: &Db, config: &Config, method: &str, uri: &str) -> (StatusC
 }
 
 /// Sends any request through the router in-process; returns status, headers, body.
+///
+/// A request with a cookie is sent as a browser on a Switchboard page sends
+/// it: with `Sec-Fetch-Site: same-origin`, unless the test set its own
+/// `Sec-Fetch-Site`, `Origin` or `Referer` (the cross-site request check
+/// refuses cookie-carrying writes without them; tests/web_safety.rs covers it).
 pub async fn send(
     db: &Db,
     config: &Config,
-    request: Request<Body>,
+    mut request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
+    let headers = request.headers_mut();
+    if headers.contains_key("cookie")
+        && !["sec-fetch-site", "origin", "referer"]
+            .iter()
+            .any(|h| headers.contains_key(*h))
+    {
+        headers.insert(
+            "sec-fetch-site",
+            axum::http::HeaderValue::from_static("same-origin"),
+        );
+    }
     let index = std::sync::Arc::new(
         switchboard::search::SearchIndex::in_memory().expect("in-memory index"),
     );

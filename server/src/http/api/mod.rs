@@ -1,10 +1,14 @@
 //! REST API v1, JSON only. Unknown paths answer a JSON 404.
 
+mod access;
+mod audit;
 mod clusters;
 mod discovery;
 mod events;
 mod me;
+mod notifications;
 mod taxonomy;
+mod webhooks;
 
 use app::error::AppError;
 use axum::routing::{get, post};
@@ -25,6 +29,36 @@ pub fn router() -> Router<AppState> {
         .route("/discovery/claim", post(discovery::claim))
         .route("/events", get(events::search))
         .route("/events/{name}", get(events::show).patch(events::update))
+        .route("/audit", get(audit::search))
+        .route("/audit/export", get(audit::export))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/unread", get(notifications::unread))
+        .route(
+            "/notifications/read-all",
+            post(notifications::mark_all_read),
+        )
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/webhooks", get(webhooks::list).post(webhooks::save))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/access/policy", get(access::policy))
+        .route(
+            "/applications",
+            get(access::applications).post(access::register_application),
+        )
+        .route("/requests", get(access::my_requests))
+        .route("/requests/consume", post(access::consume))
+        .route("/requests/produce", post(access::produce))
+        .route("/requests/new-event", post(access::new_event))
+        .route("/requests/new-event/check", post(access::check_new_event))
+        .route("/requests/{id}", get(access::request))
+        .route("/requests/{id}/decision", post(access::decide))
+        .route("/requests/{id}/cancel", post(access::cancel))
+        .route("/requests/{id}/reassign", post(access::reassign))
+        .route("/requests/{id}/revoke", post(access::revoke))
+        .route("/approvals", get(access::inbox))
+        .route("/approvals/count", get(access::inbox_count))
+        .route("/approvals/bulk", post(access::bulk))
+        .route("/jobs", get(access::jobs))
         .fallback(not_found)
 }
 

@@ -1,5 +1,5 @@
-//! A small seeded PRNG (SplitMix64): the same seed gives the same corpus and
-//! query mix on every machine.
+//! A small seeded PRNG (SplitMix64): the same seed gives the same generated
+//! data (catalogue, query mix, schemas) on every machine.
 
 pub const SEED: u64 = 0x5eed_0003_5b0a_2d01;
 

@@ -1,0 +1,207 @@
+//! `/requests/:id`: one request with its approval steps, grant and
+//! provisioning jobs, and what the caller may do with it now.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::widgets::{action_error, kind_label, StateBadge};
+use crate::access::{Decision, RequestView};
+use crate::access_api::{
+    get_request, CancelRequest, DecideRequest, ReassignRequest, RevokeRequest,
+};
+use crate::components::errors::{ErrorTemplate, Loading};
+
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.get().get("id").unwrap_or_default());
+    let decide = ServerAction::<DecideRequest>::new();
+    let cancel = ServerAction::<CancelRequest>::new();
+    let revoke = ServerAction::<RevokeRequest>::new();
+    let reassign = ServerAction::<ReassignRequest>::new();
+    let request = Resource::new(
+        move || {
+            (
+                id.get(),
+                decide.version().get(),
+                cancel.version().get(),
+                revoke.version().get(),
+                reassign.version().get(),
+            )
+        },
+        |(id, ..)| get_request(id),
+    );
+    view! {
+        {action_error(move || decide.value().get())}
+        {action_error(move || cancel.value().get())}
+        {action_error(move || revoke.value().get())}
+        {action_error(move || reassign.value().get())}
+        <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    request.await.map(|r| view! { <RequestView r decide cancel revoke reassign/> })
+                })}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+#[component]
+fn RequestView(
+    r: RequestView,
+    decide: ServerAction<DecideRequest>,
+    cancel: ServerAction<CancelRequest>,
+    revoke: ServerAction<RevokeRequest>,
+    reassign: ServerAction<ReassignRequest>,
+) -> impl IntoView {
+    let steps = r
+        .approvals
+        .iter()
+        .map(|s| {
+            let decision = s.decision.clone().unwrap_or_else(|| "pending".into());
+            let marker = decision.clone();
+            view! {
+                <tr data-testid="approval-step" data-role=s.role.clone() data-decision=marker>
+                    <td>{s.role.replace('_', " ")}</td>
+                    <td class="mono">{s.team.clone()}</td>
+                    <td>{decision}</td>
+                    <td>{s.decided_by.clone().unwrap_or_default()}</td>
+                    <td>{s.comment.clone().unwrap_or_default()}</td>
+                    <td class="mono">{s.at.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let grant = r.grant.clone().map(|g| {
+        view! {
+            <section class="panel" data-testid="grant">
+                <h2>"Grant"</h2>
+                <dl>
+                    <dt>"Application"</dt><dd>{g.application}</dd>
+                    <dt>"Cluster"</dt><dd class="mono">{g.cluster}</dd>
+                    <dt>"Operations"</dt><dd class="mono">{g.operations.join(", ")}</dd>
+                    <dt>"Expires"</dt><dd class="mono">{g.expires_at}</dd>
+                    <dt>"State"</dt><dd>{g.state}</dd>
+                </dl>
+            </section>
+        }
+    });
+    let jobs = (!r.jobs.is_empty()).then(|| {
+        let rows = r
+            .jobs
+            .iter()
+            .map(|j| view! {
+                <tr data-testid="job" data-kind=j.kind.clone()>
+                    <td>{j.kind.clone()}</td>
+                    <td class="mono">{j.cluster.clone()}</td>
+                    <td>{j.state.clone()}</td>
+                    <td>{j.attempts}</td>
+                    <td class="error-text">{j.last_error.clone().unwrap_or_default()}</td>
+                </tr>
+            })
+            .collect_view();
+        view! {
+            <section class="panel">
+                <h2>"Provisioning"</h2>
+                <div class="table-wrap"><table class="table">
+                    <thead><tr><th>"Job"</th><th>"Cluster"</th><th>"State"</th><th>"Attempts"</th><th>"Last error"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table></div>
+            </section>
+        }
+    });
+    let id = r.id.clone();
+    let decide_form = r.can_decide.then(|| {
+        let comment = RwSignal::new(String::new());
+        let id = id.clone();
+        let send = move |approve: bool| {
+            decide.dispatch(DecideRequest {
+                decision: Decision {
+                    request: id.clone(),
+                    approve,
+                    comment: comment.get_untracked(),
+                },
+            });
+        };
+        let approve = send.clone();
+        view! {
+            <section class="panel" data-testid="decide">
+                <h2>"Your decision"</h2>
+                <textarea rows="3" data-testid="decision-comment" placeholder="Comment (required)"
+                    prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                <div class="actions">
+                    <button class="button primary" type="button" data-testid="approve" on:click=move |_| approve(true)>"Approve"</button>
+                    <button class="button" type="button" data-testid="reject" on:click=move |_| send(false)>"Reject"</button>
+                </div>
+            </section>
+        }
+    });
+    let cancel_button = r.can_cancel.then(|| {
+        let id = id.clone();
+        view! {
+            <button class="button" type="button" data-testid="cancel"
+                on:click=move |_| { cancel.dispatch(CancelRequest { id: id.clone() }); }>"Cancel request"</button>
+        }
+    });
+    let revoke_form = r.can_revoke.then(|| {
+        let reason = RwSignal::new(String::new());
+        let id = id.clone();
+        view! {
+            <div class="inline-form">
+                <input type="text" placeholder="Reason for revoking" data-testid="revoke-reason"
+                    prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))/>
+                <button class="button" type="button" data-testid="revoke"
+                    on:click=move |_| { revoke.dispatch(RevokeRequest { id: id.clone(), reason: reason.get_untracked() }); }>"Revoke"</button>
+            </div>
+        }
+    });
+    let reassign_form = r.can_reassign.then(|| {
+        let team = RwSignal::new(String::new());
+        let id = id.clone();
+        view! {
+            <div class="inline-form">
+                <input type="text" placeholder="Team id" data-testid="reassign-team"
+                    prop:value=team on:input=move |ev| team.set(event_target_value(&ev))/>
+                <button class="button" type="button" data-testid="reassign"
+                    on:click=move |_| { reassign.dispatch(ReassignRequest { id: id.clone(), team: team.get_untracked() }); }>"Reassign owner step"</button>
+            </div>
+        }
+    });
+    view! {
+        <Title text=format!("Request {}", r.id)/>
+        <div class="page-head">
+            <div>
+                <h1>{format!("Request to {}", kind_label(r.kind))}</h1>
+                <div class="muted mono" data-testid="request-id">{r.id.clone()}</div>
+            </div>
+            <StateBadge state=r.state/>
+        </div>
+        <section class="panel facts">
+            <dl>
+                <dt>"Event"</dt><dd><a class="mono" href=format!("/events/{}", r.event)>{r.event.clone()}</a></dd>
+                <dt>"Cluster"</dt><dd class="mono">{r.cluster.clone()}</dd>
+                <dt>"Requested by"</dt><dd>{r.requester.clone()}" for team "<span class="mono">{r.team.clone()}</span></dd>
+                {r.application.clone().map(|a| view! { <dt>"Application"</dt><dd>{a}</dd> })}
+                {r.group.clone().map(|g| view! {
+                    <dt>"Consumer group"</dt>
+                    <dd class="mono">{g}{if r.group_is_prefix { " (prefix)" } else { "" }}</dd>
+                })}
+                <dt>"Purpose"</dt><dd>{r.purpose.clone()}</dd>
+                <dt>"Until"</dt><dd class="mono">{r.end_date.clone().unwrap_or_default()}</dd>
+                <dt>"Submitted"</dt><dd class="mono">{r.created_at.clone()}</dd>
+            </dl>
+            <div class="actions">{cancel_button}{revoke_form}{reassign_form}</div>
+        </section>
+        <section class="panel">
+            <h2>"Approvals"</h2>
+            <div class="table-wrap"><table class="table">
+                <thead><tr><th>"Step"</th><th>"Team"</th><th>"Decision"</th><th>"By"</th><th>"Comment"</th><th>"When"</th></tr></thead>
+                <tbody>{steps}</tbody>
+            </table></div>
+        </section>
+        {decide_form}
+        {grant}
+        {jobs}
+    }
+}

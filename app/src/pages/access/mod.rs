@@ -1,0 +1,9 @@
+//! Access pages: requests, approvals inbox, applications, event proposals.
+
+pub mod applications;
+pub mod approvals;
+pub mod detail;
+pub mod list;
+pub mod new_event;
+pub mod request_form;
+pub mod widgets;

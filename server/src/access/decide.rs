@@ -1,0 +1,503 @@
+//! Decisions on submitted requests, cancellation and reassignment. The final
+//! approval writes, in the same transaction, the grant and its provisioning
+//! jobs (or, for a new event, the draft event and its jobs) and moves the
+//! request on to `provisioning`.
+
+use app::access::{
+    Decision, DecisionOutcome, NewEventForm, RequestKind, RequestState, RequestView,
+};
+use app::auth::Caller;
+use app::error::AppError;
+use serde_json::{json, Value};
+
+use super::model::{AclBinding, JobKind, JobPayload, NewJob, RequestRow, Step, StepRow};
+use super::repo::{self, NewGrant};
+use super::service::AccessService;
+use super::service::{conflict, forbidden, not_found, parse_id, record, snapshot, view};
+use super::state::{self, Action};
+use super::{policy, rules};
+use crate::auth::{require_admin, require_signed_in};
+use crate::catalogue::model::{EventSpec, Lifecycle};
+use crate::db::{DbError, Tx};
+use crate::errors::internal;
+
+fn comment(text: &str, what: &str) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::invalid(format!("a {what} needs a comment")));
+    }
+    if text.len() > 2000 {
+        return Err(AppError::invalid(
+            "the comment is longer than 2,000 characters",
+        ));
+    }
+    Ok(text.to_string())
+}
+
+fn refused(e: state::Forbidden) -> AppError {
+    conflict(format!("{e}."))
+}
+
+impl AccessService {
+    /// Opens a transaction holding the request's lock, with its current row
+    /// and steps. 404 when there is no such request.
+    pub(super) async fn locked(
+        &self,
+        id: &str,
+    ) -> Result<(Tx, RequestRow, Vec<StepRow>), AppError> {
+        let rid = parse_id(id)?;
+        let mut tx = self.begin().await?;
+        if !repo::lock_request(&mut tx, rid).await.map_err(internal)? {
+            return Err(not_found(id));
+        }
+        let row = repo::request(&mut tx, rid)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| not_found(id))?;
+        let steps = repo::steps(&mut tx, rid).await.map_err(internal)?;
+        Ok((tx, row, steps))
+    }
+
+    pub async fn decide_one(
+        &self,
+        caller: Option<Caller>,
+        decision: Decision,
+    ) -> Result<RequestView, AppError> {
+        let caller = require_signed_in(caller)?;
+        let (mut tx, row, steps) = self.locked(&decision.request).await?;
+        if !rules::may_view(&caller, &row, &steps) && !caller.admin {
+            return Err(forbidden(
+                "Only the teams of the pending approval steps (and admins) decide this request.",
+            ));
+        }
+        if row.state != RequestState::Submitted {
+            return Err(conflict(format!(
+                "request {} is {} and waits for no decision",
+                row.id,
+                state::as_str(row.state)
+            )));
+        }
+        let Some(step) = rules::decidable_step(&caller, &row, &steps) else {
+            return Err(forbidden(rules::why_not_decide(&caller, &row, &steps)));
+        };
+        let what = if decision.approve {
+            "approval"
+        } else {
+            "rejection"
+        };
+        let comment = comment(&decision.comment, what)?;
+        if !repo::decide_step(
+            &mut tx,
+            row.id,
+            step,
+            &caller.user_id,
+            decision.approve,
+            &comment,
+        )
+        .await
+        .map_err(internal)?
+        {
+            return Err(conflict(
+                "this step was decided meanwhile; reload the request",
+            ));
+        }
+        let steps_now = repo::steps(&mut tx, row.id).await.map_err(internal)?;
+        let details = json!({
+            "step": step.as_str(),
+            "decision": if decision.approve { "approved" } else { "rejected" },
+            "comment": comment,
+            "decided_by": caller.user_id,
+        });
+        let before = snapshot(&row, row.state, &steps, json!({}));
+        let actor = caller.user_id.as_str();
+        if !decision.approve {
+            let to = state::next(Some(row.state), Action::Reject).map_err(refused)?;
+            repo::set_state(&mut tx, row.id, to)
+                .await
+                .map_err(internal)?;
+            let after = snapshot(&row, to, &steps_now, details);
+            record(
+                &mut tx,
+                actor,
+                "request.rejected",
+                &row,
+                Some(&before),
+                &after,
+            )
+            .await
+            .map_err(internal)?;
+        } else if steps_now.iter().any(StepRow::pending) {
+            let to = state::next(Some(row.state), Action::ApproveStep).map_err(refused)?;
+            let after = snapshot(&row, to, &steps_now, details);
+            record(
+                &mut tx,
+                actor,
+                "request.step_approved",
+                &row,
+                Some(&before),
+                &after,
+            )
+            .await
+            .map_err(internal)?;
+        } else {
+            let approved = state::next(Some(row.state), Action::FinalApprove).map_err(refused)?;
+            repo::set_state(&mut tx, row.id, approved)
+                .await
+                .map_err(internal)?;
+            let after = snapshot(&row, approved, &steps_now, details);
+            record(
+                &mut tx,
+                actor,
+                "request.approved",
+                &row,
+                Some(&before),
+                &after,
+            )
+            .await
+            .map_err(internal)?;
+            let provisioning =
+                state::next(Some(approved), Action::StartProvisioning).map_err(refused)?;
+            let jobs = self.fulfil(&mut tx, &row, actor).await?;
+            repo::set_state(&mut tx, row.id, provisioning)
+                .await
+                .map_err(internal)?;
+            let after_provisioning =
+                snapshot(&row, provisioning, &steps_now, json!({ "jobs": jobs }));
+            record(
+                &mut tx,
+                actor,
+                "request.provisioning",
+                &row,
+                Some(&after),
+                &after_provisioning,
+            )
+            .await
+            .map_err(internal)?;
+        }
+        let row_now = repo::request(&mut tx, row.id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(AppError::internal)?;
+        let view = view(&mut tx, &caller, row_now, steps_now)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        tracing::info!(
+            request = row.id,
+            step = step.as_str(),
+            approve = decision.approve,
+            state = state::as_str(view.state),
+            actor,
+            "request decided"
+        );
+        if row.kind == RequestKind::NewEvent && view.state == RequestState::Provisioning {
+            // The draft event was added in the transaction; search sees it now.
+            self.catalogue.reindex_one(&row.event).await?;
+        }
+        Ok(view)
+    }
+
+    /// What final approval writes: the grant and its jobs, or the draft event
+    /// and its jobs. Returns the ids of the jobs enqueued.
+    async fn fulfil(
+        &self,
+        tx: &mut Tx,
+        row: &RequestRow,
+        actor: &str,
+    ) -> Result<Vec<String>, AppError> {
+        let jobs = match row.kind {
+            RequestKind::Consume | RequestKind::Produce => self.grant(tx, row).await?,
+            RequestKind::NewEvent => self.create_event(tx, row, actor).await?,
+        };
+        let mut ids = Vec::new();
+        for job in &jobs {
+            ids.push(
+                repo::insert_job(tx, row.id, job)
+                    .await
+                    .map_err(internal)?
+                    .to_string(),
+            );
+        }
+        Ok(ids)
+    }
+
+    async fn grant(&self, tx: &mut Tx, row: &RequestRow) -> Result<Vec<NewJob>, AppError> {
+        let app_id = row.application_id.ok_or_else(AppError::internal)?;
+        let application = repo::application(tx, app_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(AppError::internal)?;
+        let principal = application
+            .principals
+            .iter()
+            .find(|p| p.cluster == row.cluster)
+            .map(|p| p.principal.clone())
+            .ok_or_else(|| {
+                AppError::invalid(format!(
+                    "application `{}` no longer has a principal on `{}`",
+                    application.name, row.cluster
+                ))
+            })?;
+        let facts = repo::event_facts(tx, &row.event)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::invalid(format!("event `{}` no longer exists", row.event)))?;
+        let mut jobs = Vec::new();
+        let bindings = match row.kind {
+            RequestKind::Consume => {
+                if row.cluster != facts.home_cluster {
+                    jobs.push(NewJob {
+                        kind: JobKind::CreateMirrorLink,
+                        cluster: row.cluster.clone(),
+                        grant: None,
+                        payload: JobPayload::MirrorLink {
+                            event: row.event.clone(),
+                            source_cluster: facts.home_cluster.clone(),
+                            source_topic: facts.topic.clone(),
+                            target_topic: row.topic.clone(),
+                        },
+                    });
+                }
+                let group = row.group.clone().unwrap_or_default();
+                vec![
+                    AclBinding::allow("topic", &row.topic, false, &principal, "READ"),
+                    AclBinding::allow("topic", &row.topic, false, &principal, "DESCRIBE"),
+                    AclBinding::allow("group", &group, row.group_is_prefix, &principal, "READ"),
+                ]
+            }
+            _ => vec![
+                AclBinding::allow("topic", &facts.topic, false, &principal, "WRITE"),
+                AclBinding::allow("topic", &facts.topic, false, &principal, "DESCRIBE"),
+            ],
+        };
+        let end = row
+            .end_date
+            .as_deref()
+            .and_then(|d| policy::parse_date(d).ok())
+            .ok_or_else(AppError::internal)?;
+        let grant = repo::insert_grant(
+            tx,
+            &NewGrant {
+                request: row.id,
+                application: app_id,
+                event: &row.event,
+                cluster: &row.cluster,
+                principal: &principal,
+                topic: &row.topic,
+                bindings: &bindings,
+                expires_at: &policy::expires_at(end),
+            },
+        )
+        .await
+        .map_err(internal)?;
+        jobs.push(NewJob {
+            kind: JobKind::CreateAcls,
+            cluster: row.cluster.clone(),
+            grant: Some(grant),
+            payload: JobPayload::Acls { grant, bindings },
+        });
+        Ok(jobs)
+    }
+
+    async fn create_event(
+        &self,
+        tx: &mut Tx,
+        row: &RequestRow,
+        actor: &str,
+    ) -> Result<Vec<NewJob>, AppError> {
+        let form: NewEventForm = row
+            .proposal
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .ok_or_else(AppError::internal)?;
+        let template = self.template(&form.template).cloned().ok_or_else(|| {
+            AppError::invalid(format!(
+                "template `{}` is no longer configured",
+                form.template
+            ))
+        })?;
+        let schema: Value = serde_json::from_str(&form.value_schema)
+            .map_err(|e| AppError::invalid(format!("the value schema is not JSON: {e}")))?;
+        let spec = EventSpec {
+            name: form.name.clone(),
+            title: form.title.trim().to_string(),
+            description: form.description.trim().to_string(),
+            team: row.team.clone(),
+            domain: policy::domain_of(&form.name),
+            lifecycle: Lifecycle::Draft,
+            home_cluster: form.home_cluster.clone(),
+            topic: form.topic.clone(),
+            tags: form.tags.clone(),
+            field_tags: Default::default(),
+            value_schema: Some(schema),
+            key_schema: None,
+            volumetrics: None,
+            sample: None,
+            contacts: vec![row.requester.clone()],
+            partitions: Some(i64::from(template.partitions)),
+        };
+        spec.check().map_err(|e| AppError::invalid(e.0))?;
+        match crate::catalogue::repo::insert_event_in(tx, &spec, actor).await {
+            Ok(()) => {}
+            Err(DbError::Conflict) => {
+                return Err(conflict(format!(
+                    "an event named `{}` or on topic `{}` of `{}` appeared meanwhile",
+                    spec.name, spec.topic, spec.home_cluster
+                )))
+            }
+            Err(e) => return Err(internal(e)),
+        }
+        Ok(vec![
+            NewJob {
+                kind: JobKind::CreateTopic,
+                cluster: form.home_cluster.clone(),
+                grant: None,
+                payload: JobPayload::Topic {
+                    event: form.name.clone(),
+                    topic: form.topic.clone(),
+                    template: template.name.clone(),
+                    partitions: template.partitions,
+                    retention_ms: template.retention_ms,
+                    cleanup_policy: template.cleanup_policy.clone(),
+                },
+            },
+            NewJob {
+                kind: JobKind::RegisterSchema,
+                cluster: form.home_cluster.clone(),
+                grant: None,
+                payload: JobPayload::Schema {
+                    event: form.name.clone(),
+                    subject: format!("{}-value", form.topic),
+                    schema: form.value_schema.clone(),
+                },
+            },
+        ])
+    }
+
+    pub async fn decide_all(
+        &self,
+        caller: Option<Caller>,
+        decisions: Vec<Decision>,
+    ) -> Result<Vec<DecisionOutcome>, AppError> {
+        let caller = require_signed_in(caller)?;
+        if decisions.len() > 200 {
+            return Err(AppError::invalid("decide at most 200 requests at once"));
+        }
+        let mut out = Vec::with_capacity(decisions.len());
+        for decision in decisions {
+            let request = decision.request.clone();
+            let outcome = match self.decide_one(Some(caller.clone()), decision).await {
+                Ok(_) => DecisionOutcome {
+                    request,
+                    ok: true,
+                    message: None,
+                },
+                Err(e) => DecisionOutcome {
+                    request,
+                    ok: false,
+                    message: Some(e.message),
+                },
+            };
+            out.push(outcome);
+        }
+        Ok(out)
+    }
+
+    pub async fn cancel_request(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+    ) -> Result<RequestView, AppError> {
+        let caller = require_signed_in(caller)?;
+        let (mut tx, row, steps) = self.locked(id).await?;
+        if row.requester != caller.user_id {
+            return Err(forbidden("Only the requester cancels a request."));
+        }
+        let to = state::next(Some(row.state), Action::Cancel).map_err(refused)?;
+        repo::set_state(&mut tx, row.id, to)
+            .await
+            .map_err(internal)?;
+        let before = snapshot(&row, row.state, &steps, json!({}));
+        let after = snapshot(&row, to, &steps, json!({}));
+        record(
+            &mut tx,
+            &caller.user_id,
+            "request.cancelled",
+            &row,
+            Some(&before),
+            &after,
+        )
+        .await
+        .map_err(internal)?;
+        self.finish(tx, &caller, row.id, steps).await
+    }
+
+    pub async fn reassign_owner(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+        team: &str,
+    ) -> Result<RequestView, AppError> {
+        let caller = require_admin(caller)?;
+        let team = team.trim();
+        let (mut tx, row, steps) = self.locked(id).await?;
+        if !rules::can_reassign(&caller, &row, &steps) {
+            return Err(conflict(format!(
+                "request {} has no pending owner step to reassign",
+                row.id
+            )));
+        }
+        if !repo::team_exists(&mut tx, team).await.map_err(internal)? {
+            return Err(AppError::invalid(format!("there is no team `{team}`")));
+        }
+        let from = steps
+            .iter()
+            .find(|s| s.step == Step::Owner)
+            .map(|s| s.team.clone())
+            .unwrap_or_default();
+        if from == team {
+            return Err(AppError::invalid(format!(
+                "the owner step is already with `{team}`"
+            )));
+        }
+        repo::reassign_step(&mut tx, row.id, Step::Owner, team)
+            .await
+            .map_err(internal)?;
+        let steps_now = repo::steps(&mut tx, row.id).await.map_err(internal)?;
+        let before = snapshot(&row, row.state, &steps, json!({ "owner_step_team": from }));
+        let after = snapshot(
+            &row,
+            row.state,
+            &steps_now,
+            json!({ "owner_step_team": team }),
+        );
+        record(
+            &mut tx,
+            &caller.user_id,
+            "request.reassigned",
+            &row,
+            Some(&before),
+            &after,
+        )
+        .await
+        .map_err(internal)?;
+        self.finish(tx, &caller, row.id, steps_now).await
+    }
+
+    /// Reads the request back in the transaction, commits, and shows it.
+    pub(super) async fn finish(
+        &self,
+        mut tx: Tx,
+        caller: &Caller,
+        id: i64,
+        steps: Vec<StepRow>,
+    ) -> Result<RequestView, AppError> {
+        let row = repo::request(&mut tx, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(AppError::internal)?;
+        let view = view(&mut tx, caller, row, steps).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(view)
+    }
+}

@@ -1,0 +1,289 @@
+//! Outgoing webhooks as admins manage them: validation, storage (audited)
+//! and the delivery history of each.
+
+use app::error::AppError;
+use app::notify::{Webhook, WebhookDelivery, WebhookForm, NOTIFIED_ACTIONS};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::audit;
+use crate::db::{Db, DbError, Tx};
+use crate::errors::internal;
+
+/// What the audit log keeps of a webhook (never a secret: only its variable name).
+#[derive(Debug, Clone, Serialize)]
+struct Audited<'a> {
+    url: &'a str,
+    secret_env: &'a str,
+    events: &'a [String],
+    active: bool,
+}
+
+/// Checks the form: an http(s) URL, an environment variable name, known actions.
+pub fn validate(form: &WebhookForm) -> Result<(), AppError> {
+    let url = url::Url::parse(form.url.trim())
+        .map_err(|_| AppError::invalid("The URL is not a valid absolute URL."))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(AppError::invalid(
+            "The URL must be http:// or https:// with a host.",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(AppError::invalid(
+            "Put no credentials in the URL: requests are signed with the secret instead.",
+        ));
+    }
+    let env = form.secret_env.as_str();
+    let env_ok = !env.is_empty()
+        && env.len() <= 128
+        && env.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+        && env
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !env_ok {
+        return Err(AppError::invalid(
+            "secret_env must be the name of an environment variable, like SWITCHBOARD_HOOK_SECRET.",
+        ));
+    }
+    if let Some(bad) = form
+        .events
+        .iter()
+        .find(|e| !NOTIFIED_ACTIONS.contains(&e.as_str()))
+    {
+        return Err(AppError::invalid(format!(
+            "Unknown event `{bad}`; known events: {}.",
+            NOTIFIED_ACTIONS.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+const WEBHOOK_COLUMNS: &str = "w.id, w.url, w.secret_env, w.events, w.active, w.created_at, \
+     w.updated_at, \
+     (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id \
+        AND d.parked_at IS NOT NULL) AS parked, \
+     (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id \
+        AND d.next_attempt_at IS NOT NULL) AS pending";
+
+pub async fn list(db: &Db) -> Result<Vec<Webhook>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks w ORDER BY w.created_at, w.id"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(webhook).collect()
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Option<Webhook>, DbError> {
+    let row = sqlx::query(&format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks w WHERE w.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(webhook).transpose()
+}
+
+/// Inserts (no `id`) or updates a webhook, audited in the same transaction.
+pub async fn save(db: &Db, actor: &str, form: &WebhookForm) -> Result<Webhook, AppError> {
+    validate(form)?;
+    let mut tx = db.begin().await.map_err(internal)?;
+    let now = crate::db::now();
+    let events = serde_json::to_string(&form.events).map_err(internal)?;
+    let url = form.url.trim();
+    let after = Audited {
+        url,
+        secret_env: &form.secret_env,
+        events: &form.events,
+        active: form.active,
+    };
+    let id = match form.id.as_deref().filter(|i| !i.is_empty()) {
+        None => {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            sqlx::query(
+                "INSERT INTO webhooks (id, url, secret_env, events, active, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(&id)
+            .bind(url)
+            .bind(&form.secret_env)
+            .bind(&events)
+            .bind(i64::from(form.active))
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            record(&mut tx, actor, "webhook.created", &id, None, &after).await?;
+            id
+        }
+        Some(id) => {
+            let before = stored(&mut tx, id)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| AppError::not_found(format!("No webhook {id}.")))?;
+            sqlx::query(
+                "UPDATE webhooks SET url = $2, secret_env = $3, events = $4, active = $5, \
+                 updated_at = $6 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(url)
+            .bind(&form.secret_env)
+            .bind(&events)
+            .bind(i64::from(form.active))
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let before = Audited {
+                url: &before.0,
+                secret_env: &before.1,
+                events: &before.2,
+                active: before.3,
+            };
+            record(&mut tx, actor, "webhook.updated", id, Some(&before), &after).await?;
+            id.to_string()
+        }
+    };
+    tx.commit().await.map_err(internal)?;
+    get(db, &id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(AppError::internal)
+}
+
+async fn record(
+    tx: &mut Tx,
+    actor: &str,
+    action: &str,
+    id: &str,
+    before: Option<&Audited<'_>>,
+    after: &Audited<'_>,
+) -> Result<(), AppError> {
+    audit::record(
+        tx,
+        audit::Entry {
+            actor,
+            action,
+            subject: &format!("webhook:{id}"),
+            before,
+            after: Some(after),
+        },
+    )
+    .await
+    .map_err(crate::errors::internal)
+}
+
+/// url, secret_env, events, active of a stored webhook.
+async fn stored(
+    tx: &mut Tx,
+    id: &str,
+) -> Result<Option<(String, String, Vec<String>, bool)>, DbError> {
+    let row = sqlx::query("SELECT url, secret_env, events, active FROM webhooks WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| {
+        let events: String = r.try_get("events")?;
+        Ok((
+            r.try_get("url")?,
+            r.try_get("secret_env")?,
+            serde_json::from_str(&events).unwrap_or_default(),
+            r.try_get::<i64, _>("active")? != 0,
+        ))
+    })
+    .transpose()
+}
+
+/// The latest deliveries of a webhook, newest first.
+pub async fn deliveries(db: &Db, id: &str, limit: i64) -> Result<Vec<WebhookDelivery>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id, audit_id, event, attempts, next_attempt_at, last_error, delivered_at, \
+         parked_at, created_at FROM webhook_deliveries WHERE webhook_id = $1 \
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let delivered_at: Option<String> = r.try_get("delivered_at")?;
+            let parked_at: Option<String> = r.try_get("parked_at")?;
+            let state = if delivered_at.is_some() {
+                "delivered"
+            } else if parked_at.is_some() {
+                "parked"
+            } else {
+                "pending"
+            };
+            Ok(WebhookDelivery {
+                id: r.try_get("id")?,
+                audit_id: r.try_get("audit_id")?,
+                event: r.try_get("event")?,
+                attempts: r.try_get("attempts")?,
+                state: state.to_string(),
+                next_attempt_at: r.try_get("next_attempt_at")?,
+                last_error: r.try_get("last_error")?,
+                delivered_at,
+                parked_at,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+fn webhook(r: &AnyRow) -> Result<Webhook, DbError> {
+    let events: String = r.try_get("events")?;
+    Ok(Webhook {
+        id: r.try_get("id")?,
+        url: r.try_get("url")?,
+        secret_env: r.try_get("secret_env")?,
+        events: serde_json::from_str(&events).unwrap_or_default(),
+        active: r.try_get::<i64, _>("active")? != 0,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        parked: r.try_get("parked")?,
+        pending: r.try_get("pending")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(url: &str, env: &str, events: &[&str]) -> WebhookForm {
+        WebhookForm {
+            id: None,
+            url: url.into(),
+            secret_env: env.into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn valid_forms_pass_and_bad_ones_say_why() {
+        assert!(validate(&form("https://hooks.example/sb", "HOOK_SECRET", &[])).is_ok());
+        assert!(validate(&form(
+            "http://127.0.0.1:9/x",
+            "_S1",
+            &["request.approved", "grant.expiring_soon"]
+        ))
+        .is_ok());
+        for (f, says) in [
+            (form("ftp://x/y", "S", &[]), "http"),
+            (form("not a url", "S", &[]), "URL"),
+            (form("https://u:p@x/y", "S", &[]), "credentials"),
+            (form("https://x/y", "lower", &[]), "secret_env"),
+            (form("https://x/y", "", &[]), "secret_env"),
+            (
+                form("https://x/y", "S", &["event.updated"]),
+                "Unknown event",
+            ),
+        ] {
+            let e = validate(&f).expect_err("refused");
+            assert!(e.message.contains(says), "{}: {}", f.url, e.message);
+        }
+    }
+}
