@@ -5,9 +5,9 @@ use std::str::FromStr;
 
 use crate::{can_read, Direction, Level, ParsedSchema, Violation};
 
-/// Every level, in the order Confluent documents them (used for parsing and
-/// for the error message listing the valid names).
-const ALL: [Level; 7] = [
+/// Every level, in the order Confluent documents them (used for parsing, for
+/// the error message listing the valid names, and for pickers in the portal).
+pub const ALL: [Level; 7] = [
     Level::None,
     Level::Backward,
     Level::BackwardTransitive,

@@ -15,6 +15,8 @@ mod defaults;
 mod inline;
 mod json_checks;
 mod level;
+
+pub use level::ALL as ALL_LEVELS;
 mod names;
 mod parse;
 mod view;

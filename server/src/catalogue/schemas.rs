@@ -21,18 +21,8 @@ use super::service::CatalogueService;
 use crate::db::Db;
 use crate::errors::internal;
 use crate::registry::{
-    level_name, parse_level, Level, NewSchema, RegistryError, RegistryService, VersionSpec,
+    level_name, parse_level, NewSchema, RegistryError, RegistryService, VersionSpec,
 };
-
-const LEVELS: [Level; 7] = [
-    Level::None,
-    Level::Backward,
-    Level::BackwardTransitive,
-    Level::Forward,
-    Level::ForwardTransitive,
-    Level::Full,
-    Level::FullTransitive,
-];
 
 /// Who registers the schemas that `reconcile` finds only in the catalogue.
 const SYSTEM: &str = "switchboard";
@@ -221,7 +211,10 @@ impl app::services::Schemas for EventSchemaService {
             subjects,
             can_propose: caller.as_ref().is_some_and(|c| c.can_curate(&spec.team)),
             can_set_level: caller.as_ref().is_some_and(|c| c.admin),
-            levels: LEVELS.iter().map(|l| level_name(*l).to_string()).collect(),
+            levels: switchboard_avro::ALL_LEVELS
+                .iter()
+                .map(|l| level_name(*l).to_string())
+                .collect(),
         })
     }
 
