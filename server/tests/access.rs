@@ -1052,11 +1052,11 @@ async fn inbox_and_count_per_role(db: Db) {
                 .expect("inbox"))
         }
     };
-    assert_eq!(inbox(SOFIA).await, [pii.id.clone()]);
-    assert_eq!(inbox(MARGARET).await, [pii.id.clone()]);
+    assert_eq!(inbox(SOFIA).await, vec![pii.id.clone()]);
+    assert_eq!(inbox(MARGARET).await, vec![pii.id.clone()]);
     // Gareth owns the plain event, and proposed the new one (not his to decide).
-    assert_eq!(inbox(NADIA).await, [plain.id.clone()]);
-    assert_eq!(inbox(GARETH).await, [plain.id.clone()]);
+    assert_eq!(inbox(NADIA).await, vec![plain.id.clone()]);
+    assert_eq!(inbox(GARETH).await, vec![plain.id.clone()]);
     assert_eq!(inbox(ZOE).await, Vec::<String>::new());
     assert_eq!(inbox(KATE).await, Vec::<String>::new());
     assert_eq!(
@@ -1090,7 +1090,7 @@ async fn inbox_and_count_per_role(db: Db) {
         )
         .await
         .expect("inbox");
-    assert_eq!(ids(only), [proposal.id.clone()]);
+    assert_eq!(ids(only), vec![proposal.id.clone()]);
     let by_event = access
         .inbox(
             env.caller(ADMIN).await,
@@ -1102,11 +1102,11 @@ async fn inbox_and_count_per_role(db: Db) {
         )
         .await
         .expect("inbox");
-    assert_eq!(ids(by_event), [pii.id.clone()]);
+    assert_eq!(ids(by_event), vec![pii.id.clone()]);
     // Once the owner decided, it leaves the owner's inbox but not data protection's.
     env.decide(SOFIA, &pii.id, true).await;
     assert_eq!(inbox(SOFIA).await, Vec::<String>::new());
-    assert_eq!(inbox(MARGARET).await, [pii.id.clone()]);
+    assert_eq!(inbox(MARGARET).await, vec![pii.id.clone()]);
     // Over REST, with the count.
     let cookie = session(&env.db, &env.cfg, MARGARET).await;
     let (status, text) = api(

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use app::catalogue::{SearchParams, SearchResponse};
 
@@ -19,10 +19,36 @@ use super::model::Tag;
 /// Answers kept at most; an entry is a page of 20 cards plus facets (~10 KB).
 const CAPACITY: usize = 2048;
 
+/// A kept answer, and its JSON once the REST API has asked for it: a cache
+/// hit then costs a map lookup, not a serialisation.
+pub(crate) struct Answer {
+    pub response: SearchResponse,
+    json: OnceLock<axum::body::Bytes>,
+}
+
+impl Answer {
+    pub(crate) fn new(response: SearchResponse) -> Self {
+        Answer {
+            response,
+            json: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn json(&self) -> axum::body::Bytes {
+        self.json
+            .get_or_init(|| {
+                serde_json::to_vec(&self.response)
+                    .unwrap_or_default()
+                    .into()
+            })
+            .clone()
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct SearchCache {
     generation: AtomicU64,
-    answers: Mutex<HashMap<String, (u64, Arc<SearchResponse>)>>,
+    answers: Mutex<HashMap<String, (u64, Arc<Answer>)>>,
     taxonomy: Mutex<Option<(u64, Arc<Vec<Tag>>)>>,
 }
 
@@ -39,11 +65,7 @@ impl SearchCache {
         *lock(&self.taxonomy) = None;
     }
 
-    pub(crate) fn get(
-        &self,
-        params: &SearchParams,
-        generation: u64,
-    ) -> Option<Arc<SearchResponse>> {
+    pub(crate) fn get(&self, params: &SearchParams, generation: u64) -> Option<Arc<Answer>> {
         let key = key(params);
         let answers = lock(&self.answers);
         let (at, answer) = answers.get(&key)?;
@@ -51,7 +73,7 @@ impl SearchCache {
     }
 
     /// Keeps `answer` unless the catalogue changed while it was computed.
-    pub(crate) fn put(&self, params: &SearchParams, generation: u64, answer: Arc<SearchResponse>) {
+    pub(crate) fn put(&self, params: &SearchParams, generation: u64, answer: Arc<Answer>) {
         let mut answers = lock(&self.answers);
         if generation != self.generation() {
             return;
@@ -90,15 +112,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    fn answer(total: usize) -> Arc<SearchResponse> {
-        Arc::new(SearchResponse {
+    fn answer(total: usize) -> Arc<Answer> {
+        Arc::new(Answer::new(SearchResponse {
             total,
             page: 1,
             per_page: 20,
             hits: Vec::new(),
             facets: Vec::new(),
             notice: None,
-        })
+        }))
     }
 
     fn params(q: &str) -> SearchParams {
@@ -113,7 +135,10 @@ mod tests {
         let cache = SearchCache::default();
         let g = cache.generation();
         cache.put(&params("a"), g, answer(1));
-        assert_eq!(cache.get(&params("a"), g).map(|a| a.total), Some(1));
+        assert_eq!(
+            cache.get(&params("a"), g).map(|a| a.response.total),
+            Some(1)
+        );
         assert!(cache.get(&params("b"), g).is_none());
         cache.invalidate();
         assert!(cache.get(&params("a"), cache.generation()).is_none());

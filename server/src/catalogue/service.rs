@@ -16,7 +16,7 @@ use sqlx::Row;
 use super::model::{EventSpec, Tag};
 use super::repo::{self, StoredEvent};
 use super::schema_tree::{self, FieldNode};
-use super::search_cache::SearchCache;
+use super::search_cache::{Answer, SearchCache};
 use super::{curation, markdown, names};
 use crate::db::{Db, DbError};
 use crate::errors::internal;
@@ -282,6 +282,22 @@ fn query_from(params: &SearchParams) -> SearchQuery {
 }
 
 impl CatalogueService {
+    /// The search API's answer as JSON, kept with the cached answer.
+    pub async fn search_json(&self, params: SearchParams) -> Result<axum::body::Bytes, AppError> {
+        Ok(self.answer(params).await?.json())
+    }
+
+    /// The kept answer to `params`, or a fresh one (then kept).
+    async fn answer(&self, params: SearchParams) -> Result<Arc<Answer>, AppError> {
+        let generation = self.cache.generation();
+        if let Some(answer) = self.cache.get(&params, generation) {
+            return Ok(answer);
+        }
+        let answer = Arc::new(Answer::new(self.compute_search(&params, generation).await?));
+        self.cache.put(&params, generation, Arc::clone(&answer));
+        Ok(answer)
+    }
+
     /// One search, uncached: the index, then the cards' fields from the database.
     async fn compute_search(
         &self,
@@ -367,14 +383,7 @@ impl CatalogueService {
 #[async_trait::async_trait]
 impl app::services::Catalogue for CatalogueService {
     async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError> {
-        let generation = self.cache.generation();
-        if let Some(answer) = self.cache.get(&params, generation) {
-            return Ok(SearchResponse::clone(&answer));
-        }
-        let answer = self.compute_search(&params, generation).await?;
-        self.cache
-            .put(&params, generation, Arc::new(answer.clone()));
-        Ok(answer)
+        Ok(self.answer(params).await?.response.clone())
     }
 
     async fn event(&self, name: &str, caller: Option<Caller>) -> Result<EventDetail, AppError> {

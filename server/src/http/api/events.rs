@@ -2,22 +2,26 @@
 //! and `GET /api/v1/events/{name}`.
 
 use app::auth::Caller;
-use app::catalogue::{EventDetail, EventPatch, SearchParams, SearchResponse};
+use app::catalogue::{EventDetail, EventPatch, SearchParams};
 use app::error::AppError;
 use app::services::Catalogue;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::{Extension, Json};
 
 use crate::http::ApiError;
 use crate::state::AppState;
 
+/// Answers with the JSON kept alongside a cached answer (see `search_cache`).
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let Query(params) = params.map_err(|e| AppError::invalid(e.body_text()))?;
-    Ok(Json(state.catalogue.search(params).await?))
+    let body = state.catalogue.search_json(params).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 pub async fn show(
