@@ -35,7 +35,9 @@ pub fn SignInPage() -> impl IntoView {
                     Ok::<_, crate::error::AppError>(view! {
                         {provider.map(|name| view! {
                             <section class="panel">
-                                <a class="button primary" href=start data-testid="oidc-sign-in">
+                                // rel=external: a full navigation (the server redirects to the provider),
+                                // not a route of the client-side router.
+                                <a class="button primary" href=start rel="external" data-testid="oidc-sign-in">
                                     {format!("Sign in with {name}")}
                                 </a>
                             </section>
