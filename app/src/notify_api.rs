@@ -2,12 +2,14 @@
 //! find the service and call it with the caller.
 
 use leptos::prelude::*;
+#[allow(unused_imports)] // used by the #[server] macro's expansion
+use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::notify::{AuditFilter, AuditPage, NotificationPage};
 
-/// Admins only.
-#[server]
+/// Admins only. JSON input: a filter with every field empty must still arrive.
+#[server(input = Json)]
 pub async fn search_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?

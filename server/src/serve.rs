@@ -161,10 +161,7 @@ pub fn app_state(
             config.access.clone(),
         )),
         registry,
-        notify: Arc::new(crate::notify::NotifyService::new(
-            db.clone(),
-            &config.notifications,
-        )),
+        notify: Arc::new(crate::notify::NotifyService::new(db.clone(), config)),
         db,
     }
 }

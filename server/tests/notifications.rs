@@ -45,7 +45,7 @@ fn config() -> Config {
 }
 
 fn notifier(db: &Db) -> NotifyService {
-    NotifyService::new(db.clone(), &config().notifications)
+    NotifyService::new(db.clone(), &config())
 }
 
 async fn team(db: &Db, id: &str, members: &[&str]) {
@@ -219,6 +219,29 @@ async fn notifier_notifies_requester_and_teams_but_not_the_actor(db: Db) {
     let third = n.run_pass().await.expect("pass");
     assert_eq!((third.handled, third.cursor), (1, later));
     assert_eq!(recipients(&db, later).await, ["ann"]);
+
+    // `admins` in pending_teams: configured admins and admins by provider groups.
+    sqlx::query(
+        "INSERT INTO users (id, issuer, subject, admin, created_at, last_sign_in_at) \
+         VALUES ('oidc.admin', 'https://idp', 's1', 1, 'x', 'x')",
+    )
+    .execute(db.pool())
+    .await
+    .expect("user");
+    let proposal = record(
+        &db,
+        "ann",
+        "request.submitted",
+        "request:2",
+        json!({"id": 2, "kind": "new_event", "requester": "ann", "team": "insights",
+               "event": "order.payment.captured", "cluster": "onprem", "pending_teams": ["admins"]}),
+    )
+    .await;
+    n.run_pass().await.expect("pass");
+    assert_eq!(
+        recipients(&db, proposal).await,
+        ["ivan", "oidc.admin", ADMIN]
+    );
 }
 
 async fn notifications_are_read_per_user(db: Db) {

@@ -397,7 +397,9 @@ impl app::services::Catalogue for CatalogueService {
             .ok_or_else(not_found)?;
         let taxonomy = self.taxonomy(self.cache.generation()).await?;
         let teams = repo::list_teams(&self.db).await.map_err(internal)?;
-        let history = history(&self.db, name).await.map_err(internal)?;
+        let history = history(&self.db, name, &stored.spec.topic)
+            .await
+            .map_err(internal)?;
         let s = stored.spec;
         let can_edit = caller.is_some_and(|c| c.can_curate(&s.team));
         let live_topic = self.live_topic(&s.home_cluster, &s.topic).await;
@@ -612,11 +614,18 @@ async fn summaries(db: &Db, names: &[String]) -> Result<HashMap<String, Summary>
     Ok(out)
 }
 
-async fn history(db: &Db, name: &str) -> Result<Vec<HistoryEntry>, DbError> {
+/// The event's own changes, its schema subjects' and its requests'.
+async fn history(db: &Db, name: &str, topic: &str) -> Result<Vec<HistoryEntry>, DbError> {
     let rows = sqlx::query(
-        "SELECT at, actor, action FROM audit_log WHERE subject = $1 ORDER BY id DESC LIMIT 20",
+        "SELECT at, actor, action FROM audit_log \
+         WHERE subject IN ($1, $2, $3) \
+            OR subject IN (SELECT 'request:' || id FROM requests WHERE event_name = $4) \
+         ORDER BY id DESC LIMIT 20",
     )
     .bind(format!("event:{name}"))
+    .bind(format!("schema-subject:{topic}-value"))
+    .bind(format!("schema-subject:{topic}-key"))
+    .bind(name)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

@@ -16,6 +16,8 @@ use super::stamp;
 use crate::db::{DbError, Tx};
 
 const CURSOR: &str = "notifications";
+/// In `pending_teams`, the platform admins (who are not a team).
+pub const ADMINS: &str = "admins";
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,6 +56,7 @@ impl Hook {
 /// One pass over at most `batch` entries.
 pub async fn run_pass(
     db: &crate::db::Db,
+    admins: &[String],
     batch: i64,
     gap_grace: Duration,
     now: OffsetDateTime,
@@ -116,7 +119,10 @@ pub async fn run_pass(
         let mut team_members = Vec::new();
         for team in facts.teams() {
             if !members.contains_key(&team) {
-                let list = team_members_of(&mut tx, &team).await?;
+                let mut list = team_members_of(&mut tx, &team).await?;
+                if team == ADMINS {
+                    list.extend(admin_users(&mut tx, admins).await?);
+                }
                 members.insert(team.clone(), list);
             }
             team_members.extend(members[&team].iter().cloned());
@@ -212,6 +218,15 @@ async fn team_members_of(tx: &mut Tx, team: &str) -> Result<Vec<String>, DbError
             .fetch_all(&mut **tx)
             .await?,
     )
+}
+
+/// Configured admins and users whose provider groups made them admins.
+async fn admin_users(tx: &mut Tx, configured: &[String]) -> Result<Vec<String>, DbError> {
+    let mut users: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE admin = 1")
+        .fetch_all(&mut **tx)
+        .await?;
+    users.extend(configured.iter().cloned());
+    Ok(users)
 }
 
 /// How many of `rows` (ids ascending, with their `at`) may be handled now.

@@ -17,7 +17,7 @@ use super::delivery::{Deliverer, DeliveryPolicy, DeliveryReport};
 use super::notifier::{self, PassReport};
 use super::webhooks;
 use crate::auth::{require_admin, require_signed_in};
-use crate::config::NotificationsConfig;
+use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::errors::internal;
 use crate::registry::propagation::Backoff;
@@ -31,13 +31,20 @@ const DELIVERIES: i64 = 100;
 
 pub struct NotifyService {
     db: Db,
+    /// Configured platform admins, notified for the `admins` pending team.
+    admins: Vec<String>,
     interval: Duration,
     gap_grace: Duration,
     deliverer: Deliverer,
 }
 
 impl NotifyService {
-    pub fn new(db: Db, config: &NotificationsConfig) -> Self {
+    pub fn new(db: Db, config: &Config) -> Self {
+        let mut admins = config.auth.admins.clone();
+        if config.demo.enabled {
+            admins.push(crate::auth::DEMO_ADMIN.to_string());
+        }
+        let config = &config.notifications;
         let policy = DeliveryPolicy {
             timeout: Duration::from_millis(config.webhook_timeout_ms.max(1)),
             max_attempts: i64::from(config.webhook_max_attempts.max(1)),
@@ -49,6 +56,7 @@ impl NotifyService {
         Self {
             deliverer: Deliverer::new(db.clone(), policy),
             db,
+            admins,
             interval: Duration::from_millis(config.interval_ms.max(50)),
             gap_grace: Duration::from_secs(config.gap_grace_secs),
         }
@@ -64,7 +72,7 @@ impl NotifyService {
     }
 
     pub async fn run_pass_at(&self, now: OffsetDateTime) -> Result<PassReport, DbError> {
-        notifier::run_pass(&self.db, BATCH, self.gap_grace, now).await
+        notifier::run_pass(&self.db, &self.admins, BATCH, self.gap_grace, now).await
     }
 
     /// Sends the webhook deliveries that are due now.
