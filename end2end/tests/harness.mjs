@@ -27,10 +27,13 @@ async function freePort() {
   });
 }
 
-async function freeRun(length) {
+// `length` consecutive free ports, none of them in `avoid` (ports already
+// promised to something that is not listening yet).
+async function freeRun(length, avoid = []) {
   for (;;) {
     const base = await freePort();
     if (base + length >= 65535) continue;
+    if (avoid.some((p) => p >= base && p < base + length)) continue;
     let ok = true;
     for (let i = 1; i < length; i++) ok = ok && (await portFree(base + i));
     if (ok) return base;
@@ -59,7 +62,8 @@ export async function startSwitchboard({ port: wanted, config, env: extraEnv } =
   const root = process.env.SWITCHBOARD_ROOT;
   if (!bin || !root) throw new Error('SWITCHBOARD_BIN and SWITCHBOARD_ROOT must be set (scripts/test.sh does)');
   const port = wanted ?? (await freePort());
-  const demoBase = await freeRun(3);
+  // The listen port is bound first, then the demo brokers: keep them apart.
+  const demoBase = await freeRun(3, [port]);
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
   const env = { ...process.env, ...extraEnv };
   delete env.DATABASE_URL;
