@@ -5,6 +5,7 @@ mod api;
 mod error;
 mod health;
 mod registry;
+mod server_fn_status;
 
 use app::{shell, App};
 use axum::routing::get;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(server_fn_status::set_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::resolve_caller,
