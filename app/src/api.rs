@@ -14,6 +14,8 @@ pub async fn list_clusters() -> Result<Vec<ClusterView>, AppError> {
 
 #[server]
 pub async fn refresh_clusters() -> Result<Vec<ClusterView>, AppError> {
+    // It makes the server contact every broker at once: signed-in users only.
+    crate::services::require_caller()?;
     crate::services::services()?.clusters.refresh().await
 }
 

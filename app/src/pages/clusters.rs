@@ -29,6 +29,9 @@ pub fn ClustersPage() -> impl IntoView {
             </button>
         </div>
         <p class="muted">"Status is read from the brokers with a short timeout and cached for a few seconds."</p>
+        {move || refresh.value().get().and_then(Result::err).map(|e| view! {
+            <p class="error-panel" role="alert">{e.message}</p>
+        })}
         <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
