@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Catalogue search benchmark (issue 3, "Performance"): builds and runs
-# `cargo bench -p switchboard --bench search` (release profile) and writes
-# bench/results/search.json and bench/results/search.md. Reports figures
-# against the targets; it does not fail when a target is missed.
-# Environment: SB_BENCH_EVENTS (100000), SB_BENCH_HTTP_SECS (10),
-# SB_BENCH_REINDEX (auto|always|never: serve what CatalogueService::reindex
-# builds; auto does up to 20000 events).
+# Benchmarks, release profile: `scripts/bench.sh [search|registry|all]`
+# (default all). Each reports its figures against the targets of its issue in
+# bench/results/<name>.json and bench/results/<name>.md; none fails when a
+# target is missed.
+# - search: catalogue search (issue 3, "Performance"), `--bench search`.
+#   Environment: SB_BENCH_EVENTS (100000), SB_BENCH_HTTP_SECS (10),
+#   SB_BENCH_REINDEX (auto|always|never: serve what CatalogueService::reindex
+#   builds; auto does up to 20000 events).
+# - registry: schema registry (issue 4, "Performance"), `--bench registry`.
+#   Environment: SB_BENCH_REGISTRY_SUBJECTS (400), SB_BENCH_HTTP_SECS (10).
 set -euo pipefail
+
+case "${1:-all}" in
+  search) benches=(search) ;;
+  registry) benches=(registry) ;;
+  all) benches=(search registry) ;;
+  *)
+    echo "usage: $0 [search|registry|all]" >&2
+    exit 2
+    ;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -22,6 +35,11 @@ fi
 export SB_BENCH_GIT="$commit"
 
 cd "$ROOT"
-printf '\033[1;34m[bench]\033[0m %s\n' "cargo bench -p switchboard --bench search (target: $CARGO_TARGET_DIR)"
-cargo bench -p switchboard --bench search
-printf '\033[1;34m[bench]\033[0m %s\n' "results: $SB_BENCH_OUT_DIR/search.json, $SB_BENCH_OUT_DIR/search.md"
+# Build all first, so a bench never runs alongside a compilation.
+printf '\033[1;34m[bench]\033[0m %s\n' "building ${benches[*]} (target: $CARGO_TARGET_DIR)"
+cargo bench -p switchboard "${benches[@]/#/--bench=}" --no-run
+for bench in "${benches[@]}"; do
+  printf '\033[1;34m[bench]\033[0m %s\n' "cargo bench -p switchboard --bench $bench"
+  cargo bench -p switchboard --bench "$bench"
+  printf '\033[1;34m[bench]\033[0m %s\n' "results: $SB_BENCH_OUT_DIR/$bench.json, $SB_BENCH_OUT_DIR/$bench.md"
+done

@@ -59,8 +59,20 @@ fn step(what: &str, began: Instant) {
     eprintln!("[bench {:>6.1}s] {what}", began.elapsed().as_secs_f64());
 }
 
+/// The 1, 5 and 15 minute load averages: other work on the machine moves the figures.
+fn load_average() -> Value {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let loads: Vec<f64> = text
+        .split_whitespace()
+        .take(3)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    json!(loads)
+}
+
 fn main() -> anyhow::Result<()> {
     let began = Instant::now();
+    let load_at_start = load_average();
     let default_out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/results");
     let s = Settings {
         subjects: env_or("SB_BENCH_REGISTRY_SUBJECTS", 400).max(2),
@@ -90,6 +102,8 @@ fn main() -> anyhow::Result<()> {
     let inproc = server_rt.block_on(inproc::measure(&db, &state.registry, s.subjects))?;
     step("timing the Avro work alone", began);
     let cpu = inproc::cpu(s.cpu_subjects)?;
+    step("reading every schema by id in-process", began);
+    let (first_reads, second_reads) = server_rt.block_on(inproc::reads_by_id(&db, &inproc.ids))?;
     let db_bytes = ["bench.db", "bench.db-wal"]
         .iter()
         .map(|f| std::fs::metadata(tmp.path().join(f)).map_or(0, |m| m.len()))
@@ -112,12 +126,35 @@ fn main() -> anyhow::Result<()> {
         .map(|id| format!("/registry/schemas/ids/{id}"))
         .collect();
     let sample = clients.block_on(check(addr, &paths[0]))?;
-    let (warm, secs) = (Duration::from_secs(2), Duration::from_secs(s.http_secs));
-    step("load: /healthz", began);
+    step("reading every schema by id once over HTTP", began);
+    let http_first = clients.block_on(read_each(addr, &paths))?;
+    // Each endpoint gets `http_secs` in two halves, in the order A B B A, so
+    // that a drift of the machine's load (a compilation starting) weighs on
+    // both alike.
+    let warm = Duration::from_secs(2);
+    let half = Duration::from_secs_f64(s.http_secs as f64 / 2.0);
     let health_paths = Arc::new(vec!["/healthz".to_owned()]);
-    let health = clients.block_on(load::run(addr, health_paths, s.clients, warm, secs))?;
-    step("load: /registry/schemas/ids/{id}", began);
-    let by_id = clients.block_on(load::run(addr, Arc::new(paths), s.clients, warm, secs))?;
+    let paths = Arc::new(paths);
+    let (mut health_runs, mut by_id_runs) = (Vec::new(), Vec::new());
+    for turn in 0..4 {
+        let (label, paths, runs) = if turn == 0 || turn == 3 {
+            ("/healthz", &health_paths, &mut health_runs)
+        } else {
+            ("/registry/schemas/ids/{id}", &paths, &mut by_id_runs)
+        };
+        step(&format!("load: {label} ({} s)", half.as_secs_f64()), began);
+        let paths = Arc::clone(paths);
+        runs.push(clients.block_on(load::run(addr, paths, s.clients, warm, half))?);
+    }
+    let runs_per_second = |runs: &[Throughput]| {
+        runs.iter()
+            .map(|r| round(r.per_second, 1))
+            .collect::<Vec<_>>()
+    };
+    let (health_halves, by_id_halves) =
+        (runs_per_second(&health_runs), runs_per_second(&by_id_runs));
+    let health = Throughput::merge(health_runs);
+    let by_id = Throughput::merge(by_id_runs);
     server.abort();
     server_rt.block_on(db.close());
     let ratio = by_id.per_second / health.per_second.max(f64::MIN_POSITIVE);
@@ -127,6 +164,7 @@ fn main() -> anyhow::Result<()> {
             "requests": t.requests,
             "errors": t.errors,
             "per_second": round(t.per_second, 1),
+            "seconds": t.seconds,
             "connections": t.connections,
             "latency": t.latency.json(),
         })
@@ -136,8 +174,15 @@ fn main() -> anyhow::Result<()> {
         "seconds": s.http_secs,
         "ids": inproc.ids.len(),
         "sample_response": sample,
+        "first_read_one_client": http_first.json(),
+        "in_process_first_read": first_reads.json(),
+        "in_process_next_read": second_reads.json(),
+        "in_process_next_read_mean_us": round(second_reads.mean_ms * 1000.0, 2),
         "healthz": endpoint(&health),
         "schema_by_id": endpoint(&by_id),
+        "order": "healthz, schema_by_id, schema_by_id, healthz",
+        "healthz_halves_per_second": health_halves,
+        "schema_by_id_halves_per_second": by_id_halves,
         "schema_by_id_to_healthz": round(ratio, 4),
     });
     let registration = json!({
@@ -194,6 +239,7 @@ fn main() -> anyhow::Result<()> {
         "date": time::OffsetDateTime::now_utc().format(&Rfc3339)?,
         "git": std::env::var("SB_BENCH_GIT").unwrap_or_else(|_| "unknown".to_owned()),
         "machine": report::machine(),
+        "load_average": { "start": load_at_start, "end": load_average() },
         "settings": settings,
         "registration": registration,
         "http": http,
@@ -232,4 +278,19 @@ async fn check(addr: SocketAddr, path: &str) -> anyhow::Result<Value> {
         bail!("{path}: no schema in {body:.300}");
     }
     Ok(json!({ "path": path, "bytes": body.len() }))
+}
+
+/// Every path once, one request at a time on one connection: each must answer 200.
+async fn read_each(addr: SocketAddr, paths: &[String]) -> anyhow::Result<report::Stats> {
+    let mut conn = Conn::new(addr);
+    let mut times = Vec::with_capacity(paths.len());
+    for path in paths {
+        let started = Instant::now();
+        let status = conn.get(path).await?;
+        times.push(started.elapsed());
+        if status != 200 {
+            bail!("{path} answered {status}");
+        }
+    }
+    Ok(report::Stats::of(times))
 }

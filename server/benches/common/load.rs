@@ -116,6 +116,32 @@ pub struct Throughput {
     pub per_second: f64,
     pub latency: Stats,
     pub connections: usize,
+    /// Latency of every response counted, in completion order per client.
+    pub times: Vec<Duration>,
+    /// Length of the timed window.
+    pub seconds: f64,
+}
+
+impl Throughput {
+    /// Several runs of one load as one: their requests over their total time.
+    pub fn merge(runs: Vec<Throughput>) -> Throughput {
+        let (mut times, mut errors, mut connections, mut seconds) = (Vec::new(), 0, 0, 0.0);
+        for run in runs {
+            times.extend(run.times);
+            errors += run.errors;
+            connections += run.connections;
+            seconds += run.seconds;
+        }
+        Throughput {
+            requests: times.len(),
+            errors,
+            per_second: times.len() as f64 / f64::max(seconds, f64::MIN_POSITIVE),
+            latency: Stats::of(times.clone()),
+            connections,
+            times,
+            seconds,
+        }
+    }
 }
 
 /// `clients` tasks request `paths` round-robin for `warmup` untimed and then
@@ -166,7 +192,9 @@ pub async fn run(
         requests: times.len(),
         errors,
         per_second: times.len() as f64 / seconds,
-        latency: Stats::of(times),
+        latency: Stats::of(times.clone()),
         connections,
+        times,
+        seconds,
     })
 }

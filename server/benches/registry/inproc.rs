@@ -196,3 +196,20 @@ pub fn cpu(subjects: usize) -> anyhow::Result<Value> {
         "full_transitive_check": Stats::of(check).json(),
     }))
 }
+
+/// `RegistryService::schema_by_id` on every id, sequentially, twice on one
+/// fresh service: the first read of each id (from the database) and the
+/// second (what the served service answers once it has read them).
+pub async fn reads_by_id(db: &Db, ids: &[i64]) -> anyhow::Result<(Stats, Stats)> {
+    let fresh = RegistryService::new(db.clone(), false);
+    let mut passes = [Vec::new(), Vec::new()];
+    for times in &mut passes {
+        for &id in ids {
+            let started = Instant::now();
+            let found = fresh.schema_by_id(id).await;
+            timed(times, started, found)?;
+        }
+    }
+    let [first, second] = passes;
+    Ok((Stats::of(first), Stats::of(second)))
+}

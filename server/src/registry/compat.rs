@@ -53,10 +53,8 @@ impl RegistryService {
                 messages: Vec::new(),
             });
         }
-        let mut parsed = Vec::with_capacity(previous.len());
-        for row in previous {
-            parsed.push(self.cache.stored(conn, row.schema_id).await?);
-        }
+        let ids: Vec<i64> = previous.iter().map(|row| row.schema_id).collect();
+        let parsed = self.cache.stored_all(conn, &ids).await?;
         let messages: Vec<String> = switchboard_avro::check(level, candidate, &parsed)
             .iter()
             .map(|v| {

@@ -95,6 +95,57 @@ pub async fn schema(conn: &mut AnyConnection, id: i64) -> Result<Option<SchemaRo
     .transpose()
 }
 
+/// Bind parameters per statement of the batched reads below (SQLite allows 999
+/// in old builds).
+const BATCH: usize = 500;
+
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// (id, text) of those of the schemas `ids` that exist, in one query per
+/// [`BATCH`] ids.
+pub async fn schema_texts(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, DbError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH) {
+        let sql = format!(
+            "SELECT id, schema_text FROM registry_schemas WHERE id IN ({})",
+            placeholders(chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            found.push((r.try_get("id")?, r.try_get("schema_text")?));
+        }
+    }
+    Ok(found)
+}
+
+/// Those of the schemas `ids` that have references, in one query per [`BATCH`] ids.
+pub async fn with_references(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, DbError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(BATCH) {
+        let sql = format!(
+            "SELECT DISTINCT schema_id FROM registry_references WHERE schema_id IN ({})",
+            placeholders(chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        found.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
+}
+
 pub async fn references(
     conn: &mut AnyConnection,
     id: i64,

@@ -123,13 +123,64 @@ impl SchemaCache {
         let references = repo::references(conn, id).await?;
         let (texts, _) = resolve(conn, &references).await?;
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let parsed = switchboard_avro::parse(&row.text, &refs).map_err(|e| {
-            tracing::error!(id, error = %e, "a stored schema no longer parses");
-            RegistryError::InvalidSchema(format!("Stored schema {id} does not parse: {e}"))
-        })?;
+        let parsed = parse_stored(id, &row.text, &refs)?;
         self.put(id, &parsed);
         Ok(parsed)
     }
+
+    /// Stored schemas, parsed, in the order of `ids`: what [`Self::stored`]
+    /// gives for each, but the texts of those not cached are read in one query
+    /// rather than two per schema (a FULL_TRANSITIVE check wants every version).
+    pub async fn stored_all(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[i64],
+    ) -> Result<Vec<ParsedSchema>, RegistryError> {
+        let mut parsed: Vec<Option<ParsedSchema>> = ids.iter().map(|&id| self.get(id)).collect();
+        let mut missing: Vec<i64> = ids
+            .iter()
+            .zip(&parsed)
+            .filter(|(_, p)| p.is_none())
+            .map(|(&id, _)| id)
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(parsed.into_iter().flatten().collect());
+        }
+        let texts: HashMap<i64, String> = repo::schema_texts(conn, &missing)
+            .await?
+            .into_iter()
+            .collect();
+        let with_references: HashSet<i64> = repo::with_references(conn, &missing)
+            .await?
+            .into_iter()
+            .collect();
+        for (slot, &id) in parsed.iter_mut().zip(ids) {
+            if slot.is_some() {
+                continue;
+            }
+            let schema = match texts.get(&id) {
+                Some(text) if !with_references.contains(&id) => {
+                    let schema = parse_stored(id, text, &[])?;
+                    self.put(id, &schema);
+                    schema
+                }
+                // References to resolve, or not found: one at a time, as before.
+                _ => self.stored(conn, id).await?,
+            };
+            *slot = Some(schema);
+        }
+        Ok(parsed.into_iter().flatten().collect())
+    }
+}
+
+/// Parses a stored schema; one that no longer parses is logged.
+fn parse_stored(id: i64, text: &str, references: &[&str]) -> Result<ParsedSchema, RegistryError> {
+    switchboard_avro::parse(text, references).map_err(|e| {
+        tracing::error!(id, error = %e, "a stored schema no longer parses");
+        RegistryError::InvalidSchema(format!("Stored schema {id} does not parse: {e}"))
+    })
 }
 
 /// The texts of every schema `references` needs, dependencies first, and the
