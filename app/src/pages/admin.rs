@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::api::list_clusters;
 use crate::clusters::ClusterView;
 use crate::components::errors::{ErrorTemplate, Loading};
+use crate::pages::access::jobs::JobsPanel;
 use crate::pages::discovery::DiscoveryPanel;
 use crate::pages::taxonomy::{TagsPanel, TeamsPanel};
 
@@ -17,6 +18,7 @@ pub fn AdminPage() -> impl IntoView {
         <h1>"Admin"</h1>
         <p><a href="/admin/audit" data-testid="audit-link">"Audit log"</a>" · who changed what, searchable, exportable as JSON lines."</p>
         <DiscoveryPanel/>
+        <JobsPanel/>
         <TagsPanel/>
         <TeamsPanel/>
         <section class="panel">

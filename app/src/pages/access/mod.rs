@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod approvals;
 pub mod detail;
+pub mod jobs;
 pub mod list;
 pub mod new_event;
 pub mod request_form;

@@ -41,6 +41,19 @@ where
     move || {
         value()
             .and_then(Result::err)
-            .map(|e| view! { <p class="error-panel" role="alert" data-testid="action-error">{e.message}</p> })
+            .map(|e| {
+                // A refusal naming an existing request (a duplicate) links to it.
+                let link = e
+                    .message
+                    .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+                    .find(|w| w.starts_with("/requests/"))
+                    .map(|w| w.trim_end_matches(['.', ',']).to_string());
+                view! {
+                    <p class="error-panel" role="alert" data-testid="action-error">
+                        {e.message.clone()}
+                        {link.map(|href| view! { " " <a href=href.clone() data-testid="existing-request">"Open it"</a> })}
+                    </p>
+                }
+            })
     }
 }
