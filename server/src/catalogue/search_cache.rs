@@ -6,49 +6,53 @@
 //! over and over (people typing the same prefixes, the home page's empty
 //! query). Every catalogue change bumps the generation, so the next search
 //! never sees an answer computed before it ("a change is visible to the next
-//! search"). Bounded: when full, the map is simply emptied.
+//! search"). Answers are kept as their JSON only (what the REST API sends;
+//! the portal decodes it), within a byte budget: when full, the map is
+//! simply emptied.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use app::catalogue::{SearchParams, SearchResponse};
 
 use super::model::Tag;
 
-/// Answers kept at most; an entry is a page of 20 cards plus facets (~10 KB).
-const CAPACITY: usize = 2048;
+/// Bytes of answers kept at most (a page of 20 cards and facets is ~10 KB,
+/// so some 1,600 typical answers).
+const BUDGET: usize = 16 * 1024 * 1024;
 
-/// A kept answer, and its JSON once the REST API has asked for it: a cache
-/// hit then costs a map lookup, not a serialisation.
+/// A kept answer, as JSON: a cache hit on the REST API costs a map lookup.
 pub(crate) struct Answer {
-    pub response: SearchResponse,
-    json: OnceLock<axum::body::Bytes>,
+    json: axum::body::Bytes,
 }
 
 impl Answer {
-    pub(crate) fn new(response: SearchResponse) -> Self {
+    pub(crate) fn new(response: &SearchResponse) -> Self {
         Answer {
-            response,
-            json: OnceLock::new(),
+            json: serde_json::to_vec(response).unwrap_or_default().into(),
         }
     }
 
     pub(crate) fn json(&self) -> axum::body::Bytes {
-        self.json
-            .get_or_init(|| {
-                serde_json::to_vec(&self.response)
-                    .unwrap_or_default()
-                    .into()
-            })
-            .clone()
+        self.json.clone()
     }
+
+    pub(crate) fn response(&self) -> Result<SearchResponse, serde_json::Error> {
+        serde_json::from_slice(&self.json)
+    }
+}
+
+#[derive(Default)]
+struct Answers {
+    by_query: HashMap<String, (u64, Arc<Answer>)>,
+    bytes: usize,
 }
 
 #[derive(Default)]
 pub(crate) struct SearchCache {
     generation: AtomicU64,
-    answers: Mutex<HashMap<String, (u64, Arc<Answer>)>>,
+    answers: Mutex<Answers>,
     taxonomy: Mutex<Option<(u64, Arc<Vec<Tag>>)>>,
 }
 
@@ -61,14 +65,14 @@ impl SearchCache {
     /// Called after every change to events, tags or the index.
     pub(crate) fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        lock(&self.answers).clear();
+        *lock(&self.answers) = Answers::default();
         *lock(&self.taxonomy) = None;
     }
 
     pub(crate) fn get(&self, params: &SearchParams, generation: u64) -> Option<Arc<Answer>> {
         let key = key(params);
         let answers = lock(&self.answers);
-        let (at, answer) = answers.get(&key)?;
+        let (at, answer) = answers.by_query.get(&key)?;
         (*at == generation).then(|| Arc::clone(answer))
     }
 
@@ -78,10 +82,14 @@ impl SearchCache {
         if generation != self.generation() {
             return;
         }
-        if answers.len() >= CAPACITY {
-            answers.clear();
+        let size = answer.json.len();
+        if answers.bytes + size > BUDGET {
+            *answers = Answers::default();
         }
-        answers.insert(key(params), (generation, answer));
+        answers.bytes += size;
+        if let Some((_, old)) = answers.by_query.insert(key(params), (generation, answer)) {
+            answers.bytes -= old.json.len();
+        }
     }
 
     pub(crate) fn taxonomy(&self, generation: u64) -> Option<Arc<Vec<Tag>>> {
@@ -113,7 +121,7 @@ mod tests {
     use super::*;
 
     fn answer(total: usize) -> Arc<Answer> {
-        Arc::new(Answer::new(SearchResponse {
+        Arc::new(Answer::new(&SearchResponse {
             total,
             page: 1,
             per_page: 20,
@@ -136,7 +144,9 @@ mod tests {
         let g = cache.generation();
         cache.put(&params("a"), g, answer(1));
         assert_eq!(
-            cache.get(&params("a"), g).map(|a| a.response.total),
+            cache
+                .get(&params("a"), g)
+                .map(|a| a.response().expect("json").total),
             Some(1)
         );
         assert!(cache.get(&params("b"), g).is_none());

@@ -293,7 +293,9 @@ impl CatalogueService {
         if let Some(answer) = self.cache.get(&params, generation) {
             return Ok(answer);
         }
-        let answer = Arc::new(Answer::new(self.compute_search(&params, generation).await?));
+        let answer = Arc::new(Answer::new(
+            &self.compute_search(&params, generation).await?,
+        ));
         self.cache.put(&params, generation, Arc::clone(&answer));
         Ok(answer)
     }
@@ -383,7 +385,7 @@ impl CatalogueService {
 #[async_trait::async_trait]
 impl app::services::Catalogue for CatalogueService {
     async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError> {
-        Ok(self.answer(params).await?.response.clone())
+        self.answer(params).await?.response().map_err(internal)
     }
 
     async fn event(&self, name: &str, caller: Option<Caller>) -> Result<EventDetail, AppError> {
