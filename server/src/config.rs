@@ -30,6 +30,7 @@ pub struct Config {
     pub oidc: OidcConfig,
     pub registry: RegistryConfig,
     pub access: AccessConfig,
+    pub provision: ProvisionConfig,
     pub notifications: NotificationsConfig,
     /// How often discovery re-reads the clusters' topics.
     pub discovery_interval_secs: u64,
@@ -51,6 +52,7 @@ impl Default for Config {
             oidc: OidcConfig::default(),
             registry: RegistryConfig::default(),
             access: AccessConfig::default(),
+            provision: ProvisionConfig::default(),
             notifications: NotificationsConfig::default(),
             discovery_interval_secs: 300,
             clusters: Vec::new(),
@@ -71,6 +73,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "oidc",
     "registry",
     "access",
+    "provision",
     "notifications",
     "discovery_interval_secs",
     "clusters",
@@ -262,6 +265,33 @@ impl Default for AccessConfig {
             ],
             sweep_interval_secs: 3600,
             expiring_notice_days: 14,
+        }
+    }
+}
+
+/// The provisioning worker: how often it looks for due jobs, how long a
+/// claimed job stays leased to it, and when a failing job is parked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvisionConfig {
+    /// How often the worker looks for due jobs.
+    pub interval_secs: u64,
+    /// Attempts before a failing job is parked as `failed`.
+    pub max_attempts: u32,
+    /// How long a claimed job belongs to its worker; a job still `running`
+    /// after this (its worker died) is claimed again.
+    pub lease_secs: u64,
+    /// Longest wait for a broker's answer in one job.
+    pub kafka_timeout_ms: u64,
+}
+
+impl Default for ProvisionConfig {
+    fn default() -> Self {
+        Self {
+            interval_secs: 2,
+            max_attempts: 8,
+            lease_secs: 300,
+            kafka_timeout_ms: 10_000,
         }
     }
 }

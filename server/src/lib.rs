@@ -14,6 +14,7 @@ pub mod errors;
 pub mod http;
 pub mod kafka;
 pub mod notify;
+pub mod provision;
 pub mod registry;
 pub mod search;
 pub mod serve;

@@ -76,6 +76,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     ));
 
     let notifier = state.notify.spawn();
+    let provisioning = Arc::new(crate::provision::Provisioner::new(
+        db.clone(),
+        state.access.clone(),
+        state.registry.clone(),
+        config.provision.clone(),
+    ))
+    .spawn();
     state.access.spawn_sweep(Duration::from_secs(
         config.access.sweep_interval_secs.max(1),
     ));
@@ -94,6 +101,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("HTTP server failed");
 
+    provisioning.stop().await;
     propagation.stop().await;
     notifier.stop().await;
     if let Some(demo) = demo {

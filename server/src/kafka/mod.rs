@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 
-pub use topics::{create_topics, describe_topic, list_topics, TopicDetail, TopicInfo, TopicSpec};
+pub use topics::{
+    create_topics, create_topics_with_configs, describe_topic, list_topics, TopicDetail, TopicInfo,
+    TopicSpec,
+};
 
 /// Connection settings for one cluster. Secrets are read from the environment
 /// when a client is made, never stored.

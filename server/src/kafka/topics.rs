@@ -28,6 +28,18 @@ pub async fn create_topics(
     topics: &[TopicSpec],
     timeout: Duration,
 ) -> Result<(), KafkaError> {
+    let plain: Vec<(TopicSpec, Vec<(String, String)>)> =
+        topics.iter().map(|t| (t.clone(), Vec::new())).collect();
+    create_topics_with_configs(conn, &plain, timeout).await
+}
+
+/// As `create_topics`, each topic with its configuration entries (for example
+/// `retention.ms`, `cleanup.policy`); a topic that exists is left unchanged.
+pub async fn create_topics_with_configs(
+    conn: &Connection,
+    topics: &[(TopicSpec, Vec<(String, String)>)],
+    timeout: Duration,
+) -> Result<(), KafkaError> {
     if topics.is_empty() {
         return Ok(());
     }
@@ -37,11 +49,14 @@ pub async fn create_topics(
         .map_err(|e| KafkaError::Client(e.to_string()))?;
     let new: Vec<NewTopic<'_>> = topics
         .iter()
-        .map(|t| {
-            NewTopic::new(
-                &t.name,
-                t.partitions,
-                TopicReplication::Fixed(t.replication),
+        .map(|(t, configs)| {
+            configs.iter().fold(
+                NewTopic::new(
+                    &t.name,
+                    t.partitions,
+                    TopicReplication::Fixed(t.replication),
+                ),
+                |topic, (key, value)| topic.set(key, value),
             )
         })
         .collect();

@@ -1,0 +1,181 @@
+//! The job queue in the database: claiming one due job (PostgreSQL:
+//! `FOR UPDATE SKIP LOCKED`; SQLite: one conditional `UPDATE`, its single
+//! writer), and recording its outcome.
+//!
+//! A claimed job is `running` with `next_attempt_at` holding its lease's end;
+//! that text is also the claim's token, so a worker whose lease ran out (and
+//! whose job another worker took) cannot overwrite the newer outcome. A job
+//! still `running` after its lease is claimable again.
+
+use sqlx::Row;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::db::{Backend, Db, DbError};
+
+/// Kinds this worker executes; other kinds stay queued and untouched.
+pub const EXECUTED_KINDS: &str = "('create_topic', 'register_schema')";
+
+/// How many times a claim is tried again when another worker took the candidate.
+const CLAIM_ATTEMPTS: usize = 5;
+
+/// A job claimed by this worker.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub request: Option<i64>,
+    pub kind: String,
+    pub cluster: String,
+    pub payload: String,
+    pub attempts: i64,
+    /// The lease's end as stored; the token of this claim.
+    pub lease: String,
+}
+
+/// RFC 3339 text of `t`, as `db::now()` writes it.
+pub fn stamp(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn due_filter() -> String {
+    format!(
+        "kind IN {EXECUTED_KINDS} AND ((state = 'queued' AND (next_attempt_at IS NULL \
+         OR next_attempt_at <= $1)) OR (state = 'running' AND next_attempt_at <= $1))"
+    )
+}
+
+const CLAIM_COLUMNS: &str = "id, request_id, kind, cluster_id, payload_json, attempts";
+
+fn claimed_from(r: &sqlx::any::AnyRow, lease: &str) -> Result<Claimed, DbError> {
+    Ok(Claimed {
+        id: r.try_get("id")?,
+        request: r.try_get("request_id")?,
+        kind: r.try_get("kind")?,
+        cluster: r.try_get("cluster_id")?,
+        payload: r.try_get("payload_json")?,
+        attempts: r.try_get("attempts")?,
+        lease: lease.to_string(),
+    })
+}
+
+/// Claims the oldest due job of an executed kind, leased until `now + lease`.
+pub async fn claim(
+    db: &Db,
+    now: OffsetDateTime,
+    lease: time::Duration,
+) -> Result<Option<Claimed>, DbError> {
+    let now_text = stamp(now);
+    let lease_text = stamp(now + lease);
+    match db.backend() {
+        Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            let row = sqlx::query(&format!(
+                "SELECT {CLAIM_COLUMNS} FROM provisioning_jobs WHERE {} \
+                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                due_filter()
+            ))
+            .bind(&now_text)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                tx.rollback().await?;
+                return Ok(None);
+            };
+            let job = claimed_from(&row, &lease_text)?;
+            sqlx::query(
+                "UPDATE provisioning_jobs SET state = 'running', next_attempt_at = $1, \
+                 updated_at = $2 WHERE id = $3",
+            )
+            .bind(&lease_text)
+            .bind(&now_text)
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(job))
+        }
+        Backend::Sqlite => {
+            for _ in 0..CLAIM_ATTEMPTS {
+                let row = sqlx::query(&format!(
+                    "SELECT {CLAIM_COLUMNS} FROM provisioning_jobs WHERE {} ORDER BY id LIMIT 1",
+                    due_filter()
+                ))
+                .bind(&now_text)
+                .fetch_optional(db.pool())
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let job = claimed_from(&row, &lease_text)?;
+                // The claim: the same conditions, so a job another writer took
+                // (or finished) meanwhile is not taken twice.
+                let done = sqlx::query(&format!(
+                    "UPDATE provisioning_jobs SET state = 'running', next_attempt_at = $2, \
+                     updated_at = $1 WHERE id = $3 AND {}",
+                    due_filter()
+                ))
+                .bind(&now_text)
+                .bind(&lease_text)
+                .bind(job.id)
+                .execute(db.pool())
+                .await?;
+                if done.rows_affected() == 1 {
+                    return Ok(Some(job));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The job succeeded. False when the claim was lost (lease ran out and
+/// another worker took the job).
+pub async fn complete(db: &Db, job: &Claimed) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE provisioning_jobs SET state = 'done', last_error = NULL, next_attempt_at = NULL, \
+         updated_at = $1 WHERE id = $2 AND state = 'running' AND next_attempt_at = $3",
+    )
+    .bind(crate::db::now())
+    .bind(job.id)
+    .bind(&job.lease)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The job failed: one more attempt counted, its error kept, and either
+/// queued again at `retry_at` or parked (`failed`) when `retry_at` is `None`.
+pub async fn fail(
+    db: &Db,
+    job: &Claimed,
+    error: &str,
+    retry_at: Option<OffsetDateTime>,
+) -> Result<bool, DbError> {
+    let (state, next) = match retry_at {
+        Some(at) => ("queued", Some(stamp(at))),
+        None => ("failed", None),
+    };
+    let done = sqlx::query(
+        "UPDATE provisioning_jobs SET state = $1, attempts = attempts + 1, last_error = $2, \
+         next_attempt_at = $3, updated_at = $4 \
+         WHERE id = $5 AND state = 'running' AND next_attempt_at = $6",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(next)
+    .bind(crate::db::now())
+    .bind(job.id)
+    .bind(&job.lease)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether every job of the request is done.
+pub async fn all_done(db: &Db, request: i64) -> Result<bool, DbError> {
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM provisioning_jobs WHERE request_id = $1 AND state <> 'done'",
+    )
+    .bind(request)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(open == 0)
+}

@@ -1,0 +1,306 @@
+//! The worker: a pass claims due jobs one at a time, runs each, records the
+//! outcome, and reports to the access workflow (a request whose jobs are all
+//! done becomes active; its first failing job marks it failed while the job
+//! is retried with backoff).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::access::RequestState;
+use app::auth::Caller;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::jobs::{self, Claimed};
+use crate::access::model::{JobPayload, SYSTEM};
+use crate::access::AccessService;
+use crate::config::ProvisionConfig;
+use crate::db::Db;
+use crate::kafka::{self, TopicSpec};
+use crate::registry::model::NewSchema;
+use crate::registry::propagation::Backoff;
+use crate::registry::RegistryService;
+
+/// The longest a pass keeps claiming jobs before it lets the loop breathe.
+const JOBS_PER_PASS: usize = 200;
+
+/// How long a stopping worker lets a running job finish.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PassReport {
+    /// Ids of the jobs that succeeded.
+    pub done: Vec<i64>,
+    /// Ids of the jobs that failed and will be tried again.
+    pub retrying: Vec<i64>,
+    /// Ids of the jobs parked after their last attempt.
+    pub parked: Vec<i64>,
+}
+
+pub struct Provisioner {
+    db: Db,
+    access: Arc<AccessService>,
+    registry: Arc<RegistryService>,
+    config: ProvisionConfig,
+    backoff: Backoff,
+}
+
+impl Provisioner {
+    pub fn new(
+        db: Db,
+        access: Arc<AccessService>,
+        registry: Arc<RegistryService>,
+        config: ProvisionConfig,
+    ) -> Self {
+        Provisioner {
+            db,
+            access,
+            registry,
+            config,
+            backoff: Backoff::default(),
+        }
+    }
+
+    /// Another retry schedule (tests use short delays).
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    fn lease(&self) -> time::Duration {
+        time::Duration::seconds(i64::try_from(self.config.lease_secs.max(1)).unwrap_or(300))
+    }
+
+    fn kafka_timeout(&self) -> Duration {
+        Duration::from_millis(self.config.kafka_timeout_ms.max(100))
+    }
+
+    /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`).
+    pub async fn run_pass(&self) -> anyhow::Result<PassReport> {
+        let mut report = PassReport::default();
+        for _ in 0..JOBS_PER_PASS {
+            let Some(job) = jobs::claim(&self.db, OffsetDateTime::now_utc(), self.lease()).await?
+            else {
+                break;
+            };
+            tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
+            match self.execute(&job).await {
+                Ok(()) => {
+                    if !jobs::complete(&self.db, &job).await? {
+                        tracing::warn!(job = job.id, "job lease lost before it completed");
+                        continue;
+                    }
+                    tracing::info!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job done");
+                    report.done.push(job.id);
+                    if let Some(request) = job.request {
+                        self.after_success(request).await;
+                    }
+                }
+                Err(error) => {
+                    let attempts = job.attempts + 1;
+                    let parked = attempts >= i64::from(self.config.max_attempts.max(1));
+                    let retry_at =
+                        (!parked).then(|| OffsetDateTime::now_utc() + self.backoff.delay(attempts));
+                    if !jobs::fail(&self.db, &job, &error, retry_at).await? {
+                        tracing::warn!(job = job.id, "job lease lost before it failed");
+                        continue;
+                    }
+                    tracing::warn!(
+                        job = job.id,
+                        kind = %job.kind,
+                        cluster = %job.cluster,
+                        attempts,
+                        parked,
+                        error = %error,
+                        "job failed"
+                    );
+                    if parked {
+                        report.parked.push(job.id);
+                    } else {
+                        report.retrying.push(job.id);
+                    }
+                    if let Some(request) = job.request {
+                        self.after_failure(request, &error).await;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs one job; the error is what admins and requesters read.
+    async fn execute(&self, job: &Claimed) -> Result<(), String> {
+        let payload: JobPayload = serde_json::from_str(&job.payload)
+            .map_err(|e| format!("the job's payload is unreadable: {e}"))?;
+        match (job.kind.as_str(), payload) {
+            (
+                "create_topic",
+                JobPayload::Topic {
+                    topic,
+                    partitions,
+                    retention_ms,
+                    cleanup_policy,
+                    ..
+                },
+            ) => {
+                self.create_topic(
+                    &job.cluster,
+                    &topic,
+                    partitions,
+                    retention_ms,
+                    &cleanup_policy,
+                )
+                .await
+            }
+            (
+                "register_schema",
+                JobPayload::Schema {
+                    subject, schema, ..
+                },
+            ) => self.register_schema(&subject, &schema).await,
+            (kind, _) => Err(format!("a `{kind}` job with a payload of another kind")),
+        }
+    }
+
+    async fn create_topic(
+        &self,
+        cluster_id: &str,
+        topic: &str,
+        partitions: i32,
+        retention_ms: i64,
+        cleanup_policy: &str,
+    ) -> Result<(), String> {
+        let cluster = crate::clusters::get(&self.db, cluster_id)
+            .await
+            .map_err(|e| format!("cannot read cluster `{cluster_id}`: {e}"))?
+            .ok_or_else(|| format!("cluster `{cluster_id}` is not registered"))?;
+        let spec = TopicSpec {
+            name: topic.to_string(),
+            partitions,
+            // The cluster's default replication factor.
+            replication: -1,
+        };
+        let configs = vec![
+            ("retention.ms".to_string(), retention_ms.to_string()),
+            ("cleanup.policy".to_string(), cleanup_policy.to_string()),
+        ];
+        kafka::create_topics_with_configs(
+            &cluster.connection(),
+            &[(spec, configs)],
+            self.kafka_timeout(),
+        )
+        .await
+        .map_err(|e| format!("cannot create topic `{topic}` on cluster `{cluster_id}`: {e}"))
+    }
+
+    async fn register_schema(&self, subject: &str, schema: &str) -> Result<(), String> {
+        let system = Caller {
+            user_id: SYSTEM.to_string(),
+            admin: true,
+            teams: Vec::new(),
+        };
+        let registered = self
+            .registry
+            .register(
+                Some(&system),
+                subject,
+                &NewSchema::avro(schema.to_string(), Vec::new()),
+            )
+            .await
+            .map_err(|e| format!("cannot register the schema under `{subject}`: {e}"))?;
+        crate::registry::propagation::wake();
+        tracing::debug!(
+            subject,
+            id = registered.id,
+            version = registered.version,
+            "schema registered"
+        );
+        Ok(())
+    }
+
+    async fn request_state(&self, request: i64) -> Option<RequestState> {
+        let mut conn = self.db.pool().acquire().await.ok()?;
+        crate::access::repo::request(&mut conn, request)
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.state)
+    }
+
+    /// Every job of the request done: the request becomes active.
+    async fn after_success(&self, request: i64) {
+        match jobs::all_done(&self.db, request).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!(request, error = %e, "cannot read the request's jobs");
+                return;
+            }
+        }
+        if !matches!(
+            self.request_state(request).await,
+            Some(RequestState::Provisioning | RequestState::Failed)
+        ) {
+            return;
+        }
+        match self.access.mark_provisioned(&request.to_string()).await {
+            Ok(()) => tracing::info!(request, "request provisioned"),
+            Err(e) => tracing::warn!(request, error = %e, "cannot mark the request active"),
+        }
+    }
+
+    /// The request's first failing job marks it failed (the job is retried;
+    /// later failures change nothing more, so the audit log does not flap).
+    async fn after_failure(&self, request: i64, error: &str) {
+        if self.request_state(request).await != Some(RequestState::Provisioning) {
+            return;
+        }
+        if let Err(e) = self.access.mark_failed(&request.to_string(), error).await {
+            tracing::warn!(request, error = %e, "cannot mark the request failed");
+        }
+    }
+
+    /// Starts the worker: a pass now, then every `provision.interval_secs`,
+    /// until stopped.
+    pub fn spawn(self: &Arc<Self>) -> ProvisionTask {
+        let me = Arc::clone(self);
+        let every = Duration::from_secs(me.config.interval_secs.max(1));
+        let (stop, mut stopped) = watch::channel(false);
+        let join = tokio::spawn(async move {
+            while !*stopped.borrow() {
+                if let Err(e) = me.run_pass().await {
+                    tracing::warn!(error = %e, "provisioning pass failed");
+                }
+                tokio::select! {
+                    _ = stopped.changed() => {}
+                    () = tokio::time::sleep(every) => {}
+                }
+            }
+        });
+        ProvisionTask { stop, join }
+    }
+}
+
+/// The running worker.
+pub struct ProvisionTask {
+    stop: watch::Sender<bool>,
+    join: JoinHandle<()>,
+}
+
+impl ProvisionTask {
+    /// Stops the worker, letting a running job finish for a few seconds. A job
+    /// cut short stays `running` until its lease ends, then is claimed again
+    /// (jobs are idempotent).
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(STOP_GRACE, &mut self.join)
+            .await
+            .is_err()
+        {
+            self.join.abort();
+            let _ = (&mut self.join).await;
+        }
+    }
+}
