@@ -1,5 +1,5 @@
 //! Admin: provisioning jobs queued by approvals and revocations, with their
-//! attempts and last error (the provisioning worker executes them).
+//! attempts and last error.
 
 use leptos::prelude::*;
 
@@ -12,7 +12,7 @@ pub fn JobsPanel() -> impl IntoView {
     view! {
         <section class="panel" data-testid="jobs">
             <h2>"Provisioning jobs"</h2>
-            <p class="muted">"Written with each final approval, revocation and expiry. No provisioning worker runs yet: queued jobs wait here."</p>
+            <p class="muted">"Written with each final approval, revocation and expiry. The worker runs topic and schema jobs; ACL and mirror-link jobs wait here until their part of the worker exists."</p>
             <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
                 <Suspense fallback=Loading>
                     {move || Suspend::new(async move {
