@@ -104,6 +104,27 @@ pub fn target(name: &str, measured: f64, unit: &str, limit: f64, at_least: bool)
 }
 
 /// Writes `{stem}.json` (the figures) and `{stem}.md` into `dir`.
+/// The Markdown table of `target` rows: measured, limit, met or missed.
+pub fn targets_table(targets: &Value) -> String {
+    let mut md = String::from("| Target | Measured | Limit | Result |\n|---|---|---|---|\n");
+    for t in targets.as_array().into_iter().flatten() {
+        let unit = t["unit"].as_str().unwrap_or("");
+        let result = if t["met"].as_bool() == Some(true) {
+            "met"
+        } else {
+            "**missed**"
+        };
+        md.push_str(&format!(
+            "| {} | {} {unit} | {} {} {unit} | {result} |\n",
+            t["name"].as_str().unwrap_or("?"),
+            t["measured"],
+            t["comparison"].as_str().unwrap_or(""),
+            t["limit"],
+        ));
+    }
+    md
+}
+
 pub fn write(dir: &Path, stem: &str, figures: &Value, md: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(

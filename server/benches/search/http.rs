@@ -62,7 +62,9 @@ pub async fn prepare(
         )
     } else {
         let source = "SearchIndex::rebuild with the same documents \
-                      (CatalogueService::reindex is too slow at this size: see the reindex probes)";
+                      (SB_BENCH_REINDEX=auto builds the served index with \
+                      CatalogueService::reindex only up to 20,000 events; the reindex \
+                      probes time it at this size)";
         (prebuilt, source, None)
     };
     let db_bytes = std::fs::metadata(dir.join("bench.db")).map_or(0, |m| m.len())

@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::common::report::targets_table;
+
 pub fn render(f: &Value) -> String {
     let mut md = String::new();
     let m = &f["machine"];
@@ -19,27 +21,7 @@ pub fn render(f: &Value) -> String {
         f["corpus"]["events"],
         f["total_seconds"]
     );
-    let _ = writeln!(
-        md,
-        "| Target | Measured | Limit | Result |\n|---|---|---|---|"
-    );
-    for t in f["targets"].as_array().into_iter().flatten() {
-        let _ = writeln!(
-            md,
-            "| {} | {} {} | {} {} {} | {} |",
-            t["name"].as_str().unwrap_or("?"),
-            t["measured"],
-            t["unit"].as_str().unwrap_or(""),
-            t["comparison"].as_str().unwrap_or(""),
-            t["limit"],
-            t["unit"].as_str().unwrap_or(""),
-            if t["met"].as_bool() == Some(true) {
-                "met"
-            } else {
-                "**missed**"
-            }
-        );
-    }
+    md.push_str(&targets_table(&f["targets"]));
     let _ = writeln!(md, "\n## Query latency in-process (ms)\n");
     let _ = writeln!(
         md,
