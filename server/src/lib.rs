@@ -13,6 +13,7 @@ pub mod demo;
 pub mod errors;
 pub mod http;
 pub mod kafka;
+pub mod mesh;
 pub mod notify;
 pub mod provision;
 pub mod registry;

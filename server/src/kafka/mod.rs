@@ -1,6 +1,7 @@
 //! The Kafka adapter: the only module that uses rdkafka. Its errors are turned
 //! into plain words here.
 
+pub mod acls;
 mod topics;
 
 use std::time::{Duration, Instant};

@@ -1,0 +1,1 @@
+//! ACLs through librdkafka's admin API (placeholder; being written).

@@ -1,0 +1,1 @@
+//! Confluent Cluster Linking backend (placeholder; being written).

@@ -1,0 +1,1 @@
+//! MirrorMaker 2 on Kafka Connect backend (placeholder; being written).

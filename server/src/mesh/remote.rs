@@ -1,0 +1,1 @@
+//! Shared pieces of the REST link backends (placeholder; being written).
