@@ -145,6 +145,10 @@ pub struct JobView {
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    /// What a successful job found worth saying (e.g. "no authorizer: ACLs not enforced").
+    pub outcome: Option<String>,
+    /// When a queued job is tried next (RFC 3339), if it waits.
+    pub next_attempt_at: Option<String>,
     pub created_at: String,
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Audit actions that notify people and may call webhooks.
-pub const NOTIFIED_ACTIONS: [&str; 11] = [
+pub const NOTIFIED_ACTIONS: [&str; 12] = [
     "request.submitted",
     "request.step_approved",
     "request.approved",
@@ -17,6 +17,7 @@ pub const NOTIFIED_ACTIONS: [&str; 11] = [
     "request.revoked",
     "request.expired",
     "grant.expiring_soon",
+    "job.parked",
 ];
 
 /// Search of the audit log; every field is optional and empty means "any".

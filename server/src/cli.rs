@@ -48,6 +48,9 @@ enum Command {
     Migrate,
     /// Rebuild the search index from the database and exit.
     Reindex,
+    /// Run only the provisioning worker (jobs, links, reconciliation); start
+    /// several on PostgreSQL to share the work.
+    Worker,
 }
 
 pub fn main() -> ExitCode {
@@ -85,6 +88,7 @@ pub fn main() -> ExitCode {
             Command::Serve => crate::serve::serve(config).await,
             Command::Migrate => migrate(config).await,
             Command::Reindex => reindex(config).await,
+            Command::Worker => worker(config).await,
         }
     });
     match result {
@@ -107,6 +111,30 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
         readiness.migrations_expected
     );
     db.close().await;
+    Ok(())
+}
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    config
+        .mesh
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid [mesh] configuration: {e}"))?;
+    std::fs::create_dir_all(&config.data_dir).ok();
+    let db = crate::serve::open_database(&config).await?;
+    // The worker serves no search: an empty in-memory index is enough.
+    let index = crate::search::SearchIndex::in_memory()?;
+    let state = crate::serve::app_state(db.clone(), &config, std::sync::Arc::new(index), None);
+    let worker = crate::provision::Worker::start(
+        &db,
+        state.access.clone(),
+        state.registry.clone(),
+        &config,
+    );
+    tracing::info!(backend = ?db.backend(), "Switchboard worker running");
+    crate::shutdown::signal_received().await;
+    worker.stop().await;
+    db.close().await;
+    tracing::info!("worker stopped");
     Ok(())
 }
 

@@ -31,6 +31,7 @@ pub struct Config {
     pub registry: RegistryConfig,
     pub access: AccessConfig,
     pub provision: ProvisionConfig,
+    pub mesh: crate::mesh::MeshConfig,
     pub notifications: NotificationsConfig,
     /// How often discovery re-reads the clusters' topics.
     pub discovery_interval_secs: u64,
@@ -53,6 +54,7 @@ impl Default for Config {
             registry: RegistryConfig::default(),
             access: AccessConfig::default(),
             provision: ProvisionConfig::default(),
+            mesh: crate::mesh::MeshConfig::default(),
             notifications: NotificationsConfig::default(),
             discovery_interval_secs: 300,
             clusters: Vec::new(),
@@ -74,6 +76,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "registry",
     "access",
     "provision",
+    "mesh",
     "notifications",
     "discovery_interval_secs",
     "clusters",
@@ -283,6 +286,14 @@ pub struct ProvisionConfig {
     pub lease_secs: u64,
     /// Longest wait for a broker's answer in one job.
     pub kafka_timeout_ms: u64,
+    /// Whether `serve` runs the worker (jobs, links, reconciliation) itself;
+    /// false when separate `switchboard worker` processes do.
+    pub in_process: bool,
+    /// How often reconciliation compares desired state with the clusters.
+    pub reconcile_interval_secs: u64,
+    /// Clusters whose brokers predate Kafka 2.8: producers also get
+    /// IDEMPOTENT_WRITE on the cluster resource there.
+    pub idempotent_write_clusters: Vec<String>,
 }
 
 impl Default for ProvisionConfig {
@@ -292,6 +303,9 @@ impl Default for ProvisionConfig {
             max_attempts: 8,
             lease_secs: 300,
             kafka_timeout_ms: 10_000,
+            in_process: true,
+            reconcile_interval_secs: 60,
+            idempotent_write_clusters: Vec::new(),
         }
     }
 }

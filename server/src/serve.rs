@@ -20,6 +20,10 @@ use crate::state::AppState;
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     crate::auth::check_config(&config).context("invalid sign-in configuration")?;
+    config
+        .mesh
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid [mesh] configuration: {e}"))?;
     prepare_data_dir(&config.data_dir)?;
     let db = open_database(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -76,13 +80,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     ));
 
     let notifier = state.notify.spawn();
-    let provisioning = Arc::new(crate::provision::Provisioner::new(
-        db.clone(),
-        state.access.clone(),
-        state.registry.clone(),
-        config.provision.clone(),
-    ))
-    .spawn();
+    // Several `switchboard worker` processes may run instead (scale-out).
+    let worker = config.provision.in_process.then(|| {
+        crate::provision::Worker::start(
+            &db,
+            state.access.clone(),
+            state.registry.clone(),
+            &config,
+        )
+    });
     state.access.spawn_sweep(Duration::from_secs(
         config.access.sweep_interval_secs.max(1),
     ));
@@ -101,7 +107,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("HTTP server failed");
 
-    provisioning.stop().await;
+    if let Some(worker) = worker {
+        worker.stop().await;
+    }
     propagation.stop().await;
     notifier.stop().await;
     if let Some(demo) = demo {
@@ -167,7 +175,8 @@ pub fn app_state(
             db.clone(),
             catalogue.clone(),
             config.access.clone(),
-        )),
+        )
+        .with_mesh(config.mesh.clone(), config.provision.idempotent_write_clusters.clone())),
         registry,
         notify: Arc::new(crate::notify::NotifyService::new(db.clone(), config)),
         db,

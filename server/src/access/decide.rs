@@ -265,10 +265,22 @@ impl AccessService {
                     AclBinding::allow("group", &group, row.group_is_prefix, &principal, "READ"),
                 ]
             }
-            _ => vec![
-                AclBinding::allow("topic", &facts.topic, false, &principal, "WRITE"),
-                AclBinding::allow("topic", &facts.topic, false, &principal, "DESCRIBE"),
-            ],
+            _ => {
+                let mut b = vec![
+                    AclBinding::allow("topic", &facts.topic, false, &principal, "WRITE"),
+                    AclBinding::allow("topic", &facts.topic, false, &principal, "DESCRIBE"),
+                ];
+                if self.idempotent_write_clusters.contains(&row.cluster) {
+                    b.push(AclBinding::allow(
+                        "cluster",
+                        "kafka-cluster",
+                        false,
+                        &principal,
+                        "IDEMPOTENT_WRITE",
+                    ));
+                }
+                b
+            }
         };
         let end = row
             .end_date

@@ -114,6 +114,14 @@ impl AccessService {
                     .to_string(),
             );
         }
+        if let Some(job) = self.link_stop_if_last(&mut tx, &row).await? {
+            jobs.push(
+                repo::insert_job(&mut tx, id, &job)
+                    .await
+                    .map_err(internal)?
+                    .to_string(),
+            );
+        }
         let mut extra = extra;
         if let Some(map) = extra.as_object_mut() {
             map.insert("jobs".into(), json!(jobs));
@@ -128,6 +136,42 @@ impl AccessService {
             .await
             .map_err(internal)?;
         Ok(tx)
+    }
+
+    /// The last consumer of a mirror leaving its cluster stops the link (the
+    /// mirror topic is kept for the grace period); admins' standing
+    /// inclusions keep it running.
+    async fn link_stop_if_last(
+        &self,
+        tx: &mut Tx,
+        row: &super::model::RequestRow,
+    ) -> Result<Option<NewJob>, AppError> {
+        if row.kind != RequestKind::Consume {
+            return Ok(None);
+        }
+        let Some(facts) = repo::event_facts(tx, &row.event).await.map_err(internal)? else {
+            return Ok(None);
+        };
+        if facts.home_cluster == row.cluster
+            || self.mesh.included(&row.event).contains(&row.cluster)
+            || repo::open_consumers(tx, &row.event, &row.cluster, &row.topic)
+                .await
+                .map_err(internal)?
+                > 0
+        {
+            return Ok(None);
+        }
+        Ok(Some(NewJob {
+            kind: JobKind::StopMirrorLink,
+            cluster: row.cluster.clone(),
+            grant: None,
+            payload: JobPayload::MirrorLink {
+                event: row.event.clone(),
+                source_cluster: facts.home_cluster,
+                source_topic: facts.topic,
+                target_topic: row.topic.clone(),
+            },
+        }))
     }
 
     /// Expires active grants whose end date passed, and announces once those

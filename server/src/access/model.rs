@@ -163,6 +163,7 @@ pub enum JobKind {
     CreateTopic,
     RegisterSchema,
     DeleteAcls,
+    StopMirrorLink,
 }
 
 impl JobKind {
@@ -173,6 +174,7 @@ impl JobKind {
             JobKind::CreateTopic => "create_topic",
             JobKind::RegisterSchema => "register_schema",
             JobKind::DeleteAcls => "delete_acls",
+            JobKind::StopMirrorLink => "stop_mirror_link",
         }
     }
 }
@@ -186,7 +188,7 @@ pub enum JobPayload {
         grant: i64,
         bindings: Vec<AclBinding>,
     },
-    /// `create_mirror_link`: mirror `source_topic` of `source_cluster` as
+    /// `create_mirror_link` and `stop_mirror_link`: mirror `source_topic` of `source_cluster` as
     /// `target_topic` on the job's cluster (create or reuse the link).
     MirrorLink {
         event: String,

@@ -551,11 +551,13 @@ pub struct JobRow {
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    pub outcome: Option<String>,
+    pub next_attempt_at: Option<String>,
     pub created_at: String,
 }
 
-const JOB_COLUMNS: &str =
-    "id, request_id, kind, cluster_id, payload_json, state, attempts, last_error, created_at";
+const JOB_COLUMNS: &str = "id, request_id, kind, cluster_id, payload_json, state, attempts, \
+     last_error, outcome, next_attempt_at, created_at";
 
 fn job_from(r: &AnyRow) -> Result<JobRow, DbError> {
     Ok(JobRow {
@@ -567,6 +569,8 @@ fn job_from(r: &AnyRow) -> Result<JobRow, DbError> {
         state: r.try_get("state")?,
         attempts: r.try_get("attempts")?,
         last_error: r.try_get("last_error")?,
+        outcome: r.try_get("outcome")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -584,7 +588,8 @@ pub async fn jobs_of(conn: &mut AnyConnection, request: i64) -> Result<Vec<JobRo
 /// Jobs not done yet (queued, running or failed), oldest first.
 pub async fn unfinished_jobs(conn: &mut AnyConnection) -> Result<Vec<JobRow>, DbError> {
     let rows = sqlx::query(&format!(
-        "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE state <> 'done' ORDER BY id LIMIT 1000"
+        "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE state NOT IN ('done', 'cancelled') \
+         ORDER BY id LIMIT 1000"
     ))
     .fetch_all(conn)
     .await?;
@@ -598,9 +603,30 @@ pub fn job_kind_of(kind: &str) -> Option<JobKind> {
         JobKind::CreateTopic,
         JobKind::RegisterSchema,
         JobKind::DeleteAcls,
+        JobKind::StopMirrorLink,
     ]
     .into_iter()
     .find(|k| k.as_str() == kind)
+}
+
+/// Consume requests still holding (or about to hold) access to `topic` on
+/// `cluster`: approved, provisioning, active or failed.
+pub async fn open_consumers(
+    conn: &mut AnyConnection,
+    event: &str,
+    cluster: &str,
+    topic: &str,
+) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM requests WHERE kind = 'consume' AND event_name = $1 \
+         AND cluster_id = $2 AND topic = $3 \
+         AND state IN ('approved', 'provisioning', 'active', 'failed')",
+    )
+    .bind(event)
+    .bind(cluster)
+    .bind(topic)
+    .fetch_one(conn)
+    .await?)
 }
 
 // ---- catalogue facts the workflow needs ----

@@ -31,6 +31,10 @@ pub struct AccessService {
     pub(super) db: Db,
     pub(super) catalogue: Arc<CatalogueService>,
     pub(super) config: AccessConfig,
+    /// Mirror naming and per-event link exclusions shape consume grants.
+    pub(super) mesh: crate::mesh::MeshConfig,
+    /// Clusters whose producers also need IDEMPOTENT_WRITE (brokers before 2.8).
+    pub(super) idempotent_write_clusters: Vec<String>,
 }
 
 pub(super) fn forbidden(message: impl Into<String>) -> AppError {
@@ -56,7 +60,15 @@ impl AccessService {
             db,
             catalogue,
             config,
+            mesh: crate::mesh::MeshConfig::default(),
+            idempotent_write_clusters: Vec::new(),
         }
+    }
+
+    pub fn with_mesh(mut self, mesh: crate::mesh::MeshConfig, idempotent_write_clusters: Vec<String>) -> Self {
+        self.mesh = mesh;
+        self.idempotent_write_clusters = idempotent_write_clusters;
+        self
     }
 
     pub(super) async fn conn(&self) -> Result<PoolConnection<Any>, AppError> {
@@ -361,6 +373,8 @@ fn job_view(j: JobRow) -> JobView {
         state: j.state,
         attempts: j.attempts,
         last_error: j.last_error,
+        outcome: j.outcome,
+        next_attempt_at: j.next_attempt_at,
         created_at: j.created_at,
     }
 }

@@ -167,8 +167,19 @@ impl AccessService {
         let purpose = purpose(&form.purpose)?;
         let end_date = self.end_date(form.end_date.as_deref())?;
         let steps = self.route(&mut conn, &event, &facts).await?;
-        // Same-name mirror policy: the mirror topic on another cluster keeps the master's name.
-        let topic = facts.topic.clone();
+        if cluster != facts.home_cluster && self.mesh.excluded(&event, &cluster) {
+            return Err(AppError::invalid(format!(
+                "event `{event}` is not mirrored to cluster `{cluster}` (an admin excluded it); \
+                 consume it on `{}` or another cluster",
+                facts.home_cluster
+            )));
+        }
+        // On another cluster the consumer reads the mirror, named by the mesh's policy.
+        let topic = if cluster == facts.home_cluster {
+            facts.topic.clone()
+        } else {
+            self.mesh.mirror_topic(&facts.home_cluster, &facts.topic)
+        };
         let app_id = application.id.parse::<i64>().map_err(internal)?;
         let submission = Submission {
             kind: RequestKind::Consume,

@@ -132,3 +132,12 @@ fn str_enum<T: DeserializeOwned>(s: String) -> Result<T, DbError> {
     serde_json::from_value(serde_json::Value::String(s))
         .map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))
 }
+
+/// The Kafka connection settings of a registered cluster, or why there are none.
+pub async fn connection_of(db: &Db, id: &str) -> Result<crate::kafka::Connection, String> {
+    get(db, id)
+        .await
+        .map_err(|e| format!("cannot read cluster `{id}`: {e}"))?
+        .map(|c| c.connection())
+        .ok_or_else(|| format!("cluster `{id}` is not registered"))
+}

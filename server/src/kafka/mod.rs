@@ -2,6 +2,7 @@
 //! into plain words here.
 
 pub mod acls;
+pub mod mirror;
 mod topics;
 
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 
 pub use topics::{
-    create_topics, create_topics_with_configs, describe_topic, list_topics, TopicDetail, TopicInfo,
+    create_topics, create_topics_with_configs, delete_topics, describe_topic, list_topics, TopicDetail, TopicInfo,
     TopicSpec,
 };
 

@@ -1,4 +1,4 @@
-//! Topic administration: create (idempotent) and list.
+//! Topic administration: create and delete (both idempotent), list, describe.
 
 use std::time::Duration;
 
@@ -157,4 +157,37 @@ pub async fn describe_topic(
         replication,
         configs,
     }))
+}
+
+/// Deletes the topics; one that does not exist counts as deleted.
+pub async fn delete_topics(
+    conn: &Connection,
+    topics: &[&str],
+    timeout: Duration,
+) -> Result<(), KafkaError> {
+    if topics.is_empty() {
+        return Ok(());
+    }
+    let admin: AdminClient<DefaultClientContext> = conn
+        .client_config(timeout)?
+        .create()
+        .map_err(|e| KafkaError::Client(e.to_string()))?;
+    let options = AdminOptions::new()
+        .operation_timeout(Some(timeout))
+        .request_timeout(Some(timeout));
+    let results = admin
+        .delete_topics(topics, &options)
+        .await
+        .map_err(|e| KafkaError::Client(e.to_string()))?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::UnknownTopicOrPartition)) => {}
+            Err((topic, code)) => {
+                return Err(KafkaError::Client(format!(
+                    "cannot delete topic {topic}: {code}"
+                )))
+            }
+        }
+    }
+    Ok(())
 }

@@ -59,7 +59,10 @@ impl RequestFacts {
 }
 
 /// Link of the notification.
-pub fn link(facts: &RequestFacts) -> String {
+pub fn link(action: &str, facts: &RequestFacts) -> String {
+    if action == "job.parked" {
+        return "/admin#jobs".to_string();
+    }
     match facts.id_text() {
         Some(id) => format!("/requests/{id}"),
         None => "/requests".to_string(),
@@ -93,6 +96,9 @@ pub fn title(action: &str, actor: &str, facts: &RequestFacts) -> String {
         "request.revoked" => format!("Access to {what} revoked"),
         "request.expired" => format!("Access to {what} expired"),
         "grant.expiring_soon" => format!("Access to {what} expires soon"),
+        "job.parked" => format!(
+            "A provisioning job for {what} gave up after its last attempt: retry or cancel it"
+        ),
         other => format!("{other}: {what}"),
     }
 }
@@ -139,13 +145,13 @@ mod tests {
             title("request.rejected", "bob", &f),
             "Request to consume orders.placed on aws rejected by bob"
         );
-        assert_eq!(link(&f), "/requests/12");
+        assert_eq!(link("request.active", &f), "/requests/12");
         let numeric = RequestFacts {
             id: Some(serde_json::json!(7)),
             ..RequestFacts::default()
         };
-        assert_eq!(link(&numeric), "/requests/7");
-        assert_eq!(link(&RequestFacts::default()), "/requests");
+        assert_eq!(link("request.active", &numeric), "/requests/7");
+        assert_eq!(link("job.parked", &RequestFacts::default()), "/admin#jobs");
     }
 
     #[test]

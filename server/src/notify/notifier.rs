@@ -128,7 +128,7 @@ pub async fn run_pass(
             team_members.extend(members[&team].iter().cloned());
         }
         let title = message::title(&row.action, &row.actor, &facts);
-        let link = message::link(&facts);
+        let link = message::link(&row.action, &facts);
         for user in message::recipients(&row.actor, &facts, team_members) {
             report.notifications += sqlx::query(
                 "INSERT INTO notifications (user_id, audit_id, created_at, kind, title, link) \

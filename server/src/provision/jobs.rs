@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 
 use crate::db::{Backend, Db, DbError};
 
-/// Kinds this worker executes; other kinds stay queued and untouched.
-pub const EXECUTED_KINDS: &str = "('create_topic', 'register_schema')";
+/// Kinds this worker executes (all of them).
+pub const EXECUTED_KINDS: &str = "('create_topic', 'register_schema', 'create_acls', \
+     'delete_acls', 'create_mirror_link', 'stop_mirror_link')";
 
 /// How many times a claim is tried again when another worker took the candidate.
 const CLAIM_ATTEMPTS: usize = 5;
@@ -126,16 +127,46 @@ pub async fn claim(
     }
 }
 
-/// The job succeeded. False when the claim was lost (lease ran out and
-/// another worker took the job).
-pub async fn complete(db: &Db, job: &Claimed) -> Result<bool, DbError> {
+/// The job succeeded, with what it found worth saying. False when the claim
+/// was lost (lease ran out and another worker took the job).
+pub async fn complete(db: &Db, job: &Claimed, outcome: Option<&str>) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE provisioning_jobs SET state = 'done', last_error = NULL, next_attempt_at = NULL, \
-         updated_at = $1 WHERE id = $2 AND state = 'running' AND next_attempt_at = $3",
+         outcome = $4, updated_at = $1 WHERE id = $2 AND state = 'running' AND next_attempt_at = $3",
     )
     .bind(crate::db::now())
     .bind(job.id)
     .bind(&job.lease)
+    .bind(outcome)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An admin's retry: a parked (`failed`) or `cancelled` job, or a queued one
+/// waiting for its next attempt, is due now with a fresh count of attempts.
+/// False when the job is in no such state (done, or running).
+pub async fn retry(db: &Db, id: i64) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE provisioning_jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, \
+         updated_at = $1 WHERE id = $2 AND state IN ('failed', 'cancelled', 'queued')",
+    )
+    .bind(crate::db::now())
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An admin's cancel: a queued or parked job is never run (again). A running
+/// job cannot be cancelled (its outcome would race the cancel).
+pub async fn cancel(db: &Db, id: i64) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE provisioning_jobs SET state = 'cancelled', next_attempt_at = NULL, \
+         updated_at = $1 WHERE id = $2 AND state IN ('queued', 'failed')",
+    )
+    .bind(crate::db::now())
+    .bind(id)
     .execute(db.pool())
     .await?;
     Ok(done.rows_affected() == 1)

@@ -1,12 +1,15 @@
-//! The provisioning worker (first slice): claims the provisioning jobs that
-//! final approval enqueued and applies them — `create_topic` on the job's
-//! cluster from its template, `register_schema` in the portal's registry —
-//! retrying failures with backoff and jitter and parking a job after
-//! `provision.max_attempts`. Both kinds are idempotent (an existing topic, or
-//! the same schema under the subject, is success). ACL and mirror-link jobs
-//! are not executed yet: they stay queued, untouched.
+//! The provisioning worker: claims the jobs that approvals, revocations and
+//! expiries enqueue and applies them to the clusters — topics from templates,
+//! value schemas, ACL bindings, mesh links — retrying failures with backoff and
+//! jitter and parking a job after `provision.max_attempts` (admins are told and
+//! can retry or cancel it). Every kind is idempotent. Beside the queue run the
+//! built-in link runner, housekeeping of stopped links, and reconciliation.
 
+pub mod admin;
 pub mod jobs;
+pub mod reconcile;
+pub mod run;
 pub mod worker;
 
-pub use worker::{PassReport, ProvisionTask, Provisioner};
+pub use run::Worker;
+pub use worker::{PassReport, ProvisionTask, Provisioner, NO_AUTHORIZER};

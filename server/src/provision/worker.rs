@@ -13,14 +13,32 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::jobs::{self, Claimed};
-use crate::access::model::{JobPayload, SYSTEM};
+use crate::access::model::{AclBinding, JobPayload, SYSTEM};
 use crate::access::AccessService;
 use crate::config::ProvisionConfig;
 use crate::db::Db;
+use crate::kafka::acls::{self, Acl, AclOutcome};
 use crate::kafka::{self, TopicSpec};
+use crate::mesh::links::LinkKey;
+use crate::mesh::{LinkOps, MeshConfig};
 use crate::registry::model::NewSchema;
 use crate::registry::propagation::Backoff;
 use crate::registry::RegistryService;
+
+/// What an ACL job says when the broker has no authorizer.
+pub const NO_AUTHORIZER: &str = "no authorizer: ACLs not enforced (bindings recorded)";
+
+pub(crate) fn to_acl(b: &AclBinding) -> Acl {
+    Acl {
+        resource_type: b.resource_type.clone(),
+        resource_name: b.resource_name.clone(),
+        pattern_type: b.pattern_type.clone(),
+        principal: b.principal.clone(),
+        host: b.host.clone(),
+        operation: b.operation.clone(),
+        permission: b.permission.clone(),
+    }
+}
 
 /// The longest a pass keeps claiming jobs before it lets the loop breathe.
 const JOBS_PER_PASS: usize = 200;
@@ -44,6 +62,7 @@ pub struct Provisioner {
     access: Arc<AccessService>,
     registry: Arc<RegistryService>,
     config: ProvisionConfig,
+    mesh: MeshConfig,
     backoff: Backoff,
 }
 
@@ -59,7 +78,22 @@ impl Provisioner {
             access,
             registry,
             config,
+            mesh: MeshConfig::default(),
             backoff: Backoff::default(),
+        }
+    }
+
+    /// The mesh configuration link jobs follow.
+    pub fn with_mesh(mut self, mesh: MeshConfig) -> Self {
+        self.mesh = mesh;
+        self
+    }
+
+    fn link_ops(&self) -> LinkOps<'_> {
+        LinkOps {
+            db: &self.db,
+            config: &self.mesh,
+            timeout: self.kafka_timeout(),
         }
     }
 
@@ -87,8 +121,8 @@ impl Provisioner {
             };
             tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
             match self.execute(&job).await {
-                Ok(()) => {
-                    if !jobs::complete(&self.db, &job).await? {
+                Ok(outcome) => {
+                    if !jobs::complete(&self.db, &job, outcome.as_deref()).await? {
                         tracing::warn!(job = job.id, "job lease lost before it completed");
                         continue;
                     }
@@ -117,6 +151,7 @@ impl Provisioner {
                         "job failed"
                     );
                     if parked {
+                        self.announce_parked(&job, attempts, &error).await;
                         report.parked.push(job.id);
                     } else {
                         report.retrying.push(job.id);
@@ -130,8 +165,9 @@ impl Provisioner {
         Ok(report)
     }
 
-    /// Runs one job; the error is what admins and requesters read.
-    async fn execute(&self, job: &Claimed) -> Result<(), String> {
+    /// Runs one job; the error is what admins and requesters read, the
+    /// outcome what a success found worth saying.
+    async fn execute(&self, job: &Claimed) -> Result<Option<String>, String> {
         let payload: JobPayload = serde_json::from_str(&job.payload)
             .map_err(|e| format!("the job's payload is unreadable: {e}"))?;
         match (job.kind.as_str(), payload) {
@@ -144,23 +180,133 @@ impl Provisioner {
                     cleanup_policy,
                     ..
                 },
-            ) => {
-                self.create_topic(
-                    &job.cluster,
-                    &topic,
-                    partitions,
-                    retention_ms,
-                    &cleanup_policy,
-                )
+            ) => self
+                .create_topic(&job.cluster, &topic, partitions, retention_ms, &cleanup_policy)
                 .await
-            }
+                .map(|()| None),
             (
                 "register_schema",
                 JobPayload::Schema {
                     subject, schema, ..
                 },
-            ) => self.register_schema(&subject, &schema).await,
+            ) => self.register_schema(&subject, &schema).await.map(|()| None),
+            ("create_acls", JobPayload::Acls { bindings, .. }) => {
+                self.acls(&job.cluster, &bindings, true).await
+            }
+            ("delete_acls", JobPayload::Acls { bindings, .. }) => {
+                self.acls(&job.cluster, &bindings, false).await
+            }
+            (
+                kind @ ("create_mirror_link" | "stop_mirror_link"),
+                JobPayload::MirrorLink {
+                    event,
+                    source_cluster,
+                    source_topic,
+                    target_topic,
+                },
+            ) => {
+                let key = LinkKey {
+                    event: &event,
+                    source_cluster: &source_cluster,
+                    source_topic: &source_topic,
+                    target_cluster: &job.cluster,
+                    target_topic: &target_topic,
+                };
+                if kind == "create_mirror_link" {
+                    let id = self.link_ops().start(&key).await?;
+                    Ok(Some(format!(
+                        "link {id}: {source_cluster}/{source_topic} → {}/{target_topic} ({})",
+                        job.cluster,
+                        self.mesh.backend(&source_cluster, &job.cluster).as_str()
+                    )))
+                } else {
+                    self.link_ops().stop(&key).await?;
+                    Ok(Some(format!(
+                        "link stopped; the mirror topic is deleted after {} hours unless a consumer returns",
+                        self.mesh.grace_hours
+                    )))
+                }
+            }
             (kind, _) => Err(format!("a `{kind}` job with a payload of another kind")),
+        }
+    }
+
+    /// Creates or deletes exactly these bindings. A broker without an
+    /// authorizer is not a failure: the grant keeps the bindings it would need.
+    async fn acls(
+        &self,
+        cluster_id: &str,
+        bindings: &[AclBinding],
+        create: bool,
+    ) -> Result<Option<String>, String> {
+        let conn = crate::clusters::connection_of(&self.db, cluster_id).await?;
+        let acls: Vec<Acl> = bindings.iter().map(to_acl).collect();
+        let verb = if create { "create" } else { "delete" };
+        let outcome = if create {
+            acls::create_acls(&conn, &acls, self.kafka_timeout())
+                .await
+                .map(|o| matches!(o, AclOutcome::NoAuthorizer))
+        } else {
+            acls::delete_acls(&conn, &acls, self.kafka_timeout())
+                .await
+                .map(|o| matches!(o, AclOutcome::NoAuthorizer))
+        }
+        .map_err(|e| format!("cannot {verb} ACLs on cluster `{cluster_id}`: {e}"))?;
+        Ok(Some(if outcome {
+            NO_AUTHORIZER.to_string()
+        } else {
+            format!("{} ACL bindings {verb}d", acls.len())
+        }))
+    }
+
+    /// A parked job: admins hear of it through the audit log.
+    async fn announce_parked(&self, job: &Claimed, attempts: i64, error: &str) {
+        let (event, kind) = match job.request {
+            Some(r) => {
+                let mut conn = match self.db.pool().acquire().await {
+                    Ok(c) => c,
+                    Err(_) => return,
+                };
+                match crate::access::repo::request(&mut conn, r).await {
+                    Ok(Some(row)) => (
+                        Some(row.event),
+                        Some(crate::access::model::kind_str(row.kind).to_string()),
+                    ),
+                    _ => (None, None),
+                }
+            }
+            None => (None, None),
+        };
+        let after = serde_json::json!({
+            "id": job.request.map(|r| r.to_string()),
+            "job": job.id.to_string(),
+            "job_kind": job.kind,
+            "kind": kind,
+            "event": event,
+            "cluster": job.cluster,
+            "team": crate::notify::notifier::ADMINS,
+            "attempts": attempts,
+            "error": error,
+        });
+        let result = async {
+            let mut tx = self.db.begin().await?;
+            crate::audit::record(
+                &mut tx,
+                crate::audit::Entry::<(), _> {
+                    actor: SYSTEM,
+                    action: "job.parked",
+                    subject: &format!("job:{}", job.id),
+                    before: None,
+                    after: Some(&after),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<(), crate::db::DbError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(job = job.id, error = %e, "cannot record the parked job");
         }
     }
 

@@ -1,0 +1,73 @@
+//! Admins' hands on the queue: retry or cancel a job (audited), and the
+//! findings of the last reconciliation.
+
+use app::auth::Caller;
+use app::error::{AppError, ErrorCode};
+
+use super::jobs;
+use crate::db::Db;
+use crate::errors::internal;
+
+fn require_admin(caller: Option<Caller>) -> Result<Caller, AppError> {
+    let caller = crate::auth::require_signed_in(caller)?;
+    if !caller.admin {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only admins can retry or cancel provisioning jobs",
+        ));
+    }
+    Ok(caller)
+}
+
+/// `retry` or `cancel`; refused (409) when the job is in no state for it.
+pub async fn act_on_job(
+    db: &Db,
+    caller: Option<Caller>,
+    id: &str,
+    action: &str,
+) -> Result<(), AppError> {
+    let caller = require_admin(caller)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::new(ErrorCode::NotFound, format!("there is no job `{id}`")))?;
+    let before: Option<(String, String)> =
+        sqlx::query_as("SELECT state, kind FROM provisioning_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(internal)?;
+    let Some((state, kind)) = before else {
+        return Err(AppError::new(ErrorCode::NotFound, format!("there is no job {id}")));
+    };
+    let changed = match action {
+        "retry" => jobs::retry(db, id).await,
+        "cancel" => jobs::cancel(db, id).await,
+        other => return Err(AppError::invalid(format!("unknown job action `{other}`"))),
+    }
+    .map_err(internal)?;
+    if !changed {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("job {id} is {state}: it cannot be {action}ed now"),
+        ));
+    }
+    let mut tx = db.begin().await.map_err(internal)?;
+    crate::audit::record(
+        &mut tx,
+        crate::audit::Entry {
+            actor: &caller.user_id,
+            action: &format!("job.{action}"),
+            subject: &format!("job:{id}"),
+            before: Some(&serde_json::json!({ "state": state, "kind": kind })),
+            after: Some(&serde_json::json!({
+                "state": if action == "retry" { "queued" } else { "cancelled" },
+                "kind": kind,
+            })),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    tracing::info!(job = id, actor = %caller.user_id, action, "job {action} by an admin");
+    Ok(())
+}

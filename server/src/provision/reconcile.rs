@@ -1,0 +1,356 @@
+//! Reconciliation: compares what Switchboard expects on each cluster with what
+//! the cluster has, repairs the difference and records it.
+//!
+//! Expected: the home topic of every published or deprecated event; the
+//! mirror topic of every running built-in link; the ACL bindings of every
+//! active grant; every running link replicating. Repairs: a missing topic is
+//! created (an event's from its recorded partitions and retention, a mirror
+//! with its source's partitions), a missing binding is created, a link whose
+//! worker stopped reporting is released so a live worker takes it over, and a
+//! paused remote mirror or connector is resumed. A broker without an
+//! authorizer is reported as such, not as drift. Findings replace the previous
+//! pass's in `drift_findings`; repairs are also written to the audit log.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::jobs::stamp;
+use crate::access::model::AclBinding;
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::kafka::acls::{self, Acl, AclOutcome};
+use crate::kafka::{self, Connection, TopicSpec};
+use crate::mesh::links::{self, LinkKey, LinkRow};
+use crate::mesh::LinkOps;
+
+/// A link silent this long (three missed status reports) counts as stopped.
+const STALLED_AFTER_SECS: i64 = 10;
+
+/// One difference found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub cluster: String,
+    /// `missing_topic`, `missing_acl`, `stopped_link`, `no_authorizer`, `unreachable`.
+    pub kind: String,
+    pub subject: String,
+    pub detail: String,
+    pub repaired: bool,
+}
+
+pub struct Reconciler {
+    db: Db,
+    config: Config,
+}
+
+struct TopicWant {
+    partitions: i32,
+    configs: Vec<(String, String)>,
+    why: String,
+}
+
+impl Reconciler {
+    pub fn new(db: Db, config: Config) -> Self {
+        Reconciler { db, config }
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.config.provision.kafka_timeout_ms.max(100))
+    }
+
+    /// One pass over every cluster; returns what it found (and stored).
+    pub async fn run(&self) -> anyhow::Result<Vec<Finding>> {
+        let mut findings = Vec::new();
+        let running = links::list(&self.db, Some("running"), None, None).await?;
+        let mut topics = self.wanted_topics(&running).await?;
+        let grants = self.wanted_acls().await?;
+        for cluster in crate::clusters::list(&self.db).await? {
+            let id = cluster.id().to_string();
+            let conn = cluster.connection();
+            let want = topics
+                .remove(&id)
+                .map(|m| m.into_iter().collect())
+                .unwrap_or_default();
+            self.topics(&id, &conn, want, &mut findings).await;
+            if let Some(bindings) = grants.get(&id) {
+                self.acls(&id, &conn, bindings, &mut findings).await;
+            }
+        }
+        self.links(&running, &mut findings).await;
+        self.store(&findings).await?;
+        Ok(findings)
+    }
+
+    async fn wanted_topics(
+        &self,
+        running: &[LinkRow],
+    ) -> Result<BTreeMap<String, BTreeMap<String, TopicWant>>, DbError> {
+        let mut want: BTreeMap<String, BTreeMap<String, TopicWant>> = BTreeMap::new();
+        let rows = sqlx::query(
+            "SELECT name, home_cluster, topic, partitions, retention_ms FROM events \
+             WHERE lifecycle IN ('published', 'deprecated')",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        for r in rows {
+            let name: String = r.try_get("name")?;
+            let partitions: Option<i64> = r.try_get("partitions")?;
+            let retention: Option<i64> = r.try_get("retention_ms")?;
+            let mut configs = Vec::new();
+            if let Some(ms) = retention {
+                configs.push(("retention.ms".to_string(), ms.to_string()));
+            }
+            want.entry(r.try_get("home_cluster")?).or_default().insert(
+                r.try_get("topic")?,
+                TopicWant {
+                    partitions: i32::try_from(partitions.unwrap_or(3).max(1)).unwrap_or(3),
+                    configs,
+                    why: format!("topic of event `{name}`"),
+                },
+            );
+        }
+        for link in running.iter().filter(|l| l.backend == "builtin") {
+            want.entry(link.target_cluster.clone()).or_default().insert(
+                link.target_topic.clone(),
+                TopicWant {
+                    // Filled from the source when the mirror must be recreated.
+                    partitions: 0,
+                    configs: Vec::new(),
+                    why: format!(
+                        "mirror of {}/{} (link {})",
+                        link.source_cluster, link.source_topic, link.id
+                    ),
+                },
+            );
+        }
+        Ok(want)
+    }
+
+    async fn wanted_acls(&self) -> Result<BTreeMap<String, Vec<AclBinding>>, DbError> {
+        let rows = sqlx::query("SELECT cluster_id, bindings_json FROM grants WHERE state = 'active'")
+            .fetch_all(self.db.pool())
+            .await?;
+        let mut out: BTreeMap<String, Vec<AclBinding>> = BTreeMap::new();
+        for r in rows {
+            let json: String = r.try_get("bindings_json")?;
+            let bindings: Vec<AclBinding> = serde_json::from_str(&json).unwrap_or_default();
+            out.entry(r.try_get("cluster_id")?).or_default().extend(bindings);
+        }
+        Ok(out)
+    }
+
+    async fn topics(
+        &self,
+        cluster: &str,
+        conn: &Connection,
+        want: Vec<(String, TopicWant)>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let have: BTreeSet<String> = match kafka::list_topics(conn, self.timeout()).await {
+            Ok(t) => t.into_iter().map(|t| t.name).collect(),
+            Err(e) => {
+                findings.push(finding(cluster, "unreachable", cluster, &e.to_string(), false));
+                return;
+            }
+        };
+        for (topic, mut w) in want {
+            if have.contains(&topic) {
+                continue;
+            }
+            if w.partitions == 0 {
+                w.partitions = self.source_partitions(cluster, &topic).await.unwrap_or(1);
+            }
+            let spec = TopicSpec {
+                name: topic.clone(),
+                partitions: w.partitions,
+                replication: -1,
+            };
+            let repaired = kafka::create_topics_with_configs(conn, &[(spec, w.configs)], self.timeout()).await;
+            let detail = match &repaired {
+                Ok(()) => format!("{} was missing; recreated with {} partitions", w.why, w.partitions),
+                Err(e) => format!("{} is missing; recreating it failed: {e}", w.why),
+            };
+            findings.push(finding(cluster, "missing_topic", &topic, &detail, repaired.is_ok()));
+        }
+    }
+
+    /// Partitions of the source of the running built-in link writing `topic` on `cluster`.
+    async fn source_partitions(&self, cluster: &str, topic: &str) -> Option<i32> {
+        let all = links::list(&self.db, Some("running"), None, Some(cluster)).await.ok()?;
+        let link = all.iter().find(|l| l.target_cluster == cluster && l.target_topic == topic)?;
+        let conn = crate::clusters::connection_of(&self.db, &link.source_cluster).await.ok()?;
+        let detail = kafka::describe_topic(&conn, &link.source_topic, self.timeout()).await.ok()??;
+        i32::try_from(detail.partitions).ok()
+    }
+
+    async fn acls(
+        &self,
+        cluster: &str,
+        conn: &Connection,
+        want: &[AclBinding],
+        findings: &mut Vec<Finding>,
+    ) {
+        let have = match acls::describe_acls(conn, None, self.timeout()).await {
+            Ok(AclOutcome::NoAuthorizer) => {
+                findings.push(finding(
+                    cluster,
+                    "no_authorizer",
+                    cluster,
+                    &format!(
+                        "no authorizer: ACLs not enforced; {} bindings of active grants recorded",
+                        want.len()
+                    ),
+                    false,
+                ));
+                return;
+            }
+            Ok(AclOutcome::Applied(list)) => list.into_iter().collect::<BTreeSet<Acl>>(),
+            Err(e) => {
+                findings.push(finding(cluster, "unreachable", cluster, &e.to_string(), false));
+                return;
+            }
+        };
+        let missing: Vec<(AclBinding, Acl)> = want
+            .iter()
+            .map(|b| (b.clone(), super::worker::to_acl(b)))
+            .filter(|(_, a)| !have.contains(a))
+            .collect();
+        for (binding, acl) in missing {
+            let repaired = acls::create_acls(conn, std::slice::from_ref(&acl), self.timeout()).await;
+            let detail = match &repaired {
+                Ok(_) => format!("{} for {} was missing; recreated", binding.label(), binding.principal),
+                Err(e) => format!("{} for {} is missing; recreating failed: {e}", binding.label(), binding.principal),
+            };
+            findings.push(finding(cluster, "missing_acl", &binding.label(), &detail, repaired.is_ok()));
+        }
+    }
+
+    async fn links(&self, running: &[LinkRow], findings: &mut Vec<Finding>) {
+        let now = OffsetDateTime::now_utc();
+        let stale = stamp(now - time::Duration::seconds(STALLED_AFTER_SECS));
+        let ops = LinkOps {
+            db: &self.db,
+            config: &self.config.mesh,
+            timeout: self.timeout(),
+        };
+        for link in running {
+            let subject = format!("link {}: {} → {}", link.id, link.source_topic, link.target_topic);
+            if link.backend == "builtin" {
+                let last = link.status_at.as_deref().unwrap_or(&link.created_at);
+                if last >= stale.as_str() {
+                    continue;
+                }
+                let released = links::release(&self.db, link.id).await.is_ok();
+                findings.push(finding(
+                    &link.target_cluster,
+                    "stopped_link",
+                    &subject,
+                    &format!(
+                        "no worker reported on this link since {}; released so a running worker takes it over",
+                        link.status_at.as_deref().unwrap_or("it started")
+                    ),
+                    released,
+                ));
+            } else {
+                let key = LinkKey {
+                    event: &link.event,
+                    source_cluster: &link.source_cluster,
+                    source_topic: &link.source_topic,
+                    target_cluster: &link.target_cluster,
+                    target_topic: &link.target_topic,
+                };
+                match ops.remote_state(link).await {
+                    Ok(state) if state == "ACTIVE" || state == "RUNNING" => {}
+                    Ok(state) => {
+                        let repaired = ops.start(&key).await;
+                        findings.push(finding(
+                            &link.target_cluster,
+                            "stopped_link",
+                            &subject,
+                            &match &repaired {
+                                Ok(_) => format!("the {} link was {state}; restarted", link.backend),
+                                Err(e) => format!("the {} link is {state}; restarting failed: {e}", link.backend),
+                            },
+                            repaired.is_ok(),
+                        ));
+                    }
+                    Err(e) => findings.push(finding(&link.target_cluster, "unreachable", &subject, &e, false)),
+                }
+            }
+        }
+    }
+
+    async fn store(&self, findings: &[Finding]) -> Result<(), DbError> {
+        let at = crate::db::now();
+        let mut tx = self.db.begin().await?;
+        sqlx::query("DELETE FROM drift_findings").execute(&mut *tx).await?;
+        for f in findings {
+            sqlx::query(
+                "INSERT INTO drift_findings (cluster_id, kind, subject, detail, repaired, found_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&f.cluster)
+            .bind(&f.kind)
+            .bind(&f.subject)
+            .bind(&f.detail)
+            .bind(i64::from(f.repaired))
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let repaired: Vec<&Finding> = findings.iter().filter(|f| f.repaired).collect();
+        if !repaired.is_empty() {
+            crate::audit::record(
+                &mut tx,
+                crate::audit::Entry::<(), _> {
+                    actor: crate::access::model::SYSTEM,
+                    action: "reconcile.repaired",
+                    subject: "mesh",
+                    before: None,
+                    after: Some(&repaired),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn finding(cluster: &str, kind: &str, subject: &str, detail: &str, repaired: bool) -> Finding {
+    Finding {
+        cluster: cluster.to_string(),
+        kind: kind.to_string(),
+        subject: subject.to_string(),
+        detail: detail.to_string(),
+        repaired,
+    }
+}
+
+/// The findings of the last pass, for the drift page.
+pub async fn last_findings(db: &Db) -> Result<Vec<(Finding, String)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT cluster_id, kind, subject, detail, repaired, found_at FROM drift_findings \
+         ORDER BY cluster_id, kind, subject",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let repaired: i64 = r.try_get("repaired")?;
+            Ok((
+                Finding {
+                    cluster: r.try_get("cluster_id")?,
+                    kind: r.try_get("kind")?,
+                    subject: r.try_get("subject")?,
+                    detail: r.try_get("detail")?,
+                    repaired: repaired != 0,
+                },
+                r.try_get("found_at")?,
+            ))
+        })
+        .collect()
+}
