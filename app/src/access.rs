@@ -133,6 +133,8 @@ pub struct GrantView {
     pub cluster: String,
     /// E.g. `READ topic`, `DESCRIBE topic`, `READ group:prefix`.
     pub operations: Vec<String>,
+    /// The Kafka principal the bindings name.
+    pub principal: String,
     pub expires_at: String,
     pub state: String,
 }
@@ -152,6 +154,22 @@ pub struct JobView {
     pub created_at: String,
 }
 
+/// What a client needs to use an active grant, on the grant's cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionInfo {
+    pub bootstrap_servers: String,
+    pub security_protocol: String,
+    pub sasl_mechanism: Option<String>,
+    pub principal: String,
+    pub topic: String,
+    /// The consumer group (or its prefix); `None` for producers.
+    pub group: Option<String>,
+    pub produce: bool,
+    /// The cluster's own registry, or `None`: the portal's `/registry`.
+    pub registry_url: Option<String>,
+    pub value_subject: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestView {
     pub id: String,
@@ -162,6 +180,8 @@ pub struct RequestView {
     pub team: String,
     pub event: String,
     pub cluster: String,
+    /// The topic the grant covers: the master topic, or the mirror on another cluster.
+    pub topic: String,
     pub application: Option<String>,
     pub group: Option<String>,
     pub group_is_prefix: bool,
@@ -172,6 +192,8 @@ pub struct RequestView {
     pub approvals: Vec<ApprovalStep>,
     pub grant: Option<GrantView>,
     pub jobs: Vec<JobView>,
+    /// How to connect, once a consume or produce request is active.
+    pub connection: Option<ConnectionInfo>,
     /// What the caller may do now (the server checks again).
     pub can_decide: bool,
     pub can_cancel: bool,

@@ -10,6 +10,8 @@ pub mod clusters;
 pub mod components;
 pub mod discovery;
 pub mod error;
+pub mod mesh;
+pub mod mesh_api;
 pub mod notify;
 pub mod notify_api;
 pub mod pages;

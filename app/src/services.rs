@@ -222,6 +222,27 @@ pub trait Notifications: Send + Sync + 'static {
 }
 
 /// Everything server functions may use, provided as one context value.
+#[async_trait::async_trait]
+pub trait Mesh: Send + Sync + 'static {
+    /// Links (not retired) of an event and/or a cluster; anyone may read them.
+    async fn links(
+        &self,
+        event: Option<String>,
+        cluster: Option<String>,
+    ) -> Result<Vec<crate::mesh::LinkView>, AppError>;
+    /// Admins only.
+    async fn drift(&self, caller: Option<Caller>)
+        -> Result<Vec<crate::mesh::DriftFinding>, AppError>;
+    /// Admins only: runs a reconciliation pass now.
+    async fn reconcile(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<Vec<crate::mesh::DriftFinding>, AppError>;
+    /// Admins only: `retry` or `cancel`.
+    async fn job_action(&self, caller: Option<Caller>, id: &str, action: &str)
+        -> Result<(), AppError>;
+}
+
 #[derive(Clone)]
 pub struct Services {
     pub clusters: Arc<dyn ClusterDirectory>,
@@ -232,6 +253,7 @@ pub struct Services {
     pub access: Arc<dyn Access>,
     pub audit: Arc<dyn AuditLog>,
     pub notifications: Arc<dyn Notifications>,
+    pub mesh: Arc<dyn Mesh>,
 }
 
 /// The services of the current request, or an internal error if the server

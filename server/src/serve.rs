@@ -179,6 +179,7 @@ pub fn app_state(
         .with_mesh(config.mesh.clone(), config.provision.idempotent_write_clusters.clone())),
         registry,
         notify: Arc::new(crate::notify::NotifyService::new(db.clone(), config)),
+        mesh: Arc::new(crate::mesh::MeshService::new(db.clone(), config.clone())),
         db,
     }
 }

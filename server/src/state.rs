@@ -24,6 +24,7 @@ pub struct AppState {
     pub schemas: Arc<EventSchemaService>,
     pub access: Arc<crate::access::AccessService>,
     pub notify: Arc<crate::notify::NotifyService>,
+    pub mesh: Arc<crate::mesh::MeshService>,
 }
 
 impl AppState {
@@ -38,6 +39,7 @@ impl AppState {
             access: self.access.clone(),
             audit: self.notify.clone(),
             notifications: self.notify.clone(),
+            mesh: self.mesh.clone(),
         }
     }
 }

@@ -629,6 +629,43 @@ pub async fn open_consumers(
     .await?)
 }
 
+/// Connection settings of an active grant: the cluster's bootstrap and
+/// security settings, its registry, the topic and group.
+pub async fn connection_info(
+    conn: &mut AnyConnection,
+    row: &RequestRow,
+    principal: &str,
+) -> Result<Option<app::access::ConnectionInfo>, DbError> {
+    let cluster = sqlx::query(
+        "SELECT bootstrap_servers, security_protocol, sasl_mechanism, schema_registry_url \
+         FROM clusters WHERE id = $1",
+    )
+    .bind(&row.cluster)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(c) = cluster else { return Ok(None) };
+    let produce = row.kind == RequestKind::Produce;
+    Ok(Some(app::access::ConnectionInfo {
+        bootstrap_servers: c.try_get("bootstrap_servers")?,
+        security_protocol: c.try_get("security_protocol")?,
+        sasl_mechanism: c.try_get("sasl_mechanism")?,
+        principal: principal.to_string(),
+        topic: row.topic.clone(),
+        group: if produce { None } else { row.group.clone() },
+        produce,
+        registry_url: c.try_get("schema_registry_url")?,
+        // Mirrors keep the master's subject: the registry is shared by name.
+        value_subject: format!("{}-value", event_topic(conn, &row.event).await?.unwrap_or_else(|| row.topic.clone())),
+    }))
+}
+
+async fn event_topic(conn: &mut AnyConnection, event: &str) -> Result<Option<String>, DbError> {
+    Ok(sqlx::query_scalar("SELECT topic FROM events WHERE name = $1")
+        .bind(event)
+        .fetch_optional(conn)
+        .await?)
+}
+
 // ---- catalogue facts the workflow needs ----
 
 /// Whether the event carries a classification tag that needs data protection

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use app::access::{
     AccessPolicy, Application, ApprovalStep, GrantView, InboxFilter, JobView, NewApplication,
-    RequestState, RequestView,
+    RequestKind, RequestState, RequestView,
 };
 use app::auth::Caller;
 use app::error::{AppError, ErrorCode};
@@ -386,6 +386,7 @@ fn grant_view(g: GrantRow, application: String) -> GrantView {
         event: g.event,
         cluster: g.cluster,
         operations: g.bindings.iter().map(|b| b.label()).collect(),
+        principal: g.principal,
         expires_at: g.expires_at,
         state: g.state,
     }
@@ -410,6 +411,12 @@ pub(super) async fn view(
         .into_iter()
         .map(job_view)
         .collect();
+    let connection = match (&grant, row.state) {
+        (Some(g), RequestState::Active) if row.kind != RequestKind::NewEvent => {
+            repo::connection_info(conn, &row, &g.principal).await?
+        }
+        _ => None,
+    };
     Ok(RequestView {
         id: row.id.to_string(),
         kind: row.kind,
@@ -418,6 +425,7 @@ pub(super) async fn view(
         team: row.team.clone(),
         event: row.event.clone(),
         cluster: row.cluster.clone(),
+        topic: row.topic.clone(),
         application,
         group: row.group.clone(),
         group_is_prefix: row.group_is_prefix,
@@ -442,5 +450,6 @@ pub(super) async fn view(
             .collect(),
         grant,
         jobs,
+        connection,
     })
 }

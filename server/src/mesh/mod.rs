@@ -9,7 +9,9 @@ pub mod config;
 pub mod connect;
 pub mod links;
 pub mod remote;
+pub mod service;
 
 pub use apply::LinkOps;
 pub use builtin::{LinkRunner, RunnerTask};
 pub use config::MeshConfig;
+pub use service::MeshService;

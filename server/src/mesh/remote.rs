@@ -208,9 +208,8 @@ struct ErrorBody {
     message: Option<String>,
 }
 
-/// A success answer: status and body text.
+/// A success answer's body text.
 pub(crate) struct Answer {
-    pub status: u16,
     pub body: String,
 }
 
@@ -305,10 +304,7 @@ impl Rest {
             .map(str::to_string);
         let text = response.text().await.map_err(unreachable)?;
         if status.is_success() {
-            return Ok(Answer {
-                status: status.as_u16(),
-                body: text,
-            });
+            return Ok(Answer { body: text });
         }
         let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
             Ok(ErrorBody {

@@ -6,6 +6,7 @@ mod clusters;
 mod discovery;
 mod events;
 mod me;
+mod mesh;
 mod notifications;
 mod taxonomy;
 mod webhooks;
@@ -59,6 +60,11 @@ pub fn router() -> Router<AppState> {
         .route("/approvals/count", get(access::inbox_count))
         .route("/approvals/bulk", post(access::bulk))
         .route("/jobs", get(access::jobs))
+        .route("/jobs/{id}/retry", post(mesh::retry_job))
+        .route("/jobs/{id}/cancel", post(mesh::cancel_job))
+        .route("/links", get(mesh::links))
+        .route("/drift", get(mesh::drift))
+        .route("/drift/run", post(mesh::reconcile))
         .fallback(not_found)
 }
 
