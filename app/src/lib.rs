@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:name") view=EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/clusters") view=ClustersPage/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/drift") view=pages::admin_drift::DriftPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>

@@ -119,6 +119,8 @@ enum Target {
     EventSubject,
     /// A webhook (made by the admin).
     Webhook,
+    /// A queued provisioning job (of a `Granted` request).
+    Job,
 }
 
 struct Prepared {
@@ -309,6 +311,7 @@ fn row(
 fn rows() -> Vec<Row> {
     use app::access_api as access;
     use app::api;
+    use app::mesh_api as mesh;
     use app::notify_api as notify;
     use app::schemas_api as schemas;
 
@@ -910,6 +913,60 @@ fn rows() -> Vec<Row> {
             |_| server_form::<access::ProvisioningJobs>(vec![]),
             &[],
         ),
+        row(
+            "POST /api/v1/jobs/{id}/retry",
+            &[Admin],
+            Target::Job,
+            |p| rest("POST", format!("/api/v1/jobs/{}/retry", p.id), None),
+            &["provisioning_jobs", "audit_log"],
+        ),
+        row(
+            "POST /api/v1/jobs/{id}/cancel",
+            &[Admin],
+            Target::Job,
+            |p| rest("POST", format!("/api/v1/jobs/{}/cancel", p.id), None),
+            &["provisioning_jobs", "audit_log"],
+        ),
+        row(
+            "server fn job_action",
+            &[Admin],
+            Target::Job,
+            |p| {
+                server_form::<mesh::JobAction>(vec![
+                    ("id", p.id.clone()),
+                    ("action", "cancel".into()),
+                ])
+            },
+            &["provisioning_jobs", "audit_log"],
+        ),
+        row(
+            "GET /api/v1/drift",
+            &[Admin],
+            Target::Nothing,
+            |_| rest("GET", "/api/v1/drift", None),
+            &[],
+        ),
+        row(
+            "POST /api/v1/drift/run",
+            &[Admin],
+            Target::Nothing,
+            |_| rest("POST", "/api/v1/drift/run", None),
+            &["drift_findings"],
+        ),
+        row(
+            "server fn drift_report",
+            &[Admin],
+            Target::Nothing,
+            |_| server_form::<mesh::DriftReport>(vec![]),
+            &[],
+        ),
+        row(
+            "server fn reconcile_now",
+            &[Admin],
+            Target::Nothing,
+            |_| server_form::<mesh::ReconcileNow>(vec![]),
+            &["drift_findings"],
+        ),
     ]
 }
 
@@ -958,6 +1015,8 @@ fn config() -> Config {
     let mut c = common::test_config();
     c.auth.admins = vec![ADMIN.into()];
     c.registry.anonymous_writes = false;
+    // Reconciliation calls the (absent) demo brokers: answers come fast.
+    c.provision.kafka_timeout_ms = 300;
     c
 }
 
@@ -1141,6 +1200,27 @@ impl Ctx {
                 )
                 .await;
                 String::new()
+            }
+            Target::Job => {
+                let app = id(self.application(n).await);
+                let request = id(self.request(consume(&app, PLAIN_EVENT, "onprem", n)).await);
+                self.must(
+                    Owner,
+                    rest(
+                        "POST",
+                        format!("/api/v1/requests/{request}/decision"),
+                        Some(json!({"approve": true, "comment": "granted"})),
+                    ),
+                )
+                .await;
+                let job: i64 = sqlx::query_scalar(
+                    "SELECT MAX(id) FROM provisioning_jobs WHERE request_id = $1",
+                )
+                .bind(request.parse::<i64>().expect("request id"))
+                .fetch_one(self.db.pool())
+                .await
+                .expect("job");
+                job.to_string()
             }
             Target::Webhook => id(self
                 .must(

@@ -1,5 +1,6 @@
 pub mod access;
 pub mod admin;
+pub mod admin_drift;
 pub mod audit;
 pub mod catalogue;
 pub mod clusters;

@@ -234,6 +234,10 @@ impl Rest {
         let base = Url::parse(base)
             .map_err(|e| format!("rest_url is not a URL: {e}"))
             .and_then(|u| match u.scheme() {
+                _ if !u.username().is_empty() || u.password().is_some() => Err(
+                    "rest_url must not carry credentials: use username and password_env"
+                        .to_string(),
+                ),
                 "http" | "https" if !u.cannot_be_a_base() => Ok(u),
                 _ => Err("rest_url must be an http:// or https:// URL".to_string()),
             });

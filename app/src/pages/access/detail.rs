@@ -1,12 +1,17 @@
-//! `/requests/:id`: one request with its approval steps, grant and
-//! provisioning jobs, and what the caller may do with it now.
+//! `/requests/:id`: one request with its approval steps, grant,
+//! provisioning steps and connection settings, and what the caller may do
+//! with it now. While the worker provisions it, the page follows along.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::connect::ConnectionPanel;
+use super::steps::ProvisioningSteps;
 use super::widgets::{action_error, kind_label, StateBadge};
-use crate::access::{Decision, RequestView};
+use crate::access::{Decision, RequestState, RequestView};
 use crate::access_api::{
     get_request, CancelRequest, DecideRequest, ReassignRequest, RevokeRequest,
 };
@@ -20,6 +25,8 @@ pub fn RequestPage() -> impl IntoView {
     let cancel = ServerAction::<CancelRequest>::new();
     let revoke = ServerAction::<RevokeRequest>::new();
     let reassign = ServerAction::<ReassignRequest>::new();
+    // Bumped when polling finds the request changed.
+    let changed = RwSignal::new(0u32);
     let request = Resource::new(
         move || {
             (
@@ -28,10 +35,12 @@ pub fn RequestPage() -> impl IntoView {
                 cancel.version().get(),
                 revoke.version().get(),
                 reassign.version().get(),
+                changed.get(),
             )
         },
         |(id, ..)| get_request(id),
     );
+    follow_provisioning(request, changed);
     view! {
         {action_error(move || decide.value().get())}
         {action_error(move || cancel.value().get())}
@@ -45,6 +54,51 @@ pub fn RequestPage() -> impl IntoView {
             </Transition>
         </ErrorBoundary>
     }
+}
+
+/// Whether the worker may still change the request on its own.
+fn provisioning(state: RequestState) -> bool {
+    matches!(
+        state,
+        RequestState::Approved | RequestState::Provisioning | RequestState::Failed
+    )
+}
+
+/// In the browser, every 2 seconds while the request is being provisioned:
+/// read it again and, only when it changed, bump `changed` so the page shows
+/// the new state (an unchanged request leaves the page, and what is typed in
+/// it, alone).
+fn follow_provisioning(
+    request: Resource<Result<RequestView, crate::error::AppError>>,
+    changed: RwSignal<u32>,
+) {
+    // The last version polling saw, to tell a change from a slow refetch.
+    let seen = StoredValue::new(None::<RequestView>);
+    let busy = StoredValue::new(false);
+    Effect::new(move |_| {
+        let poll = move || {
+            let Some(Ok(shown)) = request.get_untracked() else {
+                return;
+            };
+            if !provisioning(shown.state) || busy.get_value() {
+                return;
+            }
+            busy.set_value(true);
+            leptos::task::spawn_local(async move {
+                if let Ok(latest) = get_request(shown.id.clone()).await {
+                    let before = seen.get_value().unwrap_or(shown);
+                    if latest != before {
+                        seen.set_value(Some(latest));
+                        changed.update(|n| *n += 1);
+                    }
+                }
+                busy.set_value(false);
+            });
+        };
+        if let Ok(handle) = set_interval_with_handle(poll, Duration::from_secs(2)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
 }
 
 #[component]
@@ -87,30 +141,20 @@ fn RequestView(
             </section>
         }
     });
+    let active = r.state == RequestState::Active;
     let jobs = (!r.jobs.is_empty()).then(|| {
-        let rows = r
-            .jobs
-            .iter()
-            .map(|j| view! {
-                <tr data-testid="job" data-kind=j.kind.clone()>
-                    <td>{j.kind.clone()}</td>
-                    <td class="mono">{j.cluster.clone()}</td>
-                    <td>{j.state.clone()}</td>
-                    <td>{j.attempts}</td>
-                    <td class="error-text">{j.last_error.clone().unwrap_or_default()}</td>
-                </tr>
-            })
-            .collect_view();
         view! {
-            <section class="panel">
+            <section class="panel" data-testid="provisioning">
                 <h2>"Provisioning"</h2>
-                <div class="table-wrap"><table class="table">
-                    <thead><tr><th>"Job"</th><th>"Cluster"</th><th>"State"</th><th>"Attempts"</th><th>"Last error"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table></div>
+                <ProvisioningSteps jobs=r.jobs.clone() topic=r.topic.clone() active/>
             </section>
         }
     });
+    let connection = r
+        .connection
+        .clone()
+        .filter(|_| active)
+        .map(|c| view! { <ConnectionPanel c group_is_prefix=r.group_is_prefix/> });
     let id = r.id.clone();
     let decide_form = r.can_decide.then(|| {
         let comment = RwSignal::new(String::new());
@@ -181,6 +225,7 @@ fn RequestView(
             <dl>
                 <dt>"Event"</dt><dd><a class="mono" href=format!("/events/{}", r.event)>{r.event.clone()}</a></dd>
                 <dt>"Cluster"</dt><dd class="mono">{r.cluster.clone()}</dd>
+                <dt>"Topic"</dt><dd class="mono" data-testid="request-topic">{r.topic.clone()}</dd>
                 <dt>"Requested by"</dt><dd>{r.requester.clone()}" for team "<span class="mono">{r.team.clone()}</span></dd>
                 {r.application.clone().map(|a| view! { <dt>"Application"</dt><dd>{a}</dd> })}
                 {r.group.clone().map(|g| view! {
@@ -203,5 +248,6 @@ fn RequestView(
         {decide_form}
         {grant}
         {jobs}
+        {connection}
     }
 }

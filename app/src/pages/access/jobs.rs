@@ -1,46 +1,88 @@
 //! Admin: provisioning jobs queued by approvals and revocations, with their
-//! attempts and last error.
+//! attempts, outcome, last error and next attempt; admins retry or cancel them.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use super::steps::clock;
+use super::widgets::action_error;
+use crate::access::JobView;
 use crate::access_api::provisioning_jobs;
 use crate::components::errors::{ErrorTemplate, Loading};
+use crate::mesh_api::JobAction;
 
 #[component]
 pub fn JobsPanel() -> impl IntoView {
-    let jobs = Resource::new(|| (), |_| provisioning_jobs());
+    let act = ServerAction::<JobAction>::new();
+    let jobs = Resource::new(move || act.version().get(), |_| provisioning_jobs());
     view! {
         <section class="panel" data-testid="jobs">
             <h2>"Provisioning jobs"</h2>
-            <p class="muted">"Written with each final approval, revocation and expiry. The worker runs topic and schema jobs; ACL and mirror-link jobs wait here until their part of the worker exists."</p>
+            <p class="muted">
+                "Written with each final approval, revocation and expiry. The worker runs every kind: "
+                "topics, schemas, ACLs and mirror links. A failed attempt is retried later with a growing "
+                "delay; after the last attempt the job stays failed until an admin retries or cancels it."
+            </p>
+            {action_error(move || act.value().get())}
             <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
-                <Suspense fallback=Loading>
+                <Transition fallback=Loading>
                     {move || Suspend::new(async move {
                         let list = jobs.await?;
-                        let rows = list
-                            .into_iter()
-                            .map(|j| view! {
-                                <tr data-testid="job-row">
-                                    <td class="mono">{j.id}</td>
-                                    <td>{j.kind}</td>
-                                    <td class="mono">{j.cluster}</td>
-                                    <td>{j.state}</td>
-                                    <td>{j.attempts}</td>
-                                    <td class="error-text">{j.last_error.unwrap_or_default()}</td>
-                                    <td class="mono">{j.created_at}</td>
-                                </tr>
-                            })
-                            .collect_view();
+                        let rows = list.into_iter().map(|j| view! { <JobRow j act/> }).collect_view();
                         Ok::<_, crate::error::AppError>(view! {
                             <div class="table-wrap"><table class="table">
                                 <thead><tr><th>"Job"</th><th>"Kind"</th><th>"Cluster"</th><th>"State"</th>
-                                    <th>"Attempts"</th><th>"Last error"</th><th>"Queued"</th></tr></thead>
+                                    <th>"Attempts"</th><th>"Outcome"</th><th>"Last error"</th><th>"Next attempt"</th>
+                                    <th>"Queued"</th><th>"Actions"</th></tr></thead>
                                 <tbody>{rows}</tbody>
                             </table></div>
                         })
                     })}
-                </Suspense>
+                </Transition>
             </ErrorBoundary>
         </section>
+    }
+}
+
+#[component]
+fn JobRow(j: JobView, act: ServerAction<JobAction>) -> impl IntoView {
+    let state = j.state.as_str();
+    let retry = matches!(state, "failed" | "cancelled" | "queued").then(|| {
+        view! {
+            <ActionForm action=act attr:class="inline">
+                <input type="hidden" name="id" value=j.id.clone()/>
+                <input type="hidden" name="action" value="retry"/>
+                <button class="button" type="submit" data-testid="job-retry">"Retry"</button>
+            </ActionForm>
+        }
+    });
+    let cancel = matches!(state, "queued" | "failed").then(|| {
+        view! {
+            <ActionForm action=act attr:class="inline">
+                <input type="hidden" name="id" value=j.id.clone()/>
+                <input type="hidden" name="action" value="cancel"/>
+                <button class="button" type="submit" data-testid="job-cancel">"Cancel"</button>
+            </ActionForm>
+        }
+    });
+    let next = j
+        .next_attempt_at
+        .as_deref()
+        .filter(|_| state == "queued")
+        .map(|at| format!("{} UTC", clock(at)))
+        .unwrap_or_default();
+    view! {
+        <tr data-testid="job-row" data-job=j.id.clone() data-state=j.state.clone()>
+            <td class="mono">{j.id.clone()}</td>
+            <td>{j.kind.clone()}</td>
+            <td class="mono">{j.cluster.clone()}</td>
+            <td>{j.state.clone()}</td>
+            <td>{j.attempts}</td>
+            <td>{j.outcome.clone().unwrap_or_default()}</td>
+            <td class="error-text">{j.last_error.clone().unwrap_or_default()}</td>
+            <td class="mono">{next}</td>
+            <td class="mono">{j.created_at.clone()}</td>
+            <td><div class="job-actions">{retry}{cancel}</div></td>
+        </tr>
     }
 }

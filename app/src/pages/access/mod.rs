@@ -2,9 +2,11 @@
 
 pub mod applications;
 pub mod approvals;
+pub mod connect;
 pub mod detail;
 pub mod jobs;
 pub mod list;
 pub mod new_event;
 pub mod request_form;
+pub mod steps;
 pub mod widgets;
