@@ -286,6 +286,8 @@ pub struct ProvisionConfig {
     pub lease_secs: u64,
     /// Longest wait for a broker's answer in one job.
     pub kafka_timeout_ms: u64,
+    /// Jobs one worker runs at once.
+    pub concurrency: usize,
     /// Whether `serve` runs the worker (jobs, links, reconciliation) itself;
     /// false when separate `switchboard worker` processes do.
     pub in_process: bool,
@@ -303,6 +305,7 @@ impl Default for ProvisionConfig {
             max_attempts: 8,
             lease_secs: 300,
             kafka_timeout_ms: 10_000,
+            concurrency: 8,
             in_process: true,
             reconcile_interval_secs: 60,
             idempotent_write_clusters: Vec::new(),

@@ -120,7 +120,7 @@ fn ClusterFindings(cluster: String, findings: Vec<DriftFinding>) -> impl IntoVie
     });
     view! {
         <section class="panel" data-testid="drift-cluster" data-cluster=cluster.clone()>
-            <h2 class="mono">{cluster}</h2>
+            <h2 class="mono">{cluster.clone()}</h2>
             {notices}
             {table}
         </section>

@@ -1,4 +1,5 @@
-//! Clusters: every cluster of the mesh with its live status.
+//! Clusters: every cluster of the mesh with its live status and its mesh
+//! links (as source or target) with their lag.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,12 +8,33 @@ use crate::api::list_clusters;
 use crate::clusters::ClusterView;
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::components::status::{StatusBadge, StatusDetail};
+use crate::error::AppError;
+use crate::mesh::LinkView;
+use crate::mesh_api::list_links;
+
+/// Each cluster's links, by cluster id.
+type ClusterLinks = Vec<(String, Vec<LinkView>)>;
 
 #[component]
 pub fn ClustersPage() -> impl IntoView {
     // `refresh` re-runs the status check on the server and replaces the list.
     let refresh = ServerAction::<crate::api::RefreshClusters>::new();
     let clusters = Resource::new(move || refresh.version().get(), |_| list_clusters());
+    let links = Resource::new(
+        move || refresh.version().get(),
+        move |_| async move {
+            let ids: Vec<String> = match clusters.await {
+                Ok(list) => list.into_iter().map(|c| c.id).collect(),
+                Err(_) => Vec::new(),
+            };
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let of_cluster = list_links(String::new(), id.clone()).await?;
+                out.push((id, of_cluster));
+            }
+            Ok::<ClusterLinks, AppError>(out)
+        },
+    );
     view! {
         <Title text="Clusters"/>
         <div class="page-head">
@@ -35,7 +57,16 @@ pub fn ClustersPage() -> impl IntoView {
         <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    clusters.await.map(|list| view! { <ClusterTable list/> })
+                    let list = clusters.await?;
+                    // Links are extra: the clusters show even when they cannot be read.
+                    let (links, links_error) = match links.await {
+                        Ok(l) => (l, None),
+                        Err(e) => (Vec::new(), Some(e.message)),
+                    };
+                    Ok::<_, AppError>(view! {
+                        {links_error.map(|m| view! { <p class="error-text">{format!("Mesh links: {m}")}</p> })}
+                        <ClusterTable list links/>
+                    })
                 })}
             </Transition>
         </ErrorBoundary>
@@ -43,7 +74,7 @@ pub fn ClustersPage() -> impl IntoView {
 }
 
 #[component]
-fn ClusterTable(list: Vec<ClusterView>) -> impl IntoView {
+fn ClusterTable(list: Vec<ClusterView>, links: ClusterLinks) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="empty">"No clusters are configured yet."</p> }.into_any();
     }
@@ -61,6 +92,19 @@ fn ClusterTable(list: Vec<ClusterView>) -> impl IntoView {
                 let c = c.clone();
                 move || !c.matches(&filter.get())
             };
+            let of_cluster = links
+                .iter()
+                .find(|(id, _)| *id == c.id)
+                .map(|(_, l)| l.clone())
+                .filter(|l| !l.is_empty())
+                .map(|l| {
+                    let hidden = hidden.clone();
+                    view! {
+                        <tr class="links-row" data-testid="cluster-links" data-cluster=c.id.clone() class:hidden=hidden>
+                            <td colspan="6"><LinkTable links=l/></td>
+                        </tr>
+                    }
+                });
             view! {
                 <tr data-testid="cluster-row" data-cluster=c.id.clone() class:hidden=hidden>
                     <td>
@@ -73,6 +117,7 @@ fn ClusterTable(list: Vec<ClusterView>) -> impl IntoView {
                     <td>{if c.in_mesh { "yes" } else { "no" }}</td>
                     <td><StatusBadge status=c.status.clone()/><div><StatusDetail status=c.status/></div></td>
                 </tr>
+                {of_cluster}
             }
         })
         .collect_view();
@@ -111,4 +156,48 @@ fn ClusterTable(list: Vec<ClusterView>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A cluster's mesh links, as source or target.
+#[component]
+fn LinkTable(links: Vec<LinkView>) -> impl IntoView {
+    let rows = links
+        .into_iter()
+        .map(|l| {
+            let topics = if l.source_topic == l.target_topic {
+                l.source_topic.clone()
+            } else {
+                format!("{} → {}", l.source_topic, l.target_topic)
+            };
+            view! {
+                <tr data-testid="link-row" data-link=l.id.clone() data-state=l.state.clone()>
+                    <td class="mono nowrap">{format!("{} → {}", l.source_cluster, l.target_cluster)}</td>
+                    <td class="mono">{topics}</td>
+                    <td>{l.backend.replace('_', " ")}</td>
+                    <td>{l.state.clone()}</td>
+                    <td class="num">{l.lag.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{l.rate_per_sec.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{l.copied}</td>
+                    <td class="error-text">{l.last_error.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table compact">
+            <thead>
+                <tr>
+                    <th>"Link"</th>
+                    <th>"Topic"</th>
+                    <th>"Backend"</th>
+                    <th>"State"</th>
+                    <th>"Lag"</th>
+                    <th>"Records/s"</th>
+                    <th>"Copied"</th>
+                    <th>"Last error"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
 }

@@ -8,6 +8,7 @@ use crate::api::{get_event, UpdateEvent};
 use crate::catalogue::{EventDetail, FieldView, LiveTopic};
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::components::tags::TagChips;
+use crate::mesh_api::list_links;
 use crate::pages::event_edit::EventEditor;
 use crate::pages::event_schema::SchemaPanel;
 use crate::schemas_api::ProposeSchema;
@@ -124,6 +125,7 @@ fn EventView(
                 </table>
             </div>
         </section>
+        <MirrorsPanel event=e.name.clone()/>
         <section class="panel">
             <h2>"Value schema"</h2>
             <FieldTable fields=e.value_fields.clone()/>
@@ -148,6 +150,48 @@ fn EventView(
         <section class="panel">
             <h2>"Recent changes"</h2>
             <ul class="plain">{history}</ul>
+        </section>
+    }
+}
+
+/// Where the event is mirrored: its running or stopped mesh links.
+#[component]
+fn MirrorsPanel(event: String) -> impl IntoView {
+    let links = Resource::new(move || event.clone(), |event| list_links(event, String::new()));
+    view! {
+        <section class="panel" data-testid="mirrors">
+            <h2>"Mirrors"</h2>
+            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
+                <Suspense fallback=Loading>
+                    {move || Suspend::new(async move {
+                        let list = links.await?;
+                        if list.is_empty() {
+                            return Ok::<_, crate::error::AppError>(
+                                view! { <p class="empty" data-testid="no-mirrors">"Not mirrored anywhere yet."</p> }.into_any(),
+                            );
+                        }
+                        let rows = list
+                            .into_iter()
+                            .map(|l| view! {
+                                <tr data-testid="mirror-row" data-cluster=l.target_cluster.clone() data-state=l.state.clone()>
+                                    <td class="mono">{l.target_cluster.clone()}</td>
+                                    <td class="mono">{l.target_topic.clone()}</td>
+                                    <td>{l.state.clone()}</td>
+                                    <td class="num">{l.lag.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                </tr>
+                            })
+                            .collect_view();
+                        Ok(view! {
+                            <div class="table-wrap">
+                                <table class="table">
+                                    <thead><tr><th>"Cluster"</th><th>"Mirror topic"</th><th>"State"</th><th>"Lag"</th></tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            </div>
+                        }.into_any())
+                    })}
+                </Suspense>
+            </ErrorBoundary>
         </section>
     }
 }

@@ -182,6 +182,7 @@ impl AccessService {
             .await
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        crate::provision::wake();
         tracing::info!(
             request = row.id,
             step = step.as_str(),
@@ -510,6 +511,7 @@ impl AccessService {
             .ok_or_else(AppError::internal)?;
         let view = view(&mut tx, caller, row, steps).await.map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        crate::provision::wake();
         Ok(view)
     }
 }

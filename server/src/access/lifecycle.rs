@@ -204,6 +204,7 @@ impl AccessService {
                     )
                     .await?;
                 tx.commit().await.map_err(internal)?;
+                crate::provision::wake();
                 tracing::info!(request = row.id, grant = grant.id, "access expired");
                 swept.expired.push(id);
             } else if notified.is_none() && state::is_open(row.state) {
@@ -232,6 +233,7 @@ impl AccessService {
                 .await
                 .map_err(internal)?;
                 tx.commit().await.map_err(internal)?;
+                crate::provision::wake();
                 swept.expiring_soon.push(id);
             }
         }
@@ -303,6 +305,7 @@ impl AccessService {
             .await
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        crate::provision::wake();
         Ok(())
     }
 }

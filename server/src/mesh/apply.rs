@@ -40,9 +40,16 @@ impl LinkOps<'_> {
         Ok(MirrorMaker::new(settings, self.timeout))
     }
 
-    /// Ensures the link runs: idempotent on every backend.
+    /// Ensures the link runs: idempotent on every backend. A link already
+    /// running costs no broker call (reconciliation repairs a lost mirror).
     pub async fn start(&self, key: &LinkKey<'_>) -> Result<i64, String> {
         let backend = self.config.backend(key.source_cluster, key.target_cluster);
+        if let Some(id) = links::running_id(self.db, key, backend.as_str())
+            .await
+            .map_err(|e| format!("cannot read the link: {e}"))?
+        {
+            return Ok(id);
+        }
         let source = crate::clusters::connection_of(self.db, key.source_cluster).await?;
         let target = crate::clusters::connection_of(self.db, key.target_cluster).await?;
         match backend {

@@ -96,6 +96,21 @@ pub async fn ensure_running(db: &Db, key: &LinkKey<'_>, backend: &str) -> Result
     Ok(id)
 }
 
+/// The id of the link when it is already running on `backend`.
+pub async fn running_id(db: &Db, key: &LinkKey<'_>, backend: &str) -> Result<Option<i64>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM mesh_links WHERE source_cluster = $1 AND source_topic = $2 \
+         AND target_cluster = $3 AND target_topic = $4 AND state = 'running' AND backend = $5",
+    )
+    .bind(key.source_cluster)
+    .bind(key.source_topic)
+    .bind(key.target_cluster)
+    .bind(key.target_topic)
+    .bind(backend)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 /// Stops a running link; its mirror topic is deleted at `retire_at`.
 /// Returns the link when it was running.
 pub async fn stop(

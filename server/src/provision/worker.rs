@@ -4,6 +4,8 @@
 //! is retried with backoff).
 
 use std::sync::Arc;
+
+use futures::stream::{FuturesUnordered, StreamExt};
 use std::time::Duration;
 
 use app::access::RequestState;
@@ -111,58 +113,83 @@ impl Provisioner {
         Duration::from_millis(self.config.kafka_timeout_ms.max(100))
     }
 
-    /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`).
+    /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`),
+    /// up to `provision.concurrency` at once.
     pub async fn run_pass(&self) -> anyhow::Result<PassReport> {
         let mut report = PassReport::default();
-        for _ in 0..JOBS_PER_PASS {
-            let Some(job) = jobs::claim(&self.db, OffsetDateTime::now_utc(), self.lease()).await?
-            else {
+        let mut running = FuturesUnordered::new();
+        let mut claimed = 0;
+        let mut exhausted = false;
+        loop {
+            while !exhausted && running.len() < self.config.concurrency.max(1) && claimed < JOBS_PER_PASS {
+                match jobs::claim(&self.db, OffsetDateTime::now_utc(), self.lease()).await? {
+                    Some(job) => {
+                        claimed += 1;
+                        tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
+                        running.push(async move {
+                            let outcome = self.execute(&job).await;
+                            (job, outcome)
+                        });
+                    }
+                    None => exhausted = true,
+                }
+            }
+            let Some((job, outcome)) = running.next().await else {
                 break;
             };
-            tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
-            match self.execute(&job).await {
-                Ok(outcome) => {
-                    if !jobs::complete(&self.db, &job, outcome.as_deref()).await? {
-                        tracing::warn!(job = job.id, "job lease lost before it completed");
-                        continue;
-                    }
-                    tracing::info!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job done");
-                    report.done.push(job.id);
-                    if let Some(request) = job.request {
-                        self.after_success(request).await;
-                    }
+            self.record(job, outcome, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn record(
+        &self,
+        job: Claimed,
+        outcome: Result<Option<String>, String>,
+        report: &mut PassReport,
+    ) -> anyhow::Result<()> {
+        match outcome {
+            Ok(outcome) => {
+                if !jobs::complete(&self.db, &job, outcome.as_deref()).await? {
+                    tracing::warn!(job = job.id, "job lease lost before it completed");
+                    return Ok(());
                 }
-                Err(error) => {
-                    let attempts = job.attempts + 1;
-                    let parked = attempts >= i64::from(self.config.max_attempts.max(1));
-                    let retry_at =
-                        (!parked).then(|| OffsetDateTime::now_utc() + self.backoff.delay(attempts));
-                    if !jobs::fail(&self.db, &job, &error, retry_at).await? {
-                        tracing::warn!(job = job.id, "job lease lost before it failed");
-                        continue;
-                    }
-                    tracing::warn!(
-                        job = job.id,
-                        kind = %job.kind,
-                        cluster = %job.cluster,
-                        attempts,
-                        parked,
-                        error = %error,
-                        "job failed"
-                    );
-                    if parked {
-                        self.announce_parked(&job, attempts, &error).await;
-                        report.parked.push(job.id);
-                    } else {
-                        report.retrying.push(job.id);
-                    }
-                    if let Some(request) = job.request {
-                        self.after_failure(request, &error).await;
-                    }
+                tracing::info!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job done");
+                report.done.push(job.id);
+                if let Some(request) = job.request {
+                    self.after_success(request).await;
+                }
+            }
+            Err(error) => {
+                let attempts = job.attempts + 1;
+                let parked = attempts >= i64::from(self.config.max_attempts.max(1));
+                let retry_at =
+                    (!parked).then(|| OffsetDateTime::now_utc() + self.backoff.delay(attempts));
+                if !jobs::fail(&self.db, &job, &error, retry_at).await? {
+                    tracing::warn!(job = job.id, "job lease lost before it failed");
+                    return Ok(());
+                }
+                tracing::warn!(
+                    job = job.id,
+                    kind = %job.kind,
+                    cluster = %job.cluster,
+                    attempts,
+                    parked,
+                    error = %error,
+                    "job failed"
+                );
+                if parked {
+                    self.announce_parked(&job, attempts, &error).await;
+                    report.parked.push(job.id);
+                } else {
+                    report.retrying.push(job.id);
+                }
+                if let Some(request) = job.request {
+                    self.after_failure(request, &error).await;
                 }
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Runs one job; the error is what admins and requesters read, the
@@ -416,11 +443,16 @@ impl Provisioner {
         let (stop, mut stopped) = watch::channel(false);
         let join = tokio::spawn(async move {
             while !*stopped.borrow() {
+                let wakes = super::wakes();
                 if let Err(e) = me.run_pass().await {
                     tracing::warn!(error = %e, "provisioning pass failed");
                 }
+                if super::wakes() != wakes {
+                    continue;
+                }
                 tokio::select! {
                     _ = stopped.changed() => {}
+                    () = super::woken() => {}
                     () = tokio::time::sleep(every) => {}
                 }
             }

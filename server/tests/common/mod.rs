@@ -44,6 +44,8 @@ macro_rules! backend_suite {
 
 pub struct TestDb {
     pub db: Db,
+    /// Its URL, for other processes (a `switchboard worker` under test).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
 }
@@ -61,6 +63,7 @@ impl TestDb {
         db.migrate().await.expect("sqlite migrates");
         TestDb {
             db,
+            url,
             _dir: Some(dir),
             pg_name: None,
         }
@@ -77,12 +80,12 @@ impl TestDb {
             .expect("create test database");
         conn.close().await.ok();
         let (base, _) = admin.rsplit_once('/').expect("URL has a database");
-        let db = Db::connect(&format!("{base}/{name}"))
-            .await
-            .expect("pg connects");
+        let url = format!("{base}/{name}");
+        let db = Db::connect(&url).await.expect("pg connects");
         db.migrate().await.expect("pg migrates");
         TestDb {
             db,
+            url,
             _dir: None,
             pg_name: Some(name),
         }

@@ -47,10 +47,11 @@ pub fn JobsPanel() -> impl IntoView {
 #[component]
 fn JobRow(j: JobView, act: ServerAction<JobAction>) -> impl IntoView {
     let state = j.state.as_str();
+    let (id, id2) = (j.id.clone(), j.id.clone());
     let retry = matches!(state, "failed" | "cancelled" | "queued").then(|| {
         view! {
             <ActionForm action=act attr:class="inline">
-                <input type="hidden" name="id" value=j.id.clone()/>
+                <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="action" value="retry"/>
                 <button class="button" type="submit" data-testid="job-retry">"Retry"</button>
             </ActionForm>
@@ -59,7 +60,7 @@ fn JobRow(j: JobView, act: ServerAction<JobAction>) -> impl IntoView {
     let cancel = matches!(state, "queued" | "failed").then(|| {
         view! {
             <ActionForm action=act attr:class="inline">
-                <input type="hidden" name="id" value=j.id.clone()/>
+                <input type="hidden" name="id" value=id2/>
                 <input type="hidden" name="action" value="cancel"/>
                 <button class="button" type="submit" data-testid="job-cancel">"Cancel"</button>
             </ActionForm>
