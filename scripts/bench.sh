@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks, release profile: `scripts/bench.sh [search|registry|all]`
+# Benchmarks, release profile: `scripts/bench.sh [search|registry|mesh|all]`
 # (default all). Each reports its figures against the targets of its issue in
 # bench/results/<name>.json and bench/results/<name>.md; none fails when a
 # target is missed.
@@ -9,14 +9,18 @@
 #   builds; auto does up to 20000 events).
 # - registry: schema registry (issue 4, "Performance"), `--bench registry`.
 #   Environment: SB_BENCH_REGISTRY_SUBJECTS (400), SB_BENCH_HTTP_SECS (10).
+# - mesh: links and provisioning (issue 6, "Performance"), `--bench mesh`, on
+#   local nisshi brokers. Environment: SB_BENCH_MESH_RECORDS (100000),
+#   SB_BENCH_MESH_LATENCY_SECS (20), SB_BENCH_MESH_GRANTS (200).
 set -euo pipefail
 
 case "${1:-all}" in
   search) benches=(search) ;;
   registry) benches=(registry) ;;
-  all) benches=(search registry) ;;
+  mesh) benches=(mesh) ;;
+  all) benches=(search registry mesh) ;;
   *)
-    echo "usage: $0 [search|registry|all]" >&2
+    echo "usage: $0 [search|registry|mesh|all]" >&2
     exit 2
     ;;
 esac
@@ -33,6 +37,8 @@ if [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]; then
   commit="$commit-dirty"
 fi
 export SB_BENCH_GIT="$commit"
+# The scripted-mirror baseline runs in the test virtualenv (scripts/setup.sh).
+export SB_PYTHON="${SB_PYTHON:-$HOME/.cache/switchboard/venv/bin/python}"
 
 cd "$ROOT"
 # Build all first, so a bench never runs alongside a compilation.

@@ -105,6 +105,7 @@ async fn an_unreachable_cluster_is_an_error_within_seconds() {
         started.elapsed()
     );
     let message = described.expect_err("unreachable").to_string();
+    eprintln!("describe on an unreachable cluster: {message}");
     assert!(
         message.starts_with(&format!(
             "no broker answered at 127.0.0.1:{port} within 1000 ms"

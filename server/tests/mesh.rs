@@ -396,7 +396,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         .revoke_request(
             env.caller(GARETH).await,
             &r.id,
-            "the board is retired".into(),
+            "the board is retired",
         )
         .await
         .expect("revoked");

@@ -197,27 +197,8 @@ async fn approved_new_event_gets_its_topic_and_schema(db: Db) {
     let env = env(db, broker.port).await;
     let r = env.approved_new_event().await;
     let worker = env.worker();
-    // Kinds this slice does not execute stay queued and untouched.
-    let now = switchboard::db::now();
-    sqlx::query(
-        "INSERT INTO provisioning_jobs (kind, cluster_id, payload_json, state, attempts, \
-           next_attempt_at, created_at, updated_at) \
-         VALUES ('create_acls', 'onprem', '{}', 'queued', 0, $1, $1, $1)",
-    )
-    .bind(&now)
-    .execute(env.db.pool())
-    .await
-    .expect("acl job");
-
     let report = worker.run_pass().await.expect("pass");
     assert_eq!(report.done.len(), 2, "{report:?}");
-    let acl: (String, i64, String) = sqlx::query_as(
-        "SELECT state, attempts, updated_at FROM provisioning_jobs WHERE kind = 'create_acls'",
-    )
-    .fetch_one(env.db.pool())
-    .await
-    .expect("acl job");
-    assert_eq!(acl, ("queued".to_string(), 0, now));
     assert!(report.retrying.is_empty() && report.parked.is_empty());
     assert_provisioned(&env, &broker, &r.id).await;
     let actions = audit_actions(&env.db, &r.id).await;

@@ -104,6 +104,8 @@ fn ClusterTable(list: Vec<ClusterView>, links: ClusterLinks) -> impl IntoView {
                             <td colspan="6"><LinkTable links=l/></td>
                         </tr>
                     }
+                    // Erased: the page's view type is otherwise too deep for the compiler.
+                    .into_any()
                 });
             view! {
                 <tr data-testid="cluster-row" data-cluster=c.id.clone() class:hidden=hidden>

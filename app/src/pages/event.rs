@@ -157,7 +157,10 @@ fn EventView(
 /// Where the event is mirrored: its running or stopped mesh links.
 #[component]
 fn MirrorsPanel(event: String) -> impl IntoView {
-    let links = Resource::new(move || event.clone(), |event| list_links(event, String::new()));
+    let links = Resource::new(
+        move || event.clone(),
+        |event| list_links(event, String::new()),
+    );
     view! {
         <section class="panel" data-testid="mirrors">
             <h2>"Mirrors"</h2>

@@ -75,7 +75,7 @@ impl Mirror {
             .set("acks", "all")
             .set("linger.ms", "5")
             .set("queue.buffering.max.messages", "200000")
-            .set("message.timeout.ms", &timeout.as_millis().max(1000).to_string());
+            .set("message.timeout.ms", timeout.as_millis().max(1000).to_string());
         let producer: FutureProducer = target.create().map_err(client)?;
         let mut assignment = TopicPartitionList::new();
         for p in 0..partitions {

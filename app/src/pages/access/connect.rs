@@ -126,7 +126,9 @@ pub fn python_settings(c: &ConnectionInfo, registry: &str) -> String {
     if let Some(mechanism) = &c.sasl_mechanism {
         s.push_str(&format!("    \"sasl.mechanism\": \"{mechanism}\",\n"));
         s.push_str(&format!("    \"sasl.username\": \"{}\",\n", user_name(c)));
-        s.push_str("    \"sasl.password\": \"<password>\",  # from your secret store; never commit it\n");
+        s.push_str(
+            "    \"sasl.password\": \"<password>\",  # from your secret store; never commit it\n",
+        );
     }
     if c.produce {
         s.push_str("    \"acks\": \"all\",\n");
@@ -178,7 +180,10 @@ pub fn rust_settings(c: &ConnectionInfo, registry: &str) -> String {
     ));
     if let Some(mechanism) = &c.sasl_mechanism {
         s.push_str(&format!("    .set(\"sasl.mechanism\", \"{mechanism}\")\n"));
-        s.push_str(&format!("    .set(\"sasl.username\", \"{}\")\n", user_name(c)));
+        s.push_str(&format!(
+            "    .set(\"sasl.username\", \"{}\")\n",
+            user_name(c)
+        ));
         s.push_str("    .set(\"sasl.password\", \"<password>\") // from your secret store; never commit it\n");
     }
     if c.produce {
@@ -300,7 +305,9 @@ mod tests {
         assert!(s.contains("group.id=churn-model\n"));
         assert!(s.contains("enable.auto.commit=false\n"));
         assert!(s.contains("schema.registry.url=http://portal:3000/registry\n"));
-        assert!(s.contains("value.deserializer=io.confluent.kafka.serializers.KafkaAvroDeserializer"));
+        assert!(
+            s.contains("value.deserializer=io.confluent.kafka.serializers.KafkaAvroDeserializer")
+        );
         assert!(!s.contains("sasl."));
         assert!(!s.contains("serializer=io.confluent.kafka.serializers.KafkaAvroSerializer"));
     }

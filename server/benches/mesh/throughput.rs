@@ -1,0 +1,105 @@
+//! Link throughput for 1 KB records between two local brokers, with the two
+//! baselines measured in the same run between the same brokers: a Python
+//! confluent-kafka consume → produce loop, and one rdkafka producer writing
+//! the same records straight into the destination (the ceiling).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use switchboard::db::Db;
+use switchboard::kafka::{create_topics, Connection, TopicSpec};
+use switchboard::mesh::links::{self, LinkKey};
+use switchboard::mesh::{LinkOps, LinkRunner, MeshConfig};
+
+use super::kafka::{produce_all, producer, records};
+
+const PARTITIONS: i32 = 6;
+
+pub struct Setup<'a> {
+    pub db: &'a Db,
+    pub source_cluster: &'a str,
+    pub target_cluster: &'a str,
+    pub source: String,
+    pub target: String,
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
+}
+
+async fn topics(bootstrap: &str, names: &[&str]) -> anyhow::Result<()> {
+    let specs: Vec<TopicSpec> = names
+        .iter()
+        .map(|n| TopicSpec { name: (*n).into(), partitions: PARTITIONS, replication: -1 })
+        .collect();
+    create_topics(&Connection::plaintext(bootstrap), &specs, Duration::from_secs(10)).await?;
+    Ok(())
+}
+
+pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyhow::Result<Value> {
+    let src_topic = "bench.throughput";
+    topics(&s.source, &[src_topic]).await?;
+    topics(&s.target, &["bench.ceiling", "bench.scripted"]).await?;
+    let recs = records(n, size, PARTITIONS);
+    let preload = produce_all(&producer(&s.source)?, src_topic, &recs).await?;
+    eprintln!("[mesh] preloaded {n} records in {:.1}s", preload.as_secs_f64());
+
+    let ceiling = produce_all(&producer(&s.target)?, "bench.ceiling", &recs).await?;
+    drop(recs);
+    eprintln!("[mesh] ceiling: {:.0} records/s", rate(n, ceiling));
+
+    let mesh = MeshConfig::default();
+    let ops = LinkOps { db: s.db, config: &mesh, timeout: Duration::from_secs(10) };
+    let link = ops
+        .start(&LinkKey {
+            event: "bench.throughput",
+            source_cluster: s.source_cluster,
+            source_topic: src_topic,
+            target_cluster: s.target_cluster,
+            target_topic: src_topic,
+        })
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let runner = Arc::new(LinkRunner::new(s.db.clone(), mesh.clone(), Duration::from_secs(10)));
+    let started = Instant::now();
+    runner.supervise().await?;
+    loop {
+        let row = links::get(s.db, link).await?.expect("link");
+        if row.copied >= n as i64 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            anyhow::bail!("the built-in link copied only {} of {n}", row.copied);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let builtin = started.elapsed();
+    runner.stop_all().await;
+    eprintln!("[mesh] built-in link: {:.0} records/s", rate(n, builtin));
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/mesh/scripted_mirror.py");
+    let out = tokio::process::Command::new(python)
+        .arg(&script)
+        .args([&s.source, &s.target, src_topic, "bench.scripted", &n.to_string()])
+        .output()
+        .await?;
+    if !out.status.success() {
+        anyhow::bail!("scripted mirror failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
+    let scripted = Duration::from_secs_f64(secs);
+    eprintln!("[mesh] scripted mirror: {:.0} records/s", rate(n, scripted));
+
+    Ok(json!({
+        "records": n,
+        "record_bytes": size,
+        "partitions": PARTITIONS,
+        "builtin_per_sec": rate(n, builtin).round(),
+        "scripted_python_per_sec": rate(n, scripted).round(),
+        "produce_ceiling_per_sec": rate(n, ceiling).round(),
+        "vs_scripted": rate(n, builtin) / rate(n, scripted),
+        "vs_ceiling_percent": 100.0 * rate(n, builtin) / rate(n, ceiling),
+    }))
+}
