@@ -38,10 +38,12 @@ fn portal_acls() -> Vec<Acl> {
     ]
 }
 
-/// What nisshi answered: SECURITY_DISABLED for every binding of CreateAcls
-/// and every filter of DeleteAcls (NoAuthorizer). For DescribeAcls its
-/// top-level SECURITY_DISABLED is dropped by librdkafka 2.12, so the call
-/// looks like one that found no bindings: Applied(empty).
+/// What nisshi 0.8.1 answered: SECURITY_DISABLED ("No Authorizer is
+/// configured.") for every binding of CreateAcls and every filter of
+/// DeleteAcls, hence NoAuthorizer. For DescribeAcls it answers a top-level
+/// SECURITY_DISABLED, which librdkafka 2.12 reads and drops
+/// (`rd_kafka_DescribeAclsResponse_parse`), so the call looks like one that
+/// found no bindings: Applied(empty).
 #[tokio::test]
 async fn broker_without_authorizer_answers_no_authorizer() {
     let broker = common::Broker::start();

@@ -26,12 +26,16 @@ use switchboard::db::Db;
 use switchboard::kafka::{create_topics, describe_topic, Connection, TopicSpec};
 use switchboard::mesh::links;
 use switchboard::mesh::{LinkOps, LinkRunner};
+use switchboard::provision::reconcile::Reconciler;
 use switchboard::provision::{Provisioner, NO_AUTHORIZER};
 use switchboard::state::AppState;
 
 use common::Broker;
 
-backend_suite!(consumer_on_another_cluster_gets_a_running_mirror,);
+backend_suite!(
+    consumer_on_another_cluster_gets_a_running_mirror,
+    reconciliation_repairs_drift_and_reports_no_authorizer,
+);
 
 const ADMIN: &str = "platform.admin";
 // customer-insights
@@ -59,7 +63,8 @@ async fn env(db: Db) -> Env {
         match c.id.as_str() {
             "onprem" => c.bootstrap_servers = home.bootstrap(),
             "gcp" => c.bootstrap_servers = remote.bootstrap(),
-            _ => {}
+            // Nothing listens there: that cluster is reported unreachable.
+            _ => c.bootstrap_servers = format!("127.0.0.1:{}", common::free_port()),
         }
     }
     switchboard::serve::register_clusters(&db, clusters)
@@ -68,7 +73,7 @@ async fn env(db: Db) -> Env {
     seed::seed_database(&db).await.expect("seed");
     let mut cfg = common::test_config();
     cfg.auth.admins = vec![ADMIN.into()];
-    cfg.provision.kafka_timeout_ms = 5000;
+    cfg.provision.kafka_timeout_ms = 3000;
     cfg.mesh.batch_ms = 20;
     let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
     let state = switchboard::serve::app_state(db.clone(), &cfg, index, None);
@@ -457,4 +462,99 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     other.stop_all().await;
+}
+
+async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
+    let env = env(db).await;
+    let r = env.approved_consumer().await;
+    env.worker().run_pass().await.expect("pass");
+    assert_eq!(env.request_state(&r.id).await, RequestState::Active);
+    let link = links::list(&env.db, Some("running"), Some(EVENT), None)
+        .await
+        .expect("links")
+        .remove(0);
+    let reconciler = Reconciler::new(env.db.clone(), env.cfg.clone());
+    // The first pass creates the demo events' missing home topics.
+    reconciler.run().await.expect("first pass");
+
+    // Drift: the mirror and the event's home topic deleted behind our back,
+    // and the link's worker silent for long.
+    let remote = Connection::plaintext(env.remote.bootstrap());
+    let home = Connection::plaintext(env.home.bootstrap());
+    let t = Duration::from_secs(5);
+    switchboard::kafka::delete_topics(&remote, &[env.topic.as_str()], t)
+        .await
+        .expect("delete mirror");
+    switchboard::kafka::delete_topics(&home, &[env.topic.as_str()], t)
+        .await
+        .expect("delete home topic");
+    sqlx::query(
+        "UPDATE mesh_links SET runner = 'worker-gone', runner_lease = '2999-01-01T00:00:00Z', \
+         status_at = '2000-01-01T00:00:00Z' WHERE id = $1",
+    )
+    .bind(link.id)
+    .execute(env.db.pool())
+    .await
+    .expect("silence the link");
+
+    let findings = reconciler.run().await.expect("second pass");
+    let of = |cluster: &str, kind: &str| {
+        findings
+            .iter()
+            .filter(|f| f.cluster == cluster && f.kind == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let mirror = of("gcp", "missing_topic");
+    assert_eq!(mirror.len(), 1, "{findings:#?}");
+    assert_eq!(mirror[0].subject, env.topic);
+    assert!(mirror[0].repaired, "{:?}", mirror[0]);
+    let home_missing = of("onprem", "missing_topic");
+    assert_eq!(home_missing.len(), 1, "{findings:#?}");
+    assert!(home_missing[0].repaired);
+    // The home topic as the catalogue records it; the mirror as its source.
+    let recorded: i64 = sqlx::query_scalar("SELECT partitions FROM events WHERE name = $1")
+        .bind(EVENT)
+        .fetch_one(env.db.pool())
+        .await
+        .expect("recorded partitions");
+    for (conn, name) in [(&home, "home topic"), (&remote, "mirror")] {
+        let topic = describe_topic(conn, &env.topic, t)
+            .await
+            .expect("describe")
+            .unwrap_or_else(|| panic!("the {name} is recreated"));
+        assert_eq!(topic.partitions as i64, recorded, "{name}");
+    }
+    let stopped = of("gcp", "stopped_link");
+    assert_eq!(stopped.len(), 1, "{findings:#?}");
+    assert!(stopped[0].repaired);
+    let freed = links::get(&env.db, link.id).await.expect("get").expect("link");
+    assert_eq!(freed.runner, None, "released for a live worker to take");
+    // A broker without an authorizer is a fact, not drift.
+    for cluster in ["onprem", "gcp"] {
+        let notes = of(cluster, "no_authorizer");
+        assert_eq!(notes.len(), 1, "{cluster}: {findings:#?}");
+        assert!(notes[0].detail.starts_with("no authorizer: ACLs not enforced"));
+        assert!(of(cluster, "missing_acl").is_empty());
+    }
+    assert!(!of("aws", "unreachable").is_empty(), "{findings:#?}");
+
+    // What was repaired is in the audit log; admins read the report.
+    let repaired: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'reconcile.repaired'",
+    )
+    .fetch_one(env.db.pool())
+    .await
+    .expect("audit");
+    assert!(repaired >= 2, "one entry per pass that repaired something");
+    let admin = common::session(&env.db, &env.cfg, ADMIN).await;
+    let (status, body) =
+        common::api(&env.db, &env.cfg, "GET", "/api/v1/drift", Some(&admin), None).await;
+    assert_eq!(status, 200, "{body}");
+    let report = common::json(&body);
+    assert_eq!(report.as_array().map(Vec::len), Some(findings.len()));
+    let staff = common::session(&env.db, &env.cfg, ZOE).await;
+    let (status, _) =
+        common::api(&env.db, &env.cfg, "GET", "/api/v1/drift", Some(&staff), None).await;
+    assert_eq!(status, 403);
 }

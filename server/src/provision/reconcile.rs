@@ -65,19 +65,26 @@ impl Reconciler {
     pub async fn run(&self) -> anyhow::Result<Vec<Finding>> {
         let mut findings = Vec::new();
         let running = links::list(&self.db, Some("running"), None, None).await?;
-        let mut topics = self.wanted_topics(&running).await?;
+        let topics = self.wanted_topics(&running).await?;
         let grants = self.wanted_acls().await?;
-        for cluster in crate::clusters::list(&self.db).await? {
+        let clusters = crate::clusters::list(&self.db).await?;
+        let none = BTreeMap::new();
+        // Event topics first, on every cluster: a mirror is recreated with
+        // its source's partition count, so its source must exist first.
+        let mut reachable = Vec::new();
+        for cluster in &clusters {
             let id = cluster.id().to_string();
             let conn = cluster.connection();
-            let want = topics
-                .remove(&id)
-                .map(|m| m.into_iter().collect())
-                .unwrap_or_default();
-            self.topics(&id, &conn, want, &mut findings).await;
-            if let Some(bindings) = grants.get(&id) {
-                self.acls(&id, &conn, bindings, &mut findings).await;
+            let want = topics.get(&id).unwrap_or(&none);
+            if self.topics(&id, &conn, want, false, &mut findings).await {
+                reachable.push((id, conn));
             }
+        }
+        for (id, conn) in &reachable {
+            let want = topics.get(id).unwrap_or(&none);
+            self.topics(id, conn, want, true, &mut findings).await;
+            let bindings = grants.get(id).map(Vec::as_slice).unwrap_or_default();
+            self.acls(id, conn, bindings, &mut findings).await;
         }
         self.links(&running, &mut findings).await;
         self.store(&findings).await?;
@@ -146,35 +153,48 @@ impl Reconciler {
         &self,
         cluster: &str,
         conn: &Connection,
-        want: Vec<(String, TopicWant)>,
+        want: &BTreeMap<String, TopicWant>,
+        mirrors: bool,
         findings: &mut Vec<Finding>,
-    ) {
+    ) -> bool {
         let have: BTreeSet<String> = match kafka::list_topics(conn, self.timeout()).await {
             Ok(t) => t.into_iter().map(|t| t.name).collect(),
             Err(e) => {
                 findings.push(finding(cluster, "unreachable", cluster, &e.to_string(), false));
-                return;
+                return false;
             }
         };
-        for (topic, mut w) in want {
-            if have.contains(&topic) {
+        // Mirrors are wanted with 0 partitions: their source's count is read live.
+        for (topic, w) in want.iter().filter(|(_, w)| (w.partitions == 0) == mirrors) {
+            if have.contains(topic) {
                 continue;
             }
-            if w.partitions == 0 {
-                w.partitions = self.source_partitions(cluster, &topic).await.unwrap_or(1);
-            }
+            let partitions = if mirrors {
+                match self.source_partitions(cluster, topic).await {
+                    Some(p) => p,
+                    None => {
+                        let detail = format!("{} is missing, and so is its source: not recreated", w.why);
+                        findings.push(finding(cluster, "missing_topic", topic, &detail, false));
+                        continue;
+                    }
+                }
+            } else {
+                w.partitions
+            };
             let spec = TopicSpec {
                 name: topic.clone(),
-                partitions: w.partitions,
+                partitions,
                 replication: -1,
             };
-            let repaired = kafka::create_topics_with_configs(conn, &[(spec, w.configs)], self.timeout()).await;
+            let repaired =
+                kafka::create_topics_with_configs(conn, &[(spec, w.configs.clone())], self.timeout()).await;
             let detail = match &repaired {
-                Ok(()) => format!("{} was missing; recreated with {} partitions", w.why, w.partitions),
+                Ok(()) => format!("{} was missing; recreated with {partitions} partitions", w.why),
                 Err(e) => format!("{} is missing; recreating it failed: {e}", w.why),
             };
-            findings.push(finding(cluster, "missing_topic", &topic, &detail, repaired.is_ok()));
+            findings.push(finding(cluster, "missing_topic", topic, &detail, repaired.is_ok()));
         }
+        true
     }
 
     /// Partitions of the source of the running built-in link writing `topic` on `cluster`.
@@ -193,7 +213,25 @@ impl Reconciler {
         want: &[AclBinding],
         findings: &mut Vec<Finding>,
     ) {
-        let have = match acls::describe_acls(conn, None, self.timeout()).await {
+        // DescribeAcls cannot tell "no authorizer" from "no ACLs" (librdkafka
+        // drops the request-level SECURITY_DISABLED), so a delete matching
+        // nothing asks: without an authorizer the broker says so.
+        let probe = Acl {
+            resource_type: "topic".into(),
+            resource_name: "__switchboard_authorizer_probe".into(),
+            pattern_type: "literal".into(),
+            principal: "User:switchboard-probe".into(),
+            host: "*".into(),
+            operation: "READ".into(),
+            permission: "DENY".into(),
+        };
+        let probed = acls::delete_acls(conn, std::slice::from_ref(&probe), self.timeout()).await;
+        let have = match probed.map(|o| matches!(o, AclOutcome::NoAuthorizer)) {
+            Ok(false) => acls::describe_acls(conn, None, self.timeout()).await,
+            Ok(true) => Ok(AclOutcome::NoAuthorizer),
+            Err(e) => Err(e),
+        };
+        let have = match have {
             Ok(AclOutcome::NoAuthorizer) => {
                 findings.push(finding(
                     cluster,
@@ -219,9 +257,16 @@ impl Reconciler {
             .filter(|(_, a)| !have.contains(a))
             .collect();
         for (binding, acl) in missing {
-            let repaired = acls::create_acls(conn, std::slice::from_ref(&acl), self.timeout()).await;
+            let repaired = acls::create_acls(conn, std::slice::from_ref(&acl), self.timeout())
+                .await
+                .and_then(|o| match o {
+                    AclOutcome::Applied(()) => Ok(()),
+                    AclOutcome::NoAuthorizer => Err(crate::kafka::KafkaError::Client(
+                        "the broker now has no authorizer".into(),
+                    )),
+                });
             let detail = match &repaired {
-                Ok(_) => format!("{} for {} was missing; recreated", binding.label(), binding.principal),
+                Ok(()) => format!("{} for {} was missing; recreated", binding.label(), binding.principal),
                 Err(e) => format!("{} for {} is missing; recreating failed: {e}", binding.label(), binding.principal),
             };
             findings.push(finding(cluster, "missing_acl", &binding.label(), &detail, repaired.is_ok()));
