@@ -288,14 +288,30 @@ async fn broker_down_retries_then_completes(db: Db) {
         .find(|j| j.kind == "register_schema")
         .expect("job");
     assert_eq!(schema_job.state, "done");
-    assert_eq!(env.request_state(&r.id).await, RequestState::Failed);
+    // Retrying: the request still says provisioning; its job says what it waits for.
+    assert_eq!(env.request_state(&r.id).await, RequestState::Provisioning);
+    let view = env
+        .state
+        .access
+        .request(env.caller(ADMIN).await, &r.id)
+        .await
+        .expect("request");
+    let waiting = view
+        .jobs
+        .iter()
+        .find(|j| j.kind == "create_topic")
+        .expect("job");
+    assert!(waiting.next_attempt_at.is_some(), "{waiting:?}");
+    assert!(
+        waiting.last_error.as_deref().is_some_and(|e| e.contains("onprem")),
+        "{waiting:?}"
+    );
 
     // Not due yet: a pass leaves it alone.
     let idle = worker.run_pass().await.expect("pass");
     assert_eq!(idle, Default::default());
 
-    // After `max_attempts` the job is parked; the request stays failed and
-    // its audit trail does not repeat the failure.
+    // After `max_attempts` the job is parked and the request fails, once.
     let mut strict = env.cfg.provision.clone();
     strict.max_attempts = 2;
     let strict = Provisioner::new(
@@ -328,15 +344,22 @@ async fn broker_down_retries_then_completes(db: Db) {
         .filter(|a| *a == "request.failed")
         .count();
     assert_eq!(failures, 1);
-    // (Manual retry is a later slice; here the job is queued again by hand.)
-    sqlx::query(
-        "UPDATE provisioning_jobs SET state = 'queued' WHERE id IN \
-                 (SELECT id FROM provisioning_jobs WHERE request_id = $1 AND state = 'failed')",
+    // An admin retries the parked job.
+    let parked_id: i64 = sqlx::query_scalar(
+        "SELECT id FROM provisioning_jobs WHERE request_id = $1 AND state = 'failed'",
     )
     .bind(id)
-    .execute(env.db.pool())
+    .fetch_one(env.db.pool())
     .await
-    .expect("requeue");
+    .expect("parked job");
+    switchboard::provision::admin::act_on_job(
+        &env.db,
+        env.caller(ADMIN).await,
+        &parked_id.to_string(),
+        "retry",
+    )
+    .await
+    .expect("retried");
 
     // The broker comes back and the retry is due: everything completes.
     let broker = Broker::start_on(port);

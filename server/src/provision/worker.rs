@@ -181,11 +181,14 @@ impl Provisioner {
                 if parked {
                     self.announce_parked(&job, attempts, &error).await;
                     report.parked.push(job.id);
+                    if let Some(request) = job.request {
+                        self.after_failure(request, &error).await;
+                    }
                 } else {
+                    // The request stays `provisioning`: its page shows the
+                    // step waiting for its cluster, with the error and the
+                    // next attempt.
                     report.retrying.push(job.id);
-                }
-                if let Some(request) = job.request {
-                    self.after_failure(request, &error).await;
                 }
             }
         }
@@ -424,8 +427,9 @@ impl Provisioner {
         }
     }
 
-    /// The request's first failing job marks it failed (the job is retried;
-    /// later failures change nothing more, so the audit log does not flap).
+    /// A parked job marks its request failed (once: a request already failed
+    /// stays so, and the audit log does not repeat it); an admin's retry that
+    /// succeeds makes it active.
     async fn after_failure(&self, request: i64, error: &str) {
         if self.request_state(request).await != Some(RequestState::Provisioning) {
             return;
