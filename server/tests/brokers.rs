@@ -143,3 +143,69 @@ async fn demo_mesh_reports_a_missing_broker_binary() {
         .expect("must fail");
     assert!(err.to_string().contains("not found"), "{err}");
 }
+
+/// Consumer groups and their lag, from a real broker: a group that read and
+/// committed part of a topic is listed and behind by exactly the rest.
+#[tokio::test]
+async fn consumer_groups_and_their_lag() {
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+    use switchboard::kafka::groups::{group_lag, list_groups};
+
+    let broker = common::Broker::start();
+    let conn = switchboard::kafka::Connection::plaintext(broker.bootstrap());
+    let t = std::time::Duration::from_secs(10);
+    switchboard::kafka::create_topics(
+        &conn,
+        &[switchboard::kafka::TopicSpec {
+            name: "lag.v1".into(),
+            partitions: 2,
+            replication: -1,
+        }],
+        t,
+    )
+    .await
+    .expect("topic");
+    let p: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.bootstrap())
+        .create()
+        .expect("producer");
+    for n in 0..10 {
+        p.send(
+            FutureRecord::<(), _>::to("lag.v1")
+                .payload("x")
+                .partition(n % 2),
+            t,
+        )
+        .await
+        .expect("produced");
+    }
+    let bootstrap = broker.bootstrap();
+    tokio::task::spawn_blocking(move || {
+        let c: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .set("group.id", "lag-readers")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        let mut done = TopicPartitionList::new();
+        done.add_partition_offset("lag.v1", 0, Offset::Offset(5))
+            .expect("p0");
+        done.add_partition_offset("lag.v1", 1, Offset::Offset(2))
+            .expect("p1");
+        c.commit(&done, CommitMode::Sync).expect("commit");
+    })
+    .await
+    .expect("committed");
+    let groups = list_groups(&conn, t).await.expect("groups");
+    assert!(groups.iter().any(|g| g.name == "lag-readers"), "{groups:?}");
+    let lag = group_lag(&conn, "lag-readers", "lag.v1", t)
+        .await
+        .expect("lag");
+    let by_partition: Vec<(i32, Option<i64>, i64)> = lag
+        .iter()
+        .map(|l| (l.partition, l.committed, l.lag))
+        .collect();
+    assert_eq!(by_partition, [(0, Some(5), 0), (1, Some(2), 3)]);
+}

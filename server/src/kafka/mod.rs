@@ -2,6 +2,7 @@
 //! into plain words here.
 
 pub mod acls;
+pub mod groups;
 pub mod mirror;
 mod topics;
 
