@@ -231,16 +231,22 @@ pub trait Mesh: Send + Sync + 'static {
         cluster: Option<String>,
     ) -> Result<Vec<crate::mesh::LinkView>, AppError>;
     /// Admins only.
-    async fn drift(&self, caller: Option<Caller>)
-        -> Result<Vec<crate::mesh::DriftFinding>, AppError>;
+    async fn drift(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<Vec<crate::mesh::DriftFinding>, AppError>;
     /// Admins only: runs a reconciliation pass now.
     async fn reconcile(
         &self,
         caller: Option<Caller>,
     ) -> Result<Vec<crate::mesh::DriftFinding>, AppError>;
     /// Admins only: `retry` or `cancel`.
-    async fn job_action(&self, caller: Option<Caller>, id: &str, action: &str)
-        -> Result<(), AppError>;
+    async fn job_action(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+        action: &str,
+    ) -> Result<(), AppError>;
 }
 
 #[derive(Clone)]

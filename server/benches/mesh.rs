@@ -11,12 +11,12 @@
 //! `SB_PYTHON` (the Python with confluent-kafka; scripts/setup.sh makes it),
 //! `SB_BENCH_OUT_DIR`, `SB_BENCH_GIT`.
 
-#[path = "common/mod.rs"]
-mod common;
 #[path = "mesh/approvals.rs"]
 mod approvals;
 #[path = "mesh/brokers.rs"]
 mod brokers;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "mesh/kafka.rs"]
 mod kafka;
 #[path = "mesh/latency.rs"]
@@ -35,7 +35,10 @@ use brokers::Broker;
 use common::report::{self, target};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,7 +49,9 @@ fn main() -> anyhow::Result<()> {
     let out_dir = std::env::var("SB_BENCH_OUT_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/results"));
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let onprem = Broker::start()?;
         let aws = Broker::start()?;

@@ -124,12 +124,8 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     // The worker serves no search: an empty in-memory index is enough.
     let index = crate::search::SearchIndex::in_memory()?;
     let state = crate::serve::app_state(db.clone(), &config, std::sync::Arc::new(index), None);
-    let worker = crate::provision::Worker::start(
-        &db,
-        state.access.clone(),
-        state.registry.clone(),
-        &config,
-    );
+    let worker =
+        crate::provision::Worker::start(&db, state.access.clone(), state.registry.clone(), &config);
     tracing::info!(backend = ?db.backend(), "Switchboard worker running");
     crate::shutdown::signal_received().await;
     worker.stop().await;

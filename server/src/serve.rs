@@ -82,12 +82,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let notifier = state.notify.spawn();
     // Several `switchboard worker` processes may run instead (scale-out).
     let worker = config.provision.in_process.then(|| {
-        crate::provision::Worker::start(
-            &db,
-            state.access.clone(),
-            state.registry.clone(),
-            &config,
-        )
+        crate::provision::Worker::start(&db, state.access.clone(), state.registry.clone(), &config)
     });
     state.access.spawn_sweep(Duration::from_secs(
         config.access.sweep_interval_secs.max(1),
@@ -171,12 +166,13 @@ pub fn app_state(
             registry.clone(),
             catalogue.clone(),
         )),
-        access: Arc::new(crate::access::AccessService::new(
-            db.clone(),
-            catalogue.clone(),
-            config.access.clone(),
-        )
-        .with_mesh(config.mesh.clone(), config.provision.idempotent_write_clusters.clone())),
+        access: Arc::new(
+            crate::access::AccessService::new(db.clone(), catalogue.clone(), config.access.clone())
+                .with_mesh(
+                    config.mesh.clone(),
+                    config.provision.idempotent_write_clusters.clone(),
+                ),
+        ),
         registry,
         notify: Arc::new(crate::notify::NotifyService::new(db.clone(), config)),
         mesh: Arc::new(crate::mesh::MeshService::new(db.clone(), config.clone())),

@@ -59,9 +59,10 @@ async fn two_workers(db: Db) {
     }
     let claim_all = |db: Db| async move {
         let mut mine = Vec::new();
-        while let Some(job) = jobs::claim(&db, OffsetDateTime::now_utc(), time::Duration::minutes(5))
-            .await
-            .expect("claim")
+        while let Some(job) =
+            jobs::claim(&db, OffsetDateTime::now_utc(), time::Duration::minutes(5))
+                .await
+                .expect("claim")
         {
             // Give the other worker a chance to try for the same job.
             tokio::task::yield_now().await;
@@ -166,13 +167,12 @@ async fn admins_retry_and_cancel_jobs(db: Db) {
     let (status, _) = post("/api/v1/jobs/abc/retry".into(), Some(admin)).await;
     assert_eq!(status, 404);
 
-    let actions: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM audit_log WHERE subject = $1 ORDER BY id",
-    )
-    .bind(format!("job:{parked}"))
-    .fetch_all(db.pool())
-    .await
-    .expect("audit");
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE subject = $1 ORDER BY id")
+            .bind(format!("job:{parked}"))
+            .fetch_all(db.pool())
+            .await
+            .expect("audit");
     assert_eq!(actions, ["job.retry", "job.cancel"]);
 }
 
@@ -213,8 +213,11 @@ async fn a_parked_job_is_announced_to_admins(db: Db) {
         .await
         .expect("notifications");
     assert_eq!(rows.len(), 1, "the admin is told once");
-    let (kind, title, link): (String, String, String) =
-        (rows[0].get("kind"), rows[0].get("title"), rows[0].get("link"));
+    let (kind, title, link): (String, String, String) = (
+        rows[0].get("kind"),
+        rows[0].get("title"),
+        rows[0].get("link"),
+    );
     assert_eq!(kind, "job.parked");
     assert!(title.contains("gave up"), "{title}");
     assert_eq!(link, "/admin#jobs");

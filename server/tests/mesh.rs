@@ -360,10 +360,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         produce(&p, &env.topic, n).await;
     }
     let runner = env.runner();
-    assert_eq!(
-        runner.supervise().await.expect("supervise"),
-        vec![link.id]
-    );
+    assert_eq!(runner.supervise().await.expect("supervise"), vec![link.id]);
     wait_copied(&env.db, link.id, 6).await;
     let seen = read_all(
         &env.remote.bootstrap(),
@@ -398,11 +395,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
     // Revocation: the ACL bindings are deleted and the link stops.
     env.state
         .access
-        .revoke_request(
-            env.caller(GARETH).await,
-            &r.id,
-            "the board is retired",
-        )
+        .revoke_request(env.caller(GARETH).await, &r.id, "the board is retired")
         .await
         .expect("revoked");
     let report = env.worker().run_pass().await.expect("pass");
@@ -419,14 +412,21 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         ]
     );
     assert_eq!(js[2].2.as_deref(), Some(NO_AUTHORIZER));
-    let stopped = links::get(&env.db, link.id).await.expect("get").expect("link");
+    let stopped = links::get(&env.db, link.id)
+        .await
+        .expect("get")
+        .expect("link");
     assert_eq!(stopped.state, "stopped");
     assert!(stopped.retire_at.is_some());
     assert!(other.supervise().await.expect("supervise").is_empty());
     produce(&p, &env.topic, 10).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
-        links::get(&env.db, link.id).await.expect("get").expect("link").copied,
+        links::get(&env.db, link.id)
+            .await
+            .expect("get")
+            .expect("link")
+            .copied,
         10,
         "a stopped link copies nothing"
     );
@@ -443,7 +443,10 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         timeout: Duration::from_secs(5),
     };
     assert_eq!(ops.retire_due().await, vec![link.id]);
-    let gone = links::get(&env.db, link.id).await.expect("get").expect("link");
+    let gone = links::get(&env.db, link.id)
+        .await
+        .expect("get")
+        .expect("link");
     assert_eq!(gone.state, "retired");
     assert!(links::checkpoints(&env.db, link.id)
         .await
@@ -528,33 +531,51 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
     let stopped = of("gcp", "stopped_link");
     assert_eq!(stopped.len(), 1, "{findings:#?}");
     assert!(stopped[0].repaired);
-    let freed = links::get(&env.db, link.id).await.expect("get").expect("link");
+    let freed = links::get(&env.db, link.id)
+        .await
+        .expect("get")
+        .expect("link");
     assert_eq!(freed.runner, None, "released for a live worker to take");
     // A broker without an authorizer is a fact, not drift.
     for cluster in ["onprem", "gcp"] {
         let notes = of(cluster, "no_authorizer");
         assert_eq!(notes.len(), 1, "{cluster}: {findings:#?}");
-        assert!(notes[0].detail.starts_with("no authorizer: ACLs not enforced"));
+        assert!(notes[0]
+            .detail
+            .starts_with("no authorizer: ACLs not enforced"));
         assert!(of(cluster, "missing_acl").is_empty());
     }
     assert!(!of("aws", "unreachable").is_empty(), "{findings:#?}");
 
     // What was repaired is in the audit log; admins read the report.
-    let repaired: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'reconcile.repaired'",
-    )
-    .fetch_one(env.db.pool())
-    .await
-    .expect("audit");
+    let repaired: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'reconcile.repaired'")
+            .fetch_one(env.db.pool())
+            .await
+            .expect("audit");
     assert!(repaired >= 2, "one entry per pass that repaired something");
     let admin = common::session(&env.db, &env.cfg, ADMIN).await;
-    let (status, body) =
-        common::api(&env.db, &env.cfg, "GET", "/api/v1/drift", Some(&admin), None).await;
+    let (status, body) = common::api(
+        &env.db,
+        &env.cfg,
+        "GET",
+        "/api/v1/drift",
+        Some(&admin),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let report = common::json(&body);
     assert_eq!(report.as_array().map(Vec::len), Some(findings.len()));
     let staff = common::session(&env.db, &env.cfg, ZOE).await;
-    let (status, _) =
-        common::api(&env.db, &env.cfg, "GET", "/api/v1/drift", Some(&staff), None).await;
+    let (status, _) = common::api(
+        &env.db,
+        &env.cfg,
+        "GET",
+        "/api/v1/drift",
+        Some(&staff),
+        None,
+    )
+    .await;
     assert_eq!(status, 403);
 }

@@ -303,7 +303,10 @@ async fn broker_down_retries_then_completes(db: Db) {
         .expect("job");
     assert!(waiting.next_attempt_at.is_some(), "{waiting:?}");
     assert!(
-        waiting.last_error.as_deref().is_some_and(|e| e.contains("onprem")),
+        waiting
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("onprem")),
         "{waiting:?}"
     );
 

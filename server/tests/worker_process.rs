@@ -62,7 +62,11 @@ fn start_worker(dir: &std::path::Path, url: &str) -> Child {
 }
 
 async fn copied(db: &Db, id: i64) -> i64 {
-    links::get(db, id).await.expect("link").expect("exists").copied
+    links::get(db, id)
+        .await
+        .expect("link")
+        .expect("exists")
+        .copied
 }
 
 async fn killed_worker_loses_nothing(t: &TestDb) {

@@ -32,7 +32,10 @@ pub async fn measure(state: &AppState, count: usize, cluster: &str) -> anyhow::R
                     team: "customer-insights".into(),
                     name: format!("bench-app-{i}"),
                     description: String::new(),
-                    principals: vec![Principal { cluster: cluster.into(), principal: format!("User:bench-{i}") }],
+                    principals: vec![Principal {
+                        cluster: cluster.into(),
+                        principal: format!("User:bench-{i}"),
+                    }],
                 },
             )
             .await
@@ -60,7 +63,14 @@ pub async fn measure(state: &AppState, count: usize, cluster: &str) -> anyhow::R
     for id in &ids {
         state
             .access
-            .decide(gareth.clone(), Decision { request: id.clone(), approve: true, comment: "ok".into() })
+            .decide(
+                gareth.clone(),
+                Decision {
+                    request: id.clone(),
+                    approve: true,
+                    comment: "ok".into(),
+                },
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         approved_at.insert(id.clone(), Instant::now());
@@ -69,7 +79,10 @@ pub async fn measure(state: &AppState, count: usize, cluster: &str) -> anyhow::R
     let mut active_at: HashMap<String, Instant> = HashMap::new();
     while active_at.len() < ids.len() {
         if burst.elapsed() > Duration::from_secs(300) {
-            anyhow::bail!("only {} of {count} grants active after 300 s", active_at.len());
+            anyhow::bail!(
+                "only {} of {count} grants active after 300 s",
+                active_at.len()
+            );
         }
         let rows = sqlx::query("SELECT id FROM requests WHERE state = 'active'")
             .fetch_all(state.db.pool())

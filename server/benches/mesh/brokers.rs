@@ -15,12 +15,25 @@ impl Broker {
         let url = format!("tcp://127.0.0.1:{port}");
         let bin = std::env::var("SWITCHBOARD_TEST_BROKER_BIN").unwrap_or_else(|_| "nisshi".into());
         let child = Command::new(bin)
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
-            .args(["--storage-engine", "memory://bench/", "--cluster-id", "bench"])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args([
+                "--storage-engine",
+                "memory://bench/",
+                "--cluster-id",
+                "bench",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| anyhow::anyhow!("cannot start nisshi (scripts/setup.sh installs it): {e}"))?;
+            .map_err(|e| {
+                anyhow::anyhow!("cannot start nisshi (scripts/setup.sh installs it): {e}")
+            })?;
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if started.elapsed() > Duration::from_secs(20) {

@@ -34,11 +34,18 @@ pub fn records(n: usize, size: usize, partitions: i32) -> Vec<Record> {
 }
 
 /// Writes every record and waits for every acknowledgement; returns the time taken.
-pub async fn produce_all(p: &FutureProducer, topic: &str, records: &[Record]) -> anyhow::Result<Duration> {
+pub async fn produce_all(
+    p: &FutureProducer,
+    topic: &str,
+    records: &[Record],
+) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let mut pending = Vec::with_capacity(10_000);
     for r in records {
-        let headers = OwnedHeaders::new().insert(Header { key: "source", value: Some("bench") });
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "source",
+            value: Some("bench"),
+        });
         let mut record = FutureRecord::to(topic)
             .key(&r.key)
             .payload(&r.value)

@@ -22,18 +22,28 @@ const TOPIC: &str = "bench.latency";
 const PARTITIONS: i32 = 3;
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 pub async fn measure(s: &Setup<'_>, per_sec: u64, secs: u64) -> anyhow::Result<Value> {
     create_topics(
         &Connection::plaintext(&s.source),
-        &[TopicSpec { name: TOPIC.into(), partitions: PARTITIONS, replication: -1 }],
+        &[TopicSpec {
+            name: TOPIC.into(),
+            partitions: PARTITIONS,
+            replication: -1,
+        }],
         Duration::from_secs(10),
     )
     .await?;
     let mesh = MeshConfig::default();
-    let ops = LinkOps { db: s.db, config: &mesh, timeout: Duration::from_secs(10) };
+    let ops = LinkOps {
+        db: s.db,
+        config: &mesh,
+        timeout: Duration::from_secs(10),
+    };
     ops.start(&LinkKey {
         event: "bench.latency",
         source_cluster: s.source_cluster,
@@ -43,7 +53,11 @@ pub async fn measure(s: &Setup<'_>, per_sec: u64, secs: u64) -> anyhow::Result<V
     })
     .await
     .map_err(anyhow::Error::msg)?;
-    let runner = Arc::new(LinkRunner::new(s.db.clone(), mesh.clone(), Duration::from_secs(10)));
+    let runner = Arc::new(LinkRunner::new(
+        s.db.clone(),
+        mesh.clone(),
+        Duration::from_secs(10),
+    ));
     let task = runner.spawn(Duration::from_secs(1));
 
     let total = (per_sec * secs) as usize;
@@ -75,7 +89,10 @@ pub async fn measure(s: &Setup<'_>, per_sec: u64, secs: u64) -> anyhow::Result<V
     // The first second warms the link up; it is left out.
     let steady: Vec<Duration> = times.into_iter().skip(per_sec as usize).collect();
     let stats = Stats::of(steady);
-    eprintln!("[mesh] latency at {per_sec}/s: p50 {:.1} ms, p99 {:.1} ms", stats.p50_ms, stats.p99_ms);
+    eprintln!(
+        "[mesh] latency at {per_sec}/s: p50 {:.1} ms, p99 {:.1} ms",
+        stats.p50_ms, stats.p99_ms
+    );
     let mut v = stats.json();
     v["rate_per_sec"] = per_sec.into();
     v["seconds"] = secs.into();

@@ -32,9 +32,18 @@ fn rate(n: usize, d: Duration) -> f64 {
 async fn topics(bootstrap: &str, names: &[&str]) -> anyhow::Result<()> {
     let specs: Vec<TopicSpec> = names
         .iter()
-        .map(|n| TopicSpec { name: (*n).into(), partitions: PARTITIONS, replication: -1 })
+        .map(|n| TopicSpec {
+            name: (*n).into(),
+            partitions: PARTITIONS,
+            replication: -1,
+        })
         .collect();
-    create_topics(&Connection::plaintext(bootstrap), &specs, Duration::from_secs(10)).await?;
+    create_topics(
+        &Connection::plaintext(bootstrap),
+        &specs,
+        Duration::from_secs(10),
+    )
+    .await?;
     Ok(())
 }
 
@@ -44,14 +53,21 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
     topics(&s.target, &["bench.ceiling", "bench.scripted"]).await?;
     let recs = records(n, size, PARTITIONS);
     let preload = produce_all(&producer(&s.source)?, src_topic, &recs).await?;
-    eprintln!("[mesh] preloaded {n} records in {:.1}s", preload.as_secs_f64());
+    eprintln!(
+        "[mesh] preloaded {n} records in {:.1}s",
+        preload.as_secs_f64()
+    );
 
     let ceiling = produce_all(&producer(&s.target)?, "bench.ceiling", &recs).await?;
     drop(recs);
     eprintln!("[mesh] ceiling: {:.0} records/s", rate(n, ceiling));
 
     let mesh = MeshConfig::default();
-    let ops = LinkOps { db: s.db, config: &mesh, timeout: Duration::from_secs(10) };
+    let ops = LinkOps {
+        db: s.db,
+        config: &mesh,
+        timeout: Duration::from_secs(10),
+    };
     let link = ops
         .start(&LinkKey {
             event: "bench.throughput",
@@ -62,7 +78,11 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
         })
         .await
         .map_err(anyhow::Error::msg)?;
-    let runner = Arc::new(LinkRunner::new(s.db.clone(), mesh.clone(), Duration::from_secs(10)));
+    let runner = Arc::new(LinkRunner::new(
+        s.db.clone(),
+        mesh.clone(),
+        Duration::from_secs(10),
+    ));
     let started = Instant::now();
     runner.supervise().await?;
     loop {
@@ -82,11 +102,20 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/mesh/scripted_mirror.py");
     let out = tokio::process::Command::new(python)
         .arg(&script)
-        .args([&s.source, &s.target, src_topic, "bench.scripted", &n.to_string()])
+        .args([
+            &s.source,
+            &s.target,
+            src_topic,
+            "bench.scripted",
+            &n.to_string(),
+        ])
         .output()
         .await?;
     if !out.status.success() {
-        anyhow::bail!("scripted mirror failed: {}", String::from_utf8_lossy(&out.stderr));
+        anyhow::bail!(
+            "scripted mirror failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
     let scripted = Duration::from_secs_f64(secs);

@@ -655,15 +655,22 @@ pub async fn connection_info(
         produce,
         registry_url: c.try_get("schema_registry_url")?,
         // Mirrors keep the master's subject: the registry is shared by name.
-        value_subject: format!("{}-value", event_topic(conn, &row.event).await?.unwrap_or_else(|| row.topic.clone())),
+        value_subject: format!(
+            "{}-value",
+            event_topic(conn, &row.event)
+                .await?
+                .unwrap_or_else(|| row.topic.clone())
+        ),
     }))
 }
 
 async fn event_topic(conn: &mut AnyConnection, event: &str) -> Result<Option<String>, DbError> {
-    Ok(sqlx::query_scalar("SELECT topic FROM events WHERE name = $1")
-        .bind(event)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT topic FROM events WHERE name = $1")
+            .bind(event)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 // ---- catalogue facts the workflow needs ----

@@ -65,7 +65,11 @@ impl AccessService {
         }
     }
 
-    pub fn with_mesh(mut self, mesh: crate::mesh::MeshConfig, idempotent_write_clusters: Vec<String>) -> Self {
+    pub fn with_mesh(
+        mut self,
+        mesh: crate::mesh::MeshConfig,
+        idempotent_write_clusters: Vec<String>,
+    ) -> Self {
         self.mesh = mesh;
         self.idempotent_write_clusters = idempotent_write_clusters;
         self

@@ -75,7 +75,10 @@ impl Mirror {
             .set("acks", "all")
             .set("linger.ms", "5")
             .set("queue.buffering.max.messages", "200000")
-            .set("message.timeout.ms", timeout.as_millis().max(1000).to_string());
+            .set(
+                "message.timeout.ms",
+                timeout.as_millis().max(1000).to_string(),
+            );
         let producer: FutureProducer = target.create().map_err(client)?;
         let mut assignment = TopicPartitionList::new();
         for p in 0..partitions {
@@ -193,7 +196,9 @@ impl Mirror {
         let work = tokio::task::spawn_blocking(move || {
             let mut total = 0;
             for p in 0..partitions {
-                let (low, high) = watermarks.fetch_watermarks(&topic, p, timeout).map_err(client)?;
+                let (low, high) = watermarks
+                    .fetch_watermarks(&topic, p, timeout)
+                    .map_err(client)?;
                 let from = next.get(&p).copied().unwrap_or(low);
                 total += (high - from).max(0);
             }

@@ -12,8 +12,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 
 pub use topics::{
-    create_topics, create_topics_with_configs, delete_topics, describe_topic, list_topics, TopicDetail, TopicInfo,
-    TopicSpec,
+    create_topics, create_topics_with_configs, delete_topics, describe_topic, list_topics,
+    TopicDetail, TopicInfo, TopicSpec,
 };
 
 /// Connection settings for one cluster. Secrets are read from the environment

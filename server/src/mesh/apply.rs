@@ -56,9 +56,17 @@ impl LinkOps<'_> {
             Backend::Builtin => {
                 let detail = kafka::describe_topic(&source, key.source_topic, self.timeout)
                     .await
-                    .map_err(|e| format!("cannot read `{}` on `{}`: {e}", key.source_topic, key.source_cluster))?
+                    .map_err(|e| {
+                        format!(
+                            "cannot read `{}` on `{}`: {e}",
+                            key.source_topic, key.source_cluster
+                        )
+                    })?
                     .ok_or_else(|| {
-                        format!("topic `{}` does not exist on `{}` yet", key.source_topic, key.source_cluster)
+                        format!(
+                            "topic `{}` does not exist on `{}` yet",
+                            key.source_topic, key.source_cluster
+                        )
                     })?;
                 let spec = TopicSpec {
                     name: key.target_topic.to_string(),
@@ -67,7 +75,12 @@ impl LinkOps<'_> {
                 };
                 kafka::create_topics(&target, &[spec], self.timeout)
                     .await
-                    .map_err(|e| format!("cannot create mirror topic `{}` on `{}`: {e}", key.target_topic, key.target_cluster))?;
+                    .map_err(|e| {
+                        format!(
+                            "cannot create mirror topic `{}` on `{}`: {e}",
+                            key.target_topic, key.target_cluster
+                        )
+                    })?;
             }
             Backend::ClusterLinking => {
                 let cl = self.cluster_linking(key.source_cluster, key.target_cluster)?;
@@ -144,7 +157,12 @@ impl LinkOps<'_> {
                 let target = crate::clusters::connection_of(self.db, &link.target_cluster).await?;
                 kafka::delete_topics(&target, &[link.target_topic.as_str()], self.timeout)
                     .await
-                    .map_err(|e| format!("cannot delete mirror topic `{}` on `{}`: {e}", link.target_topic, link.target_cluster))?;
+                    .map_err(|e| {
+                        format!(
+                            "cannot delete mirror topic `{}` on `{}`: {e}",
+                            link.target_topic, link.target_cluster
+                        )
+                    })?;
             }
         }
         links::mark_retired(self.db, link.id)
@@ -175,7 +193,8 @@ impl LinkOps<'_> {
     /// Housekeeping: retires every stopped link whose grace period ended.
     /// Returns the ids retired; failures stay stopped and are tried next time.
     pub async fn retire_due(&self) -> Vec<i64> {
-        let due = match links::due_for_retirement(self.db, &stamp(OffsetDateTime::now_utc())).await {
+        let due = match links::due_for_retirement(self.db, &stamp(OffsetDateTime::now_utc())).await
+        {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read links due for retirement");

@@ -76,15 +76,22 @@ impl LinkRunner {
             if links::hold(&self.db, id, &self.id, &at, &until).await? {
                 keep.push(id);
             } else if let Some(r) = running.remove(&id) {
-                tracing::info!(link = id, "link no longer held here; stopping its copy task");
+                tracing::info!(
+                    link = id,
+                    "link no longer held here; stopping its copy task"
+                );
                 stop(r).await;
             }
         }
         for id in links::claimable(&self.db, &self.id, &at).await? {
-            if running.contains_key(&id) || !links::hold(&self.db, id, &self.id, &at, &until).await? {
+            if running.contains_key(&id)
+                || !links::hold(&self.db, id, &self.id, &at, &until).await?
+            {
                 continue;
             }
-            let Some(link) = links::get(&self.db, id).await? else { continue };
+            let Some(link) = links::get(&self.db, id).await? else {
+                continue;
+            };
             running.insert(id, self.start(link));
             keep.push(id);
         }
@@ -107,7 +114,10 @@ impl LinkRunner {
                 tokio::time::sleep(RESTART_AFTER).await;
             }
         });
-        Running { stop: stop_tx, join }
+        Running {
+            stop: stop_tx,
+            join,
+        }
     }
 
     /// Starts supervising: a pass now, then every `interval`, until stopped;
@@ -127,7 +137,10 @@ impl LinkRunner {
             }
             me.stop_all().await;
         });
-        RunnerTask { stop: stop_tx, join }
+        RunnerTask {
+            stop: stop_tx,
+            join,
+        }
     }
 
     /// Stops every copy task (each finishes its batch) and releases the links.
@@ -145,7 +158,10 @@ impl LinkRunner {
 async fn stop(r: Running) {
     let _ = r.stop.send(true);
     let mut join = r.join;
-    if tokio::time::timeout(Duration::from_secs(10), &mut join).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), &mut join)
+        .await
+        .is_err()
+    {
         join.abort();
     }
 }
@@ -165,10 +181,17 @@ async fn copy_loop(
     let partitions = crate::kafka::describe_topic(&source, &link.source_topic, timeout)
         .await
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("topic `{}` does not exist on `{}`", link.source_topic, link.source_cluster))?
+        .ok_or_else(|| {
+            format!(
+                "topic `{}` does not exist on `{}`",
+                link.source_topic, link.source_cluster
+            )
+        })?
         .partitions;
     let partitions = i32::try_from(partitions).unwrap_or(i32::MAX);
-    let mut next = links::checkpoints(db, link.id).await.map_err(|e| e.to_string())?;
+    let mut next = links::checkpoints(db, link.id)
+        .await
+        .map_err(|e| e.to_string())?;
     let ends = MirrorEnds {
         source,
         source_topic: link.source_topic.clone(),

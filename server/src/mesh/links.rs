@@ -113,11 +113,7 @@ pub async fn running_id(db: &Db, key: &LinkKey<'_>, backend: &str) -> Result<Opt
 
 /// Stops a running link; its mirror topic is deleted at `retire_at`.
 /// Returns the link when it was running.
-pub async fn stop(
-    db: &Db,
-    key: &LinkKey<'_>,
-    retire_at: &str,
-) -> Result<Option<LinkRow>, DbError> {
+pub async fn stop(db: &Db, key: &LinkKey<'_>, retire_at: &str) -> Result<Option<LinkRow>, DbError> {
     let done = sqlx::query(
         "UPDATE mesh_links SET state = 'stopped', retire_at = $1, runner = NULL, \
          runner_lease = NULL, lag = NULL, rate_per_sec = NULL, updated_at = $2 \
@@ -269,14 +265,18 @@ pub async fn release_all(db: &Db, runner: &str) -> Result<(), DbError> {
 }
 
 pub async fn checkpoints(db: &Db, id: i64) -> Result<BTreeMap<i32, i64>, DbError> {
-    let rows = sqlx::query("SELECT partition_id, next_offset FROM link_checkpoints WHERE link_id = $1")
-        .bind(id)
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT partition_id, next_offset FROM link_checkpoints WHERE link_id = $1")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?;
     let mut out = BTreeMap::new();
     for r in rows {
         let p: i64 = r.try_get("partition_id")?;
-        out.insert(i32::try_from(p).unwrap_or_default(), r.try_get("next_offset")?);
+        out.insert(
+            i32::try_from(p).unwrap_or_default(),
+            r.try_get("next_offset")?,
+        );
     }
     Ok(out)
 }

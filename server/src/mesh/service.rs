@@ -21,7 +21,10 @@ fn admin(caller: Option<Caller>, what: &str) -> Result<Caller, AppError> {
     if caller.admin {
         Ok(caller)
     } else {
-        Err(AppError::new(ErrorCode::Forbidden, format!("only admins can {what}")))
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            format!("only admins can {what}"),
+        ))
     }
 }
 
@@ -88,7 +91,12 @@ impl app::services::Mesh for MeshService {
         Reconciler::new(self.db.clone(), self.config.clone())
             .run()
             .await
-            .map_err(|e| AppError::new(ErrorCode::Unavailable, format!("reconciliation failed: {e}")))?;
+            .map_err(|e| {
+                AppError::new(
+                    ErrorCode::Unavailable,
+                    format!("reconciliation failed: {e}"),
+                )
+            })?;
         self.drift_unchecked().await
     }
 

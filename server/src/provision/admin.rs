@@ -37,7 +37,10 @@ pub async fn act_on_job(
             .await
             .map_err(internal)?;
     let Some((state, kind)) = before else {
-        return Err(AppError::new(ErrorCode::NotFound, format!("there is no job {id}")));
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            format!("there is no job {id}"),
+        ));
     };
     let changed = match action {
         "retry" => jobs::retry(db, id).await,

@@ -137,14 +137,17 @@ impl Reconciler {
     }
 
     async fn wanted_acls(&self) -> Result<BTreeMap<String, Vec<AclBinding>>, DbError> {
-        let rows = sqlx::query("SELECT cluster_id, bindings_json FROM grants WHERE state = 'active'")
-            .fetch_all(self.db.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT cluster_id, bindings_json FROM grants WHERE state = 'active'")
+                .fetch_all(self.db.pool())
+                .await?;
         let mut out: BTreeMap<String, Vec<AclBinding>> = BTreeMap::new();
         for r in rows {
             let json: String = r.try_get("bindings_json")?;
             let bindings: Vec<AclBinding> = serde_json::from_str(&json).unwrap_or_default();
-            out.entry(r.try_get("cluster_id")?).or_default().extend(bindings);
+            out.entry(r.try_get("cluster_id")?)
+                .or_default()
+                .extend(bindings);
         }
         Ok(out)
     }
@@ -160,7 +163,13 @@ impl Reconciler {
         let have: BTreeSet<String> = match kafka::list_topics(conn, self.timeout()).await {
             Ok(t) => t.into_iter().map(|t| t.name).collect(),
             Err(e) => {
-                findings.push(finding(cluster, "unreachable", cluster, &e.to_string(), false));
+                findings.push(finding(
+                    cluster,
+                    "unreachable",
+                    cluster,
+                    &e.to_string(),
+                    false,
+                ));
                 return false;
             }
         };
@@ -173,7 +182,8 @@ impl Reconciler {
                 match self.source_partitions(cluster, topic).await {
                     Some(p) => p,
                     None => {
-                        let detail = format!("{} is missing, and so is its source: not recreated", w.why);
+                        let detail =
+                            format!("{} is missing, and so is its source: not recreated", w.why);
                         findings.push(finding(cluster, "missing_topic", topic, &detail, false));
                         continue;
                     }
@@ -186,23 +196,44 @@ impl Reconciler {
                 partitions,
                 replication: -1,
             };
-            let repaired =
-                kafka::create_topics_with_configs(conn, &[(spec, w.configs.clone())], self.timeout()).await;
+            let repaired = kafka::create_topics_with_configs(
+                conn,
+                &[(spec, w.configs.clone())],
+                self.timeout(),
+            )
+            .await;
             let detail = match &repaired {
-                Ok(()) => format!("{} was missing; recreated with {partitions} partitions", w.why),
+                Ok(()) => format!(
+                    "{} was missing; recreated with {partitions} partitions",
+                    w.why
+                ),
                 Err(e) => format!("{} is missing; recreating it failed: {e}", w.why),
             };
-            findings.push(finding(cluster, "missing_topic", topic, &detail, repaired.is_ok()));
+            findings.push(finding(
+                cluster,
+                "missing_topic",
+                topic,
+                &detail,
+                repaired.is_ok(),
+            ));
         }
         true
     }
 
     /// Partitions of the source of the running built-in link writing `topic` on `cluster`.
     async fn source_partitions(&self, cluster: &str, topic: &str) -> Option<i32> {
-        let all = links::list(&self.db, Some("running"), None, Some(cluster)).await.ok()?;
-        let link = all.iter().find(|l| l.target_cluster == cluster && l.target_topic == topic)?;
-        let conn = crate::clusters::connection_of(&self.db, &link.source_cluster).await.ok()?;
-        let detail = kafka::describe_topic(&conn, &link.source_topic, self.timeout()).await.ok()??;
+        let all = links::list(&self.db, Some("running"), None, Some(cluster))
+            .await
+            .ok()?;
+        let link = all
+            .iter()
+            .find(|l| l.target_cluster == cluster && l.target_topic == topic)?;
+        let conn = crate::clusters::connection_of(&self.db, &link.source_cluster)
+            .await
+            .ok()?;
+        let detail = kafka::describe_topic(&conn, &link.source_topic, self.timeout())
+            .await
+            .ok()??;
         i32::try_from(detail.partitions).ok()
     }
 
@@ -247,7 +278,13 @@ impl Reconciler {
             }
             Ok(AclOutcome::Applied(list)) => list.into_iter().collect::<BTreeSet<Acl>>(),
             Err(e) => {
-                findings.push(finding(cluster, "unreachable", cluster, &e.to_string(), false));
+                findings.push(finding(
+                    cluster,
+                    "unreachable",
+                    cluster,
+                    &e.to_string(),
+                    false,
+                ));
                 return;
             }
         };
@@ -266,10 +303,24 @@ impl Reconciler {
                     )),
                 });
             let detail = match &repaired {
-                Ok(()) => format!("{} for {} was missing; recreated", binding.label(), binding.principal),
-                Err(e) => format!("{} for {} is missing; recreating failed: {e}", binding.label(), binding.principal),
+                Ok(()) => format!(
+                    "{} for {} was missing; recreated",
+                    binding.label(),
+                    binding.principal
+                ),
+                Err(e) => format!(
+                    "{} for {} is missing; recreating failed: {e}",
+                    binding.label(),
+                    binding.principal
+                ),
             };
-            findings.push(finding(cluster, "missing_acl", &binding.label(), &detail, repaired.is_ok()));
+            findings.push(finding(
+                cluster,
+                "missing_acl",
+                &binding.label(),
+                &detail,
+                repaired.is_ok(),
+            ));
         }
     }
 
@@ -282,7 +333,10 @@ impl Reconciler {
             timeout: self.timeout(),
         };
         for link in running {
-            let subject = format!("link {}: {} → {}", link.id, link.source_topic, link.target_topic);
+            let subject = format!(
+                "link {}: {} → {}",
+                link.id, link.source_topic, link.target_topic
+            );
             if link.backend == "builtin" {
                 let last = link.status_at.as_deref().unwrap_or(&link.created_at);
                 if last >= stale.as_str() {
@@ -316,13 +370,24 @@ impl Reconciler {
                             "stopped_link",
                             &subject,
                             &match &repaired {
-                                Ok(_) => format!("the {} link was {state}; restarted", link.backend),
-                                Err(e) => format!("the {} link is {state}; restarting failed: {e}", link.backend),
+                                Ok(_) => {
+                                    format!("the {} link was {state}; restarted", link.backend)
+                                }
+                                Err(e) => format!(
+                                    "the {} link is {state}; restarting failed: {e}",
+                                    link.backend
+                                ),
                             },
                             repaired.is_ok(),
                         ));
                     }
-                    Err(e) => findings.push(finding(&link.target_cluster, "unreachable", &subject, &e, false)),
+                    Err(e) => findings.push(finding(
+                        &link.target_cluster,
+                        "unreachable",
+                        &subject,
+                        &e,
+                        false,
+                    )),
                 }
             }
         }
@@ -331,7 +396,9 @@ impl Reconciler {
     async fn store(&self, findings: &[Finding]) -> Result<(), DbError> {
         let at = crate::db::now();
         let mut tx = self.db.begin().await?;
-        sqlx::query("DELETE FROM drift_findings").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM drift_findings")
+            .execute(&mut *tx)
+            .await?;
         for f in findings {
             sqlx::query(
                 "INSERT INTO drift_findings (cluster_id, kind, subject, detail, repaired, found_at) \

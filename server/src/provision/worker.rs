@@ -121,7 +121,10 @@ impl Provisioner {
         let mut claimed = 0;
         let mut exhausted = false;
         loop {
-            while !exhausted && running.len() < self.config.concurrency.max(1) && claimed < JOBS_PER_PASS {
+            while !exhausted
+                && running.len() < self.config.concurrency.max(1)
+                && claimed < JOBS_PER_PASS
+            {
                 match jobs::claim(&self.db, OffsetDateTime::now_utc(), self.lease()).await? {
                     Some(job) => {
                         claimed += 1;
@@ -211,7 +214,13 @@ impl Provisioner {
                     ..
                 },
             ) => self
-                .create_topic(&job.cluster, &topic, partitions, retention_ms, &cleanup_policy)
+                .create_topic(
+                    &job.cluster,
+                    &topic,
+                    partitions,
+                    retention_ms,
+                    &cleanup_policy,
+                )
                 .await
                 .map(|()| None),
             (
