@@ -67,6 +67,10 @@ test('consume a PII event on another cluster: owner and data protection approve,
   // The worker may already be done by the time the page shows the decision.
   assert.ok(['provisioning', 'active'].includes(await dp.getByTestId('request-state').textContent()));
   assert.ok(await dp.getByTestId('step').count() > 0, 'provisioning steps are shown');
+  // The page refetches itself while provisioning: no reload needed.
+  await waitFor(async () => (await dp.getByTestId('request-state').textContent()) === 'active',
+    'the decided request to become active without a reload', 30000);
+  await dp.getByTestId('connection').waitFor();
   await dp.close();
 
   await staff.reload();
@@ -76,7 +80,6 @@ test('consume a PII event on another cluster: owner and data protection approve,
   const topic = (await staff.getByTestId('request-topic').textContent()).trim();
   assert.ok(topic.length > 0, 'the request names its topic');
 
-  // The page refetches itself while provisioning: no reload needed.
   await waitFor(async () => (await staff.getByTestId('request-state').textContent()) === 'active',
     'the request to become active', 30000);
   const states = await staff.locator('[data-testid=step]').evaluateAll((els) => els.map((e) => e.dataset.state));

@@ -79,6 +79,17 @@ fn Findings(list: Vec<DriftFinding>) -> impl IntoView {
     }
 }
 
+const NO_AUTHORIZER: &str = "no authorizer: ACLs not enforced";
+
+/// What a `no_authorizer` finding says beyond the notice itself.
+fn more(detail: &str) -> Option<String> {
+    let rest = detail
+        .strip_prefix(NO_AUTHORIZER)
+        .unwrap_or(detail)
+        .trim_start_matches([';', ':', ' ']);
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
 #[component]
 fn ClusterFindings(cluster: String, findings: Vec<DriftFinding>) -> impl IntoView {
     let (facts, drift): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| !f.is_drift());
@@ -87,9 +98,9 @@ fn ClusterFindings(cluster: String, findings: Vec<DriftFinding>) -> impl IntoVie
         .map(|f| {
             view! {
                 <p class="notice" data-testid="no-authorizer">
-                    <strong>"no authorizer: ACLs not enforced"</strong>
-                    {(!f.detail.is_empty()).then(|| format!(" · {}", f.detail))}
-                    <span class="muted">{format!(" · {}", when(&f.found_at))}</span>
+                    <strong>{NO_AUTHORIZER}</strong>
+                    {more(&f.detail).map(|d| format!(" · {d}"))}
+                    <span class="muted nowrap">{format!(" · {}", when(&f.found_at))}</span>
                 </p>
             }
         })
