@@ -18,7 +18,16 @@ use crate::registry::RegistryService;
 use crate::search::SearchIndex;
 use crate::state::AppState;
 
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    if config.demo.enabled && config.mesh.events.is_empty() {
+        // The demo shows a running link from the start: NOC alarms (home
+        // onprem) are always mirrored to gcp.
+        config.mesh.events.push(crate::mesh::config::EventLinks {
+            event: "network.alarm.raised".into(),
+            include: vec!["gcp".into()],
+            exclude: Vec::new(),
+        });
+    }
     crate::auth::check_config(&config).context("invalid sign-in configuration")?;
     config
         .mesh

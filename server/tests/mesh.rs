@@ -567,6 +567,26 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
     assert_eq!(status, 200, "{body}");
     let report = common::json(&body);
     assert_eq!(report.as_array().map(Vec::len), Some(findings.len()));
+    // An event admins always mirror to a cluster gets its link without a consumer.
+    let mut cfg = env.cfg.clone();
+    cfg.mesh.events.push(switchboard::mesh::config::EventLinks {
+        event: "network.alarm.raised".into(),
+        include: vec!["gcp".into()],
+        exclude: Vec::new(),
+    });
+    let with_rule = Reconciler::new(env.db.clone(), cfg);
+    let found = with_rule.run().await.expect("pass with the rule");
+    let started: Vec<_> = found.iter().filter(|f| f.kind == "missing_link").collect();
+    assert_eq!(started.len(), 1, "{found:#?}");
+    assert!(started[0].repaired, "{:?}", started[0]);
+    let alarms = links::list(&env.db, Some("running"), Some("network.alarm.raised"), None)
+        .await
+        .expect("links");
+    assert_eq!(alarms.len(), 1);
+    assert_eq!(alarms[0].target_cluster, "gcp");
+    let again = with_rule.run().await.expect("pass again");
+    assert!(again.iter().all(|f| f.kind != "missing_link"), "{again:#?}");
+
     let staff = common::session(&env.db, &env.cfg, ZOE).await;
     let (status, _) = common::api(
         &env.db,

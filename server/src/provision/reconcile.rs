@@ -7,7 +7,8 @@
 //! created (an event's from its recorded partitions and retention, a mirror
 //! with its source's partitions), a missing binding is created, a link whose
 //! worker stopped reporting is released so a live worker takes it over, and a
-//! paused remote mirror or connector is resumed. A broker without an
+//! paused remote mirror or connector is resumed, a link admins include
+//! (`[[mesh.events]]`) is started. A broker without an
 //! authorizer is reported as such, not as drift. Findings replace the previous
 //! pass's in `drift_findings`; repairs are also written to the audit log.
 
@@ -34,7 +35,8 @@ const STALLED_AFTER_SECS: i64 = 10;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub cluster: String,
-    /// `missing_topic`, `missing_acl`, `stopped_link`, `no_authorizer`, `unreachable`.
+    /// `missing_topic`, `missing_acl`, `stopped_link`, `missing_link`,
+    /// `no_authorizer`, `unreachable`.
     pub kind: String,
     pub subject: String,
     pub detail: String,
@@ -87,6 +89,7 @@ impl Reconciler {
             self.acls(id, conn, bindings, &mut findings).await;
         }
         self.links(&running, &mut findings).await;
+        self.included_links(&running, &mut findings).await?;
         self.store(&findings).await?;
         Ok(findings)
     }
@@ -322,6 +325,67 @@ impl Reconciler {
                 repaired.is_ok(),
             ));
         }
+    }
+
+    /// Links admins configured (`[[mesh.events]] include`) exist even
+    /// without a consumer: a missing one is started.
+    async fn included_links(
+        &self,
+        running: &[LinkRow],
+        findings: &mut Vec<Finding>,
+    ) -> Result<(), DbError> {
+        let ops = LinkOps {
+            db: &self.db,
+            config: &self.config.mesh,
+            timeout: self.timeout(),
+        };
+        for rule in &self.config.mesh.events {
+            let row = sqlx::query("SELECT home_cluster, topic FROM events WHERE name = $1")
+                .bind(&rule.event)
+                .fetch_optional(self.db.pool())
+                .await?;
+            let Some(row) = row else { continue };
+            let home: String = row.try_get("home_cluster")?;
+            let topic: String = row.try_get("topic")?;
+            let mirror = self.config.mesh.mirror_topic(&home, &topic);
+            for cluster in rule.include.iter().filter(|c| **c != home) {
+                let present = running.iter().any(|l| {
+                    l.source_cluster == home
+                        && l.source_topic == topic
+                        && &l.target_cluster == cluster
+                        && l.target_topic == mirror
+                });
+                if present {
+                    continue;
+                }
+                let key = LinkKey {
+                    event: &rule.event,
+                    source_cluster: &home,
+                    source_topic: &topic,
+                    target_cluster: cluster,
+                    target_topic: &mirror,
+                };
+                let started = ops.start(&key).await;
+                let detail = match &started {
+                    Ok(id) => format!(
+                        "admins include {cluster} for event `{}`; link {id} started",
+                        rule.event
+                    ),
+                    Err(e) => format!(
+                        "admins include {cluster} for event `{}`; starting the link failed: {e}",
+                        rule.event
+                    ),
+                };
+                findings.push(finding(
+                    cluster,
+                    "missing_link",
+                    &format!("{home}/{topic} → {cluster}/{mirror}"),
+                    &detail,
+                    started.is_ok(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     async fn links(&self, running: &[LinkRow], findings: &mut Vec<Finding>) {

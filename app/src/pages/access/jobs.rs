@@ -10,6 +10,7 @@ use crate::access::JobView;
 use crate::access_api::provisioning_jobs;
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::mesh_api::JobAction;
+use crate::pages::audit::when;
 
 #[component]
 pub fn JobsPanel() -> impl IntoView {
@@ -31,9 +32,9 @@ pub fn JobsPanel() -> impl IntoView {
                         let rows = list.into_iter().map(|j| view! { <JobRow j act/> }).collect_view();
                         Ok::<_, crate::error::AppError>(view! {
                             <div class="table-wrap"><table class="table">
-                                <thead><tr><th>"Job"</th><th>"Kind"</th><th>"Cluster"</th><th>"State"</th>
-                                    <th>"Attempts"</th><th>"Outcome"</th><th>"Last error"</th><th>"Next attempt"</th>
-                                    <th>"Queued"</th><th>"Actions"</th></tr></thead>
+                                <thead><tr><th>"Job (queued)"</th><th>"Kind"</th><th>"Cluster"</th><th>"State"</th>
+                                    <th>"Actions"</th><th>"Attempts"</th><th>"Next attempt"</th><th>"Outcome"</th>
+                                    <th>"Last error"</th></tr></thead>
                                 <tbody>{rows}</tbody>
                             </table></div>
                         })
@@ -74,16 +75,15 @@ fn JobRow(j: JobView, act: ServerAction<JobAction>) -> impl IntoView {
         .unwrap_or_default();
     view! {
         <tr data-testid="job-row" data-job=j.id.clone() data-state=j.state.clone()>
-            <td class="mono">{j.id.clone()}</td>
+            <td class="mono">{j.id.clone()}<div class="muted nowrap">{when(&j.created_at)}</div></td>
             <td>{j.kind.clone()}</td>
             <td class="mono">{j.cluster.clone()}</td>
             <td>{j.state.clone()}</td>
+            <td><div class="job-actions">{retry}{cancel}</div></td>
             <td>{j.attempts}</td>
+            <td class="mono nowrap">{next}</td>
             <td>{j.outcome.clone().unwrap_or_default()}</td>
             <td class="error-text">{j.last_error.clone().unwrap_or_default()}</td>
-            <td class="mono">{next}</td>
-            <td class="mono">{j.created_at.clone()}</td>
-            <td><div class="job-actions">{retry}{cancel}</div></td>
         </tr>
     }
 }

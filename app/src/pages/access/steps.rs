@@ -103,14 +103,12 @@ pub fn ProvisioningSteps(
                 .map(|o| view! { <div class="muted step-outcome" data-testid="step-outcome">{o}</div> });
             let waiting_again = j.state == "queued" && j.last_error.is_some();
             let error = j.last_error.as_deref().filter(|_| j.state != "done").map(|e| {
-                let mut text = plain_error(e, &j.cluster);
-                if waiting_again {
-                    if let Some(next) = j.next_attempt_at.as_deref() {
-                        text.push_str(&format!("; next attempt at {} UTC", clock(next)));
-                    }
-                }
                 let class = if waiting_again { "step-error muted" } else { "step-error error-text" };
-                view! { <div class=class data-testid="step-error">{text}</div> }
+                view! { <div class=class data-testid="step-error">{plain_error(e, &j.cluster)}</div> }
+            });
+            let next = j.next_attempt_at.as_deref().filter(|_| waiting_again).map(|at| {
+                let text = format!("next attempt at {} UTC", clock(at));
+                view! { <div class="step-next muted" data-testid="step-next">{text}</div> }
             });
             view! {
                 <li class=format!("step step-{state}") data-testid="step" data-state=state.clone() data-kind=j.kind.clone()>
@@ -121,6 +119,7 @@ pub fn ProvisioningSteps(
                     {attempts}
                     {outcome}
                     {error}
+                    {next}
                 </li>
             }
         })
