@@ -108,9 +108,13 @@ test('consume a PII event on another cluster: owner and data protection approve,
   // The mirror link shows on the clusters page and on the event page.
   await staff.goto(`${ctx.sb.url}/clusters`);
   await staff.waitForSelector('body[data-hydrated]');
-  const link = staff.locator('[data-testid=cluster-links][data-cluster=gcp] [data-testid=link-row]').first();
+  // (The demo mesh has links of its own.)
+  const link = staff
+    .locator('[data-testid=cluster-links][data-cluster=gcp] [data-testid=link-row][data-source=aws][data-target=gcp]')
+    .filter({ hasText: topic });
   await link.waitFor();
   assert.match(await link.textContent(), /aws → gcp/);
+  assert.equal(await link.getAttribute('data-state'), 'running');
   await staff.goto(`${ctx.sb.url}/events/${EVENT}`);
   await staff.waitForSelector('body[data-hydrated]');
   const mirror = staff.locator('[data-testid=mirror-row][data-cluster=gcp]');

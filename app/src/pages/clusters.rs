@@ -172,7 +172,8 @@ fn LinkTable(links: Vec<LinkView>) -> impl IntoView {
                 format!("{} → {}", l.source_topic, l.target_topic)
             };
             view! {
-                <tr data-testid="link-row" data-link=l.id.clone() data-state=l.state.clone()>
+                <tr data-testid="link-row" data-link=l.id.clone() data-source=l.source_cluster.clone()
+                    data-target=l.target_cluster.clone() data-state=l.state.clone()>
                     <td class="mono nowrap">{format!("{} → {}", l.source_cluster, l.target_cluster)}</td>
                     <td class="mono">{topics}</td>
                     <td>{l.backend.replace('_', " ")}</td>

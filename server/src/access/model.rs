@@ -90,56 +90,9 @@ impl StepRow {
     }
 }
 
-/// One ACL binding of a grant, as the Kafka adapter will send it: ALLOW
-/// `operation` on `resource_type` `resource_name` (`literal` or `prefixed`)
-/// for `principal` from any host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AclBinding {
-    /// `topic` or `group`.
-    pub resource_type: String,
-    pub resource_name: String,
-    /// `literal` or `prefixed`.
-    pub pattern_type: String,
-    pub principal: String,
-    pub host: String,
-    /// `READ`, `WRITE` or `DESCRIBE`.
-    pub operation: String,
-    /// Always `ALLOW`.
-    pub permission: String,
-}
-
-impl AclBinding {
-    pub fn allow(
-        resource_type: &str,
-        resource_name: &str,
-        prefixed: bool,
-        principal: &str,
-        operation: &str,
-    ) -> Self {
-        AclBinding {
-            resource_type: resource_type.into(),
-            resource_name: resource_name.into(),
-            pattern_type: if prefixed { "prefixed" } else { "literal" }.into(),
-            principal: principal.into(),
-            host: "*".into(),
-            operation: operation.into(),
-            permission: "ALLOW".into(),
-        }
-    }
-
-    /// `READ topic:orders.v1`, `READ group-prefix:insights-`.
-    pub fn label(&self) -> String {
-        let prefix = if self.pattern_type == "prefixed" {
-            "-prefix"
-        } else {
-            ""
-        };
-        format!(
-            "{} {}{prefix}:{}",
-            self.operation, self.resource_type, self.resource_name
-        )
-    }
-}
+/// One ACL binding of a grant: ALLOW `operation` on `resource_type`
+/// `resource_name` for `principal`, exactly as the Kafka adapter sends it.
+pub use crate::kafka::acls::Acl as AclBinding;
 
 #[derive(Debug, Clone)]
 pub struct GrantRow {

@@ -50,6 +50,40 @@ pub struct Acl {
     pub permission: String,
 }
 
+impl Acl {
+    /// An ALLOW binding from any host (what grants hold).
+    pub fn allow(
+        resource_type: &str,
+        resource_name: &str,
+        prefixed: bool,
+        principal: &str,
+        operation: &str,
+    ) -> Self {
+        Acl {
+            resource_type: resource_type.into(),
+            resource_name: resource_name.into(),
+            pattern_type: if prefixed { "prefixed" } else { "literal" }.into(),
+            principal: principal.into(),
+            host: "*".into(),
+            operation: operation.into(),
+            permission: "ALLOW".into(),
+        }
+    }
+
+    /// `READ topic:orders.v1`, `READ group-prefix:insights-`.
+    pub fn label(&self) -> String {
+        let prefix = if self.pattern_type == "prefixed" {
+            "-prefix"
+        } else {
+            ""
+        };
+        format!(
+            "{} {}{prefix}:{}",
+            self.operation, self.resource_type, self.resource_name
+        )
+    }
+}
+
 /// What the cluster said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AclOutcome<T> {
@@ -71,7 +105,7 @@ pub async fn create_acls(
     if specs.is_empty() {
         return Ok(AclOutcome::Applied(()));
     }
-    let labels: Vec<String> = acls.iter().map(label).collect();
+    let labels: Vec<String> = acls.iter().map(described).collect();
     let outcome = run(conn, timeout, "creating ACLs", move |client| {
         ffi::create_acls(client, &specs, timeout)
     })
@@ -101,7 +135,7 @@ pub async fn delete_acls(
     if specs.is_empty() {
         return Ok(AclOutcome::Applied(0));
     }
-    let labels: Vec<String> = acls.iter().map(label).collect();
+    let labels: Vec<String> = acls.iter().map(described).collect();
     let outcome = run(conn, timeout, "deleting ACLs", move |client| {
         ffi::delete_acls(client, &specs, timeout)
     })
@@ -116,7 +150,7 @@ pub async fn delete_acls(
         for (binding, error) in response.matching {
             match error {
                 None => removed += 1,
-                Some(error) => errors.push((label(&acl_of(&binding)), Some(error))),
+                Some(error) => errors.push((described(&acl_of(&binding)), Some(error))),
             }
         }
     }
@@ -334,7 +368,7 @@ fn to_spec(acl: &Acl) -> Result<ffi::Spec, String> {
 fn specs_of(acls: &[Acl]) -> Result<Vec<ffi::Spec>, KafkaError> {
     acls.iter()
         .map(|acl| {
-            to_spec(acl).map_err(|e| KafkaError::Client(format!("{e} (in ACL {})", label(acl))))
+            to_spec(acl).map_err(|e| KafkaError::Client(format!("{e} (in ACL {})", described(acl))))
         })
         .collect()
 }
@@ -362,7 +396,7 @@ fn acl_of(binding: &ffi::Binding) -> Acl {
 }
 
 /// How a binding is named in error messages.
-fn label(acl: &Acl) -> String {
+fn described(acl: &Acl) -> String {
     format!(
         "{} {} {} on {} `{}` ({}, host {})",
         shown(&acl.permission),

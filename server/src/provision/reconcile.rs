@@ -291,13 +291,9 @@ impl Reconciler {
                 return;
             }
         };
-        let missing: Vec<(AclBinding, Acl)> = want
-            .iter()
-            .map(|b| (b.clone(), super::worker::to_acl(b)))
-            .filter(|(_, a)| !have.contains(a))
-            .collect();
-        for (binding, acl) in missing {
-            let repaired = acls::create_acls(conn, std::slice::from_ref(&acl), self.timeout())
+        let missing: Vec<&AclBinding> = want.iter().filter(|b| !have.contains(*b)).collect();
+        for binding in missing {
+            let repaired = acls::create_acls(conn, std::slice::from_ref(binding), self.timeout())
                 .await
                 .and_then(|o| match o {
                     AclOutcome::Applied(()) => Ok(()),

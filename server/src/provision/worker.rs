@@ -19,7 +19,7 @@ use crate::access::model::{AclBinding, JobPayload, SYSTEM};
 use crate::access::AccessService;
 use crate::config::ProvisionConfig;
 use crate::db::Db;
-use crate::kafka::acls::{self, Acl, AclOutcome};
+use crate::kafka::acls::{self, AclOutcome};
 use crate::kafka::{self, TopicSpec};
 use crate::mesh::links::LinkKey;
 use crate::mesh::{LinkOps, MeshConfig};
@@ -29,18 +29,6 @@ use crate::registry::RegistryService;
 
 /// What an ACL job says when the broker has no authorizer.
 pub const NO_AUTHORIZER: &str = "no authorizer: ACLs not enforced (bindings recorded)";
-
-pub(crate) fn to_acl(b: &AclBinding) -> Acl {
-    Acl {
-        resource_type: b.resource_type.clone(),
-        resource_name: b.resource_name.clone(),
-        pattern_type: b.pattern_type.clone(),
-        principal: b.principal.clone(),
-        host: b.host.clone(),
-        operation: b.operation.clone(),
-        permission: b.permission.clone(),
-    }
-}
 
 /// The longest a pass keeps claiming jobs before it lets the loop breathe.
 const JOBS_PER_PASS: usize = 200;
@@ -279,14 +267,14 @@ impl Provisioner {
         create: bool,
     ) -> Result<Option<String>, String> {
         let conn = crate::clusters::connection_of(&self.db, cluster_id).await?;
-        let acls: Vec<Acl> = bindings.iter().map(to_acl).collect();
+
         let verb = if create { "create" } else { "delete" };
         let outcome = if create {
-            acls::create_acls(&conn, &acls, self.kafka_timeout())
+            acls::create_acls(&conn, bindings, self.kafka_timeout())
                 .await
                 .map(|o| matches!(o, AclOutcome::NoAuthorizer))
         } else {
-            acls::delete_acls(&conn, &acls, self.kafka_timeout())
+            acls::delete_acls(&conn, bindings, self.kafka_timeout())
                 .await
                 .map(|o| matches!(o, AclOutcome::NoAuthorizer))
         }
@@ -294,7 +282,7 @@ impl Provisioner {
         Ok(Some(if outcome {
             NO_AUTHORIZER.to_string()
         } else {
-            format!("{} ACL bindings {verb}d", acls.len())
+            format!("{} ACL bindings {verb}d", bindings.len())
         }))
     }
 
