@@ -116,22 +116,26 @@ async fn killed_worker_loses_nothing(t: &TestDb) {
             .set("linger.ms", "5")
             .create()
             .expect("producer");
+        // Sent without waiting for each acknowledgement, a thousand at a time.
+        let mut pending = Vec::new();
         for n in 0..RECORDS {
             let key = format!("{n:06}");
             let value = vec![b'x'; 200];
             let partition = i32::try_from(n % PARTITIONS as usize).expect("small");
-            p.send(
-                FutureRecord::to(TOPIC)
-                    .key(&key)
-                    .payload(&value)
-                    .partition(partition),
-                Duration::from_secs(10),
-            )
-            .await
-            .expect("produced");
+            let record = FutureRecord::to(TOPIC)
+                .key(&key)
+                .payload(&value)
+                .partition(partition);
+            pending.push(p.send_result(record).map_err(|(e, _)| e).expect("queued"));
             if n % 1000 == 999 {
+                for d in pending.drain(..) {
+                    d.await.expect("delivered").expect("produced");
+                }
                 tokio::time::sleep(Duration::from_millis(300)).await;
             }
+        }
+        for d in pending {
+            d.await.expect("delivered").expect("produced");
         }
     });
 

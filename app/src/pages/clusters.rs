@@ -194,9 +194,9 @@ fn LinkTable(links: Vec<LinkView>) -> impl IntoView {
                     <th>"Topic"</th>
                     <th>"Backend"</th>
                     <th>"State"</th>
-                    <th>"Lag"</th>
-                    <th>"Records/s"</th>
-                    <th>"Copied"</th>
+                    <th class="num">"Lag"</th>
+                    <th class="num">"Records/s"</th>
+                    <th class="num">"Copied"</th>
                     <th>"Last error"</th>
                 </tr>
             </thead>

@@ -187,7 +187,7 @@ fn MirrorsPanel(event: String) -> impl IntoView {
                         Ok(view! {
                             <div class="table-wrap">
                                 <table class="table">
-                                    <thead><tr><th>"Cluster"</th><th>"Mirror topic"</th><th>"State"</th><th>"Lag"</th></tr></thead>
+                                    <thead><tr><th>"Cluster"</th><th>"Mirror topic"</th><th>"State"</th><th class="num">"Lag"</th></tr></thead>
                                     <tbody>{rows}</tbody>
                                 </table>
                             </div>

@@ -1,18 +1,25 @@
-//! The built-in mirror's Kafka side: reads a source topic from given offsets
-//! (no consumer group: positions live in Switchboard's checkpoints) and writes
-//! each record to the same partition of the mirror topic, keeping key, value,
-//! headers and timestamp. A batch is complete only when the target cluster
-//! acknowledged every record of it; the caller then stores the batch's next
-//! offsets. So after a crash at most one batch is copied again.
+//! The built-in mirror's Kafka side: a thread reads the source topic from
+//! given offsets (no consumer group: positions live in Switchboard's
+//! checkpoints) and writes each record to the same partition of the mirror
+//! topic, keeping key, value, headers and timestamp. It never waits for a
+//! batch: records stream through while acknowledgements come back, and every
+//! `window` it hands the caller the offsets the target acknowledged (in
+//! order, per partition) to store. At most `max_in_flight` records are ever
+//! sent but not yet stored, so after a crash at most that many are copied
+//! again and none is lost.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
 use rdkafka::message::Message;
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::mpsc;
 
 use super::{Connection, KafkaError};
 
@@ -25,37 +32,87 @@ pub struct MirrorEnds {
     pub target_topic: String,
 }
 
-/// What one batch copied.
+/// Records the target acknowledged since the last checkpoint.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Batch {
+pub struct Checkpoint {
     pub records: usize,
-    pub bytes: usize,
-    /// Next source offset per partition touched by the batch.
+    /// Next source offset to copy, per partition that moved.
     pub next_offsets: BTreeMap<i32, i64>,
-}
-
-pub struct Mirror {
-    consumer: StreamConsumer,
-    producer: FutureProducer,
-    watermarks: std::sync::Arc<BaseConsumer>,
-    target_topic: String,
-    source_topic: String,
-    timeout: Duration,
 }
 
 fn client(e: impl std::fmt::Display) -> KafkaError {
     KafkaError::Client(e.to_string())
 }
 
-impl Mirror {
-    /// Opens both clients and positions the reader: partitions `0..partitions`,
-    /// each at its checkpoint or, without one, at the earliest offset.
-    pub fn open(
+/// Delivery reports, filled by librdkafka's callback on the mirror thread.
+#[derive(Default)]
+struct Acks {
+    state: Mutex<AckState>,
+}
+
+#[derive(Default)]
+struct AckState {
+    acked: Vec<(i32, i64)>,
+    failed: Option<String>,
+}
+
+impl ClientContext for Acks {}
+
+impl ProducerContext for Acks {
+    /// The source partition and offset, packed: partition in the top 16 bits.
+    type DeliveryOpaque = usize;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, opaque: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(_) => state.acked.push(unpack(opaque)),
+            Err((e, _)) => {
+                state.failed.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+}
+
+fn pack(partition: i32, offset: i64) -> usize {
+    ((partition as usize) << 48) | (offset as usize & ((1 << 48) - 1))
+}
+
+fn unpack(v: usize) -> (i32, i64) {
+    ((v >> 48) as i32, (v & ((1 << 48) - 1)) as i64)
+}
+
+/// The running mirror thread.
+pub struct MirrorTask {
+    stop: Arc<AtomicBool>,
+    /// Records the caller has stored (it adds what it saved).
+    pub stored: Arc<AtomicU64>,
+    join: Option<std::thread::JoinHandle<Result<(), KafkaError>>>,
+    watermarks: Arc<BaseConsumer>,
+    source_topic: String,
+    timeout: Duration,
+}
+
+/// Settings of one mirror thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Most records sent but not yet stored by the caller.
+    pub max_in_flight: u64,
+    /// How often acknowledged offsets are handed over.
+    pub window: Duration,
+}
+
+impl MirrorTask {
+    /// Starts copying partitions `0..partitions`, each from its checkpoint or,
+    /// without one, from the earliest offset. Checkpoints arrive on the
+    /// returned channel; the thread ends on `stop`, on an error (returned by
+    /// `stop`), or when the channel is dropped.
+    pub fn start(
         ends: &MirrorEnds,
         partitions: i32,
         checkpoints: &BTreeMap<i32, i64>,
         timeout: Duration,
-    ) -> Result<Mirror, KafkaError> {
+        pace: Pace,
+    ) -> Result<(MirrorTask, mpsc::UnboundedReceiver<Checkpoint>), KafkaError> {
         let mut source = ends.source.client_config(timeout)?;
         source
             .set("enable.auto.commit", "false")
@@ -64,12 +121,7 @@ impl Mirror {
             // Latency: hand over what arrived without waiting for full fetches.
             .set("fetch.wait.max.ms", "20")
             .set("group.id", "switchboard-mirror-unused");
-        let consumer: StreamConsumer = source.create().map_err(client)?;
-        let watermarks: BaseConsumer = ends
-            .source
-            .client_config(timeout)?
-            .create()
-            .map_err(client)?;
+        let consumer: BaseConsumer = source.create().map_err(client)?;
         let mut target = ends.target.client_config(timeout)?;
         target
             .set("acks", "all")
@@ -79,7 +131,14 @@ impl Mirror {
                 "message.timeout.ms",
                 timeout.as_millis().max(1000).to_string(),
             );
-        let producer: FutureProducer = target.create().map_err(client)?;
+        let producer: BaseProducer<Acks> = target
+            .create_with_context(Acks::default())
+            .map_err(client)?;
+        let watermarks: BaseConsumer = ends
+            .source
+            .client_config(timeout)?
+            .create()
+            .map_err(client)?;
         let mut assignment = TopicPartitionList::new();
         for p in 0..partitions {
             let offset = checkpoints
@@ -90,120 +149,246 @@ impl Mirror {
                 .map_err(client)?;
         }
         consumer.assign(&assignment).map_err(client)?;
-        Ok(Mirror {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stored = Arc::new(AtomicU64::new(0));
+        let copy = CopyThread {
             consumer,
             producer,
-            watermarks: std::sync::Arc::new(watermarks),
             target_topic: ends.target_topic.clone(),
             source_topic: ends.source_topic.clone(),
+            stop: Arc::clone(&stop),
+            stored: Arc::clone(&stored),
+            out: tx,
+            pace,
             timeout,
-        })
+        };
+        let join = std::thread::Builder::new()
+            .name(format!("mirror-{}", ends.source_topic))
+            .spawn(move || copy.run())
+            .map_err(client)?;
+        Ok((
+            MirrorTask {
+                stop,
+                stored,
+                join: Some(join),
+                watermarks: Arc::new(watermarks),
+                source_topic: ends.source_topic.clone(),
+                timeout,
+            },
+            rx,
+        ))
     }
 
-    /// Copies up to `max` records: waits up to `window` for the first, then
-    /// takes what else arrives within `window` of it, sends them, and returns
-    /// once the target acknowledged all of them (an empty batch when nothing came).
-    pub async fn copy_batch(&self, max: usize, window: Duration) -> Result<Batch, KafkaError> {
-        let mut batch = Batch::default();
-        let mut pending: Vec<DeliveryFuture> = Vec::new();
-        let mut deadline = Instant::now() + window;
-        let mut first = true;
-        while batch.records < max {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            if wait.is_zero() {
-                break;
-            }
-            let message = match tokio::time::timeout(wait, self.consumer.recv()).await {
-                Err(_) => break,
-                Ok(Err(e)) => return Err(client(format!("reading {}: {e}", self.source_topic))),
-                Ok(Ok(m)) => m,
-            };
-            if first {
-                deadline = Instant::now() + window;
-                first = false;
-            }
-            let mut record: FutureRecord<'_, [u8], [u8]> =
-                FutureRecord::to(&self.target_topic).partition(message.partition());
-            if let Some(key) = message.key() {
-                record = record.key(key);
-            }
-            if let Some(value) = message.payload() {
-                record = record.payload(value);
-            }
-            if let Some(headers) = message.headers() {
-                record = record.headers(headers.detach());
-            }
-            if let Some(ts) = message.timestamp().to_millis() {
-                record = record.timestamp(ts);
-            }
-            batch.bytes += message.payload_len() + message.key().map_or(0, <[u8]>::len);
-            batch.records += 1;
-            batch
-                .next_offsets
-                .insert(message.partition(), message.offset() + 1);
-            let delivery = self.send(record, &mut pending).await?;
-            pending.push(delivery);
-        }
-        for delivery in pending {
-            Self::delivered(delivery, &self.target_topic).await?;
-        }
-        Ok(batch)
+    /// Asks the thread to stop: it flushes, hands over its last checkpoint
+    /// and closes the channel.
+    pub fn signal_stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
     }
 
-    /// Queues one record; when the producer's queue is full, waits for the
-    /// oldest outstanding delivery and tries again.
-    async fn send<'a>(
-        &self,
-        mut record: FutureRecord<'a, [u8], [u8]>,
-        pending: &mut Vec<DeliveryFuture>,
-    ) -> Result<DeliveryFuture, KafkaError> {
-        loop {
-            match self.producer.send_result(record) {
-                Ok(delivery) => return Ok(delivery),
-                Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    record = back;
-                    if pending.is_empty() {
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    } else {
-                        let oldest = pending.remove(0);
-                        Self::delivered(oldest, &self.target_topic).await?;
-                    }
-                }
-                Err((e, _)) => {
-                    return Err(client(format!("writing {}: {e}", self.target_topic)));
-                }
-            }
-        }
+    /// Whether the thread ended (an error, or its channel was dropped).
+    pub fn is_finished(&self) -> bool {
+        self.join
+            .as_ref()
+            .is_none_or(std::thread::JoinHandle::is_finished)
     }
 
-    async fn delivered(delivery: DeliveryFuture, topic: &str) -> Result<(), KafkaError> {
-        match delivery.await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err((e, _))) => Err(client(format!("writing {topic}: {e}"))),
-            Err(_) => Err(client(format!("writing {topic}: the producer stopped"))),
-        }
+    /// Stops the thread (it flushes what it sent and hands over the last
+    /// checkpoint first) and returns its error, if it ended with one.
+    pub async fn stop(mut self) -> Result<(), KafkaError> {
+        self.stop.store(true, Ordering::SeqCst);
+        let Some(join) = self.join.take() else {
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || join.join())
+            .await
+            .map_err(client)?
+            .map_err(|_| client("the mirror thread panicked"))?
     }
 
     /// Records not yet copied: per partition, the source's high watermark
     /// minus the next offset to copy (or the low watermark without a checkpoint).
     pub async fn lag(&self, next: &BTreeMap<i32, i64>, partitions: i32) -> Result<i64, KafkaError> {
-        // Watermark calls block: they run on a blocking thread, with a client
-        // of their own so the copy loop is not stalled.
-        let watermarks = std::sync::Arc::clone(&self.watermarks);
+        let watermarks = Arc::clone(&self.watermarks);
         let topic = self.source_topic.clone();
         let next = next.clone();
         let timeout = self.timeout;
-        let work = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let mut total = 0;
             for p in 0..partitions {
                 let (low, high) = watermarks
                     .fetch_watermarks(&topic, p, timeout)
                     .map_err(client)?;
-                let from = next.get(&p).copied().unwrap_or(low);
-                total += (high - from).max(0);
+                total += (high - next.get(&p).copied().unwrap_or(low)).max(0);
             }
             Ok(total)
-        });
-        work.await.map_err(client)?
+        })
+        .await
+        .map_err(client)?
+    }
+}
+
+impl Drop for MirrorTask {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The thread's side.
+struct CopyThread {
+    consumer: BaseConsumer,
+    producer: BaseProducer<Acks>,
+    target_topic: String,
+    source_topic: String,
+    stop: Arc<AtomicBool>,
+    stored: Arc<AtomicU64>,
+    out: mpsc::UnboundedSender<Checkpoint>,
+    pace: Pace,
+    timeout: Duration,
+}
+
+/// Offsets sent, per partition in send order, and those acknowledged: a
+/// partition's checkpoint moves only over a run of acknowledged offsets.
+#[derive(Default)]
+struct Progress {
+    sent: HashMap<i32, VecDeque<i64>>,
+    acked: HashSet<(i32, i64)>,
+    pending: Checkpoint,
+    total_sent: u64,
+}
+
+impl Progress {
+    fn ack(&mut self, acks: Vec<(i32, i64)>) {
+        for (p, o) in acks {
+            self.acked.insert((p, o));
+            let queue = self.sent.entry(p).or_default();
+            while let Some(front) = queue.front().copied() {
+                if !self.acked.remove(&(p, front)) {
+                    break;
+                }
+                queue.pop_front();
+                self.pending.records += 1;
+                self.pending.next_offsets.insert(p, front + 1);
+            }
+        }
+    }
+}
+
+impl CopyThread {
+    fn run(self) -> Result<(), KafkaError> {
+        let mut progress = Progress::default();
+        let mut handed_at = Instant::now();
+        let result = self.copy(&mut progress, &mut handed_at);
+        // Whatever happened, what was sent is flushed and what was
+        // acknowledged handed over, so a stop repeats nothing.
+        let _ = self.producer.flush(self.timeout);
+        self.collect(&mut progress)?;
+        self.hand_over(&mut progress);
+        result
+    }
+
+    fn copy(&self, progress: &mut Progress, handed_at: &mut Instant) -> Result<(), KafkaError> {
+        while !self.stop.load(Ordering::SeqCst) {
+            if self.out.is_closed() {
+                return Ok(());
+            }
+            // Back-pressure: never more than `max_in_flight` records unsaved.
+            if progress.total_sent - self.stored.load(Ordering::SeqCst) >= self.pace.max_in_flight {
+                self.producer.poll(Duration::from_millis(5));
+            } else if let Some(message) = self.consumer.poll(Duration::from_millis(5)) {
+                let m =
+                    message.map_err(|e| client(format!("reading {}: {e}", self.source_topic)))?;
+                let (p, o) = (m.partition(), m.offset());
+                let mut record: BaseRecord<'_, [u8], [u8], usize> =
+                    BaseRecord::with_opaque_to(&self.target_topic, pack(p, o)).partition(p);
+                if let Some(key) = m.key() {
+                    record = record.key(key);
+                }
+                if let Some(value) = m.payload() {
+                    record = record.payload(value);
+                }
+                if let Some(headers) = m.headers() {
+                    record = record.headers(headers.detach());
+                }
+                if let Some(ts) = m.timestamp().to_millis() {
+                    record = record.timestamp(ts);
+                }
+                loop {
+                    match self.producer.send(record) {
+                        Ok(()) => break,
+                        Err((RdError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                            record = back;
+                            self.producer.poll(Duration::from_millis(5));
+                        }
+                        Err((e, _)) => {
+                            return Err(client(format!("writing {}: {e}", self.target_topic)))
+                        }
+                    }
+                }
+                progress.sent.entry(p).or_default().push_back(o);
+                progress.total_sent += 1;
+            }
+            self.producer.poll(Duration::ZERO);
+            self.collect(progress)?;
+            if handed_at.elapsed() >= self.pace.window {
+                self.hand_over(progress);
+                *handed_at = Instant::now();
+            }
+        }
+        Ok(())
+    }
+
+    fn collect(&self, progress: &mut Progress) -> Result<(), KafkaError> {
+        let (acked, failed) = {
+            let mut state = self
+                .producer
+                .context()
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            (std::mem::take(&mut state.acked), state.failed.take())
+        };
+        progress.ack(acked);
+        match failed {
+            Some(e) => Err(client(format!("writing {}: {e}", self.target_topic))),
+            None => Ok(()),
+        }
+    }
+
+    fn hand_over(&self, progress: &mut Progress) {
+        if progress.pending.records > 0 {
+            let checkpoint = std::mem::take(&mut progress.pending);
+            let _ = self.out.send(checkpoint);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_round_trips() {
+        for (p, o) in [(0, 0), (5, 123_456_789), (1023, (1 << 47) + 5)] {
+            assert_eq!(unpack(pack(p, o)), (p, o));
+        }
+    }
+
+    #[test]
+    fn checkpoints_move_only_over_acknowledged_runs() {
+        let mut progress = Progress::default();
+        progress.sent.insert(0, VecDeque::from([10, 11, 12]));
+        progress.sent.insert(1, VecDeque::from([7]));
+        // 11 is acknowledged before 10: partition 0 cannot move yet.
+        progress.ack(vec![(0, 11), (1, 7)]);
+        assert_eq!(progress.pending.next_offsets, BTreeMap::from([(1, 8)]));
+        progress.ack(vec![(0, 10)]);
+        assert_eq!(
+            progress.pending.next_offsets,
+            BTreeMap::from([(0, 12), (1, 8)])
+        );
+        assert_eq!(progress.pending.records, 3);
+        progress.ack(vec![(0, 12)]);
+        assert_eq!(progress.pending.next_offsets[&0], 13);
     }
 }

@@ -3,10 +3,10 @@
 //! a dead worker's links move on once its lease ends) and runs one copy task
 //! per held link.
 //!
-//! Delivery guarantee: at least once. A batch's next offsets are stored only
-//! after the target acknowledged every record of the batch, so a crash copies
-//! again at most the last unacknowledged batch (`mesh.batch_max` records) per
-//! link; nothing is lost.
+//! Delivery guarantee: at least once. Offsets are stored only after the
+//! target acknowledged every record before them, and at most
+//! `mesh.batch_max` records are ever sent but not stored, so a crash copies
+//! again at most that many per link; nothing is lost.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use super::config::MeshConfig;
 use super::links::{self, LinkRow};
 use crate::db::Db;
-use crate::kafka::mirror::{Mirror, MirrorEnds};
+use crate::kafka::mirror::{MirrorEnds, MirrorTask, Pace};
 use crate::provision::jobs::stamp;
 
 /// How often a running link writes lag and throughput.
@@ -166,8 +166,9 @@ async fn stop(r: Running) {
     }
 }
 
-/// Copies batches until stopped or the link is lost; an error ends the task
-/// (the supervisor starts it again from the stored checkpoints).
+/// Runs the link's mirror thread and stores the checkpoints it hands over,
+/// until stopped or the link is lost; an error ends the task (the supervisor
+/// starts it again from the stored checkpoints).
 async fn copy_loop(
     db: &Db,
     runner: &str,
@@ -198,42 +199,57 @@ async fn copy_loop(
         target,
         target_topic: link.target_topic.clone(),
     };
-    let mirror = Mirror::open(&ends, partitions, &next, timeout).map_err(|e| e.to_string())?;
-    let window = Duration::from_millis(config.batch_ms.max(1));
-    let mut since_status = Instant::now();
-    let mut copied_since = 0usize;
+    let pace = Pace {
+        max_in_flight: u64::try_from(config.batch_max.max(1)).unwrap_or(u64::MAX),
+        window: Duration::from_millis(config.batch_ms.max(1)),
+    };
+    let (task, mut checkpoints) =
+        MirrorTask::start(&ends, partitions, &next, timeout, pace).map_err(|e| e.to_string())?;
     links::set_status(db, link.id, None, 0, None)
         .await
         .map_err(|e| e.to_string())?;
-    while !*stop.borrow() {
-        let batch = tokio::select! {
-            b = mirror.copy_batch(config.batch_max.max(1), window) => b.map_err(|e| e.to_string())?,
-            _ = stop.changed() => break,
-        };
-        if batch.records > 0 {
-            if !links::save_checkpoints(db, link.id, runner, &batch.next_offsets, batch.records)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                tracing::info!(link = link.id, "link taken over or stopped; copy task ends");
-                return Ok(());
+    let mut since_status = Instant::now();
+    let mut copied_since = 0usize;
+    let mut status_tick = tokio::time::interval(STATUS_EVERY);
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            cp = checkpoints.recv() => {
+                let Some(cp) = cp else { break };
+                let held = links::save_checkpoints(db, link.id, runner, &cp.next_offsets, cp.records)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !held {
+                    tracing::info!(link = link.id, "link taken over or stopped; copy task ends");
+                    break;
+                }
+                task.stored.fetch_add(cp.records as u64, std::sync::atomic::Ordering::SeqCst);
+                next.extend(cp.next_offsets);
+                copied_since += cp.records;
             }
-            next.extend(batch.next_offsets);
-            copied_since += batch.records;
-        }
-        if since_status.elapsed() >= STATUS_EVERY {
-            let secs = since_status.elapsed().as_secs_f64();
-            let lag = mirror.lag(&next, partitions).await.ok();
-            #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-            let rate = (copied_since as f64 / secs).round() as i64;
-            links::set_status(db, link.id, lag, rate, None)
-                .await
-                .map_err(|e| e.to_string())?;
-            since_status = Instant::now();
-            copied_since = 0;
+            _ = stop.changed(), if !stopping => {
+                // The thread flushes and hands over its last checkpoint, then
+                // closes the channel: keep storing until then.
+                stopping = true;
+                task.signal_stop();
+            }
+            _ = status_tick.tick() => {
+                if task.is_finished() && checkpoints.is_empty() {
+                    break;
+                }
+                let secs = since_status.elapsed().as_secs_f64();
+                let lag = task.lag(&next, partitions).await.ok();
+                #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+                let rate = (copied_since as f64 / secs.max(0.001)).round() as i64;
+                links::set_status(db, link.id, lag, rate, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                since_status = Instant::now();
+                copied_since = 0;
+            }
         }
     }
-    Ok(())
+    task.stop().await.map_err(|e| e.to_string())
 }
 
 /// The running supervisor.
