@@ -303,7 +303,7 @@ impl Default for ProvisionConfig {
         Self {
             interval_secs: 2,
             max_attempts: 8,
-            lease_secs: 300,
+            lease_secs: 60,
             kafka_timeout_ms: 10_000,
             concurrency: 8,
             in_process: true,

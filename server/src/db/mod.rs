@@ -106,8 +106,15 @@ impl Db {
         &self.pool
     }
 
+    /// A transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads, then writes after
+    /// another connection wrote, fails at once with "database is locked"
+    /// whatever the busy timeout; an immediate one waits its turn.
     pub async fn begin(&self) -> Result<Tx, DbError> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {

@@ -128,7 +128,12 @@ impl Provisioner {
             let Some((job, outcome)) = running.next().await else {
                 break;
             };
-            self.record(job, outcome, &mut report).await?;
+            // One outcome that cannot be written must not abandon the others:
+            // that job stays `running` and is claimed again after its lease.
+            let id = job.id;
+            if let Err(e) = self.record(job, outcome, &mut report).await {
+                tracing::warn!(job = id, error = %e, "cannot record the job's outcome");
+            }
         }
         Ok(report)
     }
