@@ -76,7 +76,7 @@ impl Db {
         let backend = Backend::from_url(url)?;
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
         if backend == Backend::Sqlite {
-            options = options.max_connections(4).after_connect(|conn, _| {
+            options = options.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(sqlx::raw_sql(
                         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \

@@ -330,7 +330,11 @@ impl CopyThread {
             }
             self.producer.poll(Duration::ZERO);
             self.collect(progress)?;
-            if handed_at.elapsed() >= self.pace.window {
+            // Hand over every window, and early when half the allowance is
+            // waiting: storing is what lets more records go out.
+            if handed_at.elapsed() >= self.pace.window
+                || progress.pending.records as u64 >= self.pace.max_in_flight / 2
+            {
                 self.hand_over(progress);
                 *handed_at = Instant::now();
             }

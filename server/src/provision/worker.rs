@@ -97,6 +97,16 @@ impl Provisioner {
         time::Duration::seconds(i64::try_from(self.config.lease_secs.max(1)).unwrap_or(300))
     }
 
+    /// Jobs at once: as configured on PostgreSQL; at most 2 on SQLite, whose
+    /// single writer would only make more of them queue for the lock.
+    fn concurrency(&self) -> usize {
+        let wanted = self.config.concurrency.max(1);
+        match self.db.backend() {
+            crate::db::Backend::Sqlite => wanted.min(2),
+            crate::db::Backend::Postgres => wanted,
+        }
+    }
+
     fn kafka_timeout(&self) -> Duration {
         Duration::from_millis(self.config.kafka_timeout_ms.max(100))
     }
@@ -109,10 +119,7 @@ impl Provisioner {
         let mut claimed = 0;
         let mut exhausted = false;
         loop {
-            while !exhausted
-                && running.len() < self.config.concurrency.max(1)
-                && claimed < JOBS_PER_PASS
-            {
+            while !exhausted && running.len() < self.concurrency() && claimed < JOBS_PER_PASS {
                 match jobs::claim(&self.db, OffsetDateTime::now_utc(), self.lease()).await? {
                     Some(job) => {
                         claimed += 1;
