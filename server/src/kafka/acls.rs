@@ -458,6 +458,31 @@ fn fold_errors(
 /// Makes a client, runs `call` with it off the async threads, and maps the
 /// request-level answer; bounded by `timeout` (+2 s) even if the client gets
 /// stuck.
+/// Admin clients kept per connection settings: making one costs a
+/// connection and a metadata round trip, which dominated every ACL job.
+/// librdkafka reconnects a kept client by itself when a broker returns.
+fn client_for(
+    key: String,
+    config: &rdkafka::ClientConfig,
+) -> Result<std::sync::Arc<ffi::Client>, KafkaError> {
+    static CLIENTS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ffi::Client>>>,
+    > = std::sync::OnceLock::new();
+    let clients = CLIENTS.get_or_init(Default::default);
+    if let Some(c) = clients.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(std::sync::Arc::clone(c));
+    }
+    let client: ffi::Client = config
+        .create()
+        .map_err(|e| KafkaError::Client(e.to_string()))?;
+    let client = std::sync::Arc::new(client);
+    clients
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, std::sync::Arc::clone(&client));
+    Ok(client)
+}
+
 async fn run<T, F>(
     conn: &Connection,
     timeout: Duration,
@@ -469,6 +494,7 @@ where
     F: FnOnce(&ffi::Client) -> Result<ffi::Reply<T>, String> + Send + 'static,
 {
     let config = conn.client_config(timeout)?;
+    let key = format!("{conn:?}|{}", timeout.as_millis());
     let bootstrap = conn.bootstrap_servers.clone();
     let unreachable = move |detail: String| KafkaError::Unreachable {
         bootstrap: bootstrap.clone(),
@@ -476,9 +502,7 @@ where
         detail,
     };
     let blocking = tokio::task::spawn_blocking(move || {
-        let client: ffi::Client = config
-            .create()
-            .map_err(|e| KafkaError::Client(e.to_string()))?;
+        let client = client_for(key, &config)?;
         call(&client).map_err(|e| KafkaError::Client(format!("{what}: {e}")))
     });
     let reply = match tokio::time::timeout(timeout.saturating_add(Duration::from_secs(2)), blocking)

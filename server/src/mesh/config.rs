@@ -16,10 +16,10 @@ pub struct MeshConfig {
     /// How long the mirror topic of a stopped link is kept before
     /// housekeeping deletes it (a consumer coming back within it resumes).
     pub grace_hours: u64,
-    /// Built-in links: most messages copied before a checkpoint (the bound on
-    /// duplicates after a crash).
+    /// Built-in links: most records sent but not yet checkpointed (the bound
+    /// on duplicates after a crash).
     pub batch_max: usize,
-    /// Built-in links: longest a batch waits to fill before it is sent.
+    /// Built-in links: how often acknowledged offsets are checkpointed.
     pub batch_ms: u64,
     /// How long a worker holds a built-in link without renewing its lease;
     /// after a crash another worker takes the link over within this.
@@ -35,7 +35,7 @@ impl Default for MeshConfig {
         Self {
             mirror_naming: MirrorNaming::Same,
             grace_hours: 168,
-            batch_max: 5_000,
+            batch_max: 20_000,
             batch_ms: 50,
             link_lease_secs: 15,
             routes: Vec::new(),
