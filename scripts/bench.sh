@@ -10,7 +10,7 @@
 # - registry: schema registry (issue 4, "Performance"), `--bench registry`.
 #   Environment: SB_BENCH_REGISTRY_SUBJECTS (400), SB_BENCH_HTTP_SECS (10).
 # - mesh: links and provisioning (issue 6, "Performance"), `--bench mesh`, on
-#   local nisshi brokers. Environment: SB_BENCH_MESH_RECORDS (100000),
+#   local nisshi brokers. Environment: SB_BENCH_MESH_RECORDS (300000),
 #   SB_BENCH_MESH_LATENCY_SECS (20), SB_BENCH_MESH_GRANTS (200).
 set -euo pipefail
 

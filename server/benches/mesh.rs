@@ -6,7 +6,7 @@
 //! - 200 approvals → all grants active, per grant.
 //!
 //! It reports against the targets; it asserts nothing. Run it with
-//! `scripts/bench.sh mesh`. Environment: `SB_BENCH_MESH_RECORDS` (100000),
+//! `scripts/bench.sh mesh`. Environment: `SB_BENCH_MESH_RECORDS` (300000),
 //! `SB_BENCH_MESH_LATENCY_SECS` (20), `SB_BENCH_MESH_GRANTS` (200),
 //! `SB_PYTHON` (the Python with confluent-kafka; scripts/setup.sh makes it),
 //! `SB_BENCH_OUT_DIR`, `SB_BENCH_GIT`.
@@ -42,7 +42,7 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn main() -> anyhow::Result<()> {
-    let records: usize = env_or("SB_BENCH_MESH_RECORDS", 100_000);
+    let records: usize = env_or("SB_BENCH_MESH_RECORDS", 300_000);
     let latency_secs: u64 = env_or("SB_BENCH_MESH_LATENCY_SECS", 20);
     let grants: usize = env_or("SB_BENCH_MESH_GRANTS", 200);
     let python = std::env::var("SB_PYTHON").unwrap_or_else(|_| "python3".into());
