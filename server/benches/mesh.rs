@@ -110,13 +110,15 @@ fn main() -> anyhow::Result<()> {
             "# Mesh links and provisioning benchmark\n\n{}\n\
              Throughput: {} records of {} bytes, {} partitions, nisshi brokers with memory storage on this machine.\n\
              Built-in link {} records/s; scripted Python mirror (confluent-kafka consume → produce) {} records/s; \
-             one rdkafka producer straight into the destination {} records/s.\n\n\
+             one rdkafka producer straight into the destination {} records/s; one rdkafka consumer only reading \
+             the source {} records/s (not a target: an upper bound of any mirror, as the produce ceiling is).\n\n\
              Latency: {} s at 1,000 records/s of 1 KB (first second left out): p50 {} ms, p99 {} ms.\n\n\
              Approvals: {grants} consume requests approved in a burst by the owner; per grant from approval to active: \
              p50 {} ms, p99 {} ms; all active after {:.1} s.\n",
             report::targets_table(&targets),
             tp["records"], tp["record_bytes"], tp["partitions"],
             tp["builtin_per_sec"], tp["scripted_python_per_sec"], tp["produce_ceiling_per_sec"],
+            tp["read_only_per_sec"],
             latency_secs, lat["p50_ms"], lat["p99_ms"],
             appr["p50_ms"], appr["p99_ms"], appr["all_active_after_secs"].as_f64().unwrap_or(0.0),
         );

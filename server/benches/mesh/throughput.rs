@@ -61,6 +61,11 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
     let ceiling = produce_all(&producer(&s.target)?, "bench.ceiling", &recs).await?;
     drop(recs);
     eprintln!("[mesh] ceiling: {:.0} records/s", rate(n, ceiling));
+    // Not a target: how fast one client can only read the source, which
+    // bounds any mirror from above as the produce ceiling does.
+    let source = s.source.clone();
+    let read = tokio::task::spawn_blocking(move || read_all(&source, src_topic, n)).await??;
+    eprintln!("[mesh] read-only: {:.0} records/s", rate(n, read));
 
     let mesh = MeshConfig::default();
     let ops = LinkOps {
@@ -142,7 +147,38 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
         "builtin_startup_ms": (startup.as_secs_f64() * 1000.0).round(),
         "scripted_python_per_sec": rate(n, scripted).round(),
         "produce_ceiling_per_sec": rate(n, ceiling).round(),
+        "read_only_per_sec": rate(n, read).round(),
         "vs_scripted": rate(builtin_n, builtin) / rate(n, scripted),
         "vs_ceiling_percent": 100.0 * rate(builtin_n, builtin) / rate(n, ceiling),
     }))
+}
+
+/// Reads `n` records of `topic` with one consumer, timed from the first.
+fn read_all(bootstrap: &str, topic: &str, n: usize) -> anyhow::Result<Duration> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "bench-read-only")
+        .set("enable.auto.commit", "false")
+        .create()?;
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        tpl.add_partition_offset(topic, p, Offset::Beginning)?;
+    }
+    consumer.assign(&tpl)?;
+    let mut first = None;
+    let mut seen = 0;
+    let began = Instant::now();
+    while seen < n {
+        if began.elapsed() > Duration::from_secs(300) {
+            anyhow::bail!("read only {seen} of {n}");
+        }
+        if let Some(m) = consumer.poll(Duration::from_millis(100)) {
+            m?;
+            first.get_or_insert_with(Instant::now);
+            seen += 1;
+        }
+    }
+    Ok(first.map_or(Duration::ZERO, |f| f.elapsed()))
 }
