@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use futures::stream::{FuturesUnordered, StreamExt};
 use std::time::Duration;
 
 use app::access::RequestState;
@@ -47,6 +46,7 @@ pub struct PassReport {
     pub parked: Vec<i64>,
 }
 
+#[derive(Clone)]
 pub struct Provisioner {
     db: Db,
     access: Arc<AccessService>,
@@ -115,7 +115,10 @@ impl Provisioner {
     /// up to `provision.concurrency` at once.
     pub async fn run_pass(&self) -> anyhow::Result<PassReport> {
         let mut report = PassReport::default();
-        let mut running = FuturesUnordered::new();
+        // Each job is a task of its own: a job holding a transaction must
+        // keep running while this loop claims or another job records, or
+        // they would wait on each other's locks.
+        let mut running = tokio::task::JoinSet::new();
         let mut claimed = 0;
         let mut exhausted = false;
         loop {
@@ -124,24 +127,38 @@ impl Provisioner {
                     Some(job) => {
                         claimed += 1;
                         tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
-                        running.push(async move {
-                            let outcome = self.execute(&job).await;
-                            (job, outcome)
+                        let me = self.clone();
+                        running.spawn(async move {
+                            let outcome = me.execute(&job).await;
+                            let mut part = PassReport::default();
+                            // One outcome that cannot be written must not
+                            // abandon the others: that job stays `running`
+                            // and is claimed again after its lease.
+                            let id = job.id;
+                            if let Err(e) = me.record(job, outcome, &mut part).await {
+                                tracing::warn!(job = id, error = %e, "cannot record the job's outcome");
+                            }
+                            part
                         });
                     }
                     None => exhausted = true,
                 }
             }
-            let Some((job, outcome)) = running.next().await else {
+            let Some(done) = running.join_next().await else {
                 break;
             };
-            // One outcome that cannot be written must not abandon the others:
-            // that job stays `running` and is claimed again after its lease.
-            let id = job.id;
-            if let Err(e) = self.record(job, outcome, &mut report).await {
-                tracing::warn!(job = id, error = %e, "cannot record the job's outcome");
+            match done {
+                Ok(part) => {
+                    report.done.extend(part.done);
+                    report.retrying.extend(part.retrying);
+                    report.parked.extend(part.parked);
+                }
+                Err(e) => tracing::warn!(error = %e, "a job's task ended abnormally"),
             }
         }
+        report.done.sort_unstable();
+        report.retrying.sort_unstable();
+        report.parked.sort_unstable();
         Ok(report)
     }
 
