@@ -75,7 +75,7 @@ fn main() -> anyhow::Result<()> {
             source: onprem.bootstrap(),
             target: aws.bootstrap(),
         };
-        let tp = throughput::measure(&setup, records, 1024, &python).await?;
+        let tp = throughput::measure(&db, records, 1024, &python).await?;
         let lat = latency::measure(&setup, 1_000, latency_secs).await?;
 
         switchboard::catalogue::seed::seed(&db, Duration::from_secs(10)).await?;
@@ -108,7 +108,7 @@ fn main() -> anyhow::Result<()> {
         });
         let md = format!(
             "# Mesh links and provisioning benchmark\n\n{}\n\
-             Throughput: {} records of {} bytes, {} partitions, nisshi brokers with memory storage on this machine.\n\
+             Throughput: {} records of {} bytes, {} partitions, nisshi brokers with memory storage on this machine, fresh brokers for each phase.\n\
              Built-in link {} records/s; scripted Python mirror (confluent-kafka consume → produce) {} records/s; \
              one rdkafka producer straight into the destination {} records/s; one rdkafka consumer only reading \
              the source {} records/s (not a target: an upper bound of any mirror, as the produce ceiling is).\n\n\

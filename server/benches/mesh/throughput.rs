@@ -1,7 +1,7 @@
 //! Link throughput for 1 KB records between two local brokers, with the two
-//! baselines measured in the same run between the same brokers: a Python
-//! confluent-kafka consume → produce loop, and one rdkafka producer writing
-//! the same records straight into the destination (the ceiling).
+//! baselines measured in the same run: a Python confluent-kafka consume →
+//! produce loop, and one rdkafka producer writing the same records straight
+//! into the destination (the ceiling). Each phase gets fresh brokers.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use switchboard::kafka::{create_topics, Connection, TopicSpec};
 use switchboard::mesh::links::{self, LinkKey};
 use switchboard::mesh::{LinkOps, LinkRunner, MeshConfig};
 
+use super::brokers::Broker;
 use super::kafka::{produce_all, producer, records};
 
 const PARTITIONS: i32 = 6;
@@ -23,6 +24,16 @@ pub struct Setup<'a> {
     pub target_cluster: &'a str,
     pub source: String,
     pub target: String,
+}
+
+/// Registers `id` as a cluster at `bootstrap` (a copy of a demo cluster's spec).
+async fn cluster(db: &Db, id: &str, bootstrap: String) -> anyhow::Result<()> {
+    let mut spec = switchboard::demo::demo_clusters(19092).remove(0);
+    spec.id = id.into();
+    spec.name = id.into();
+    spec.bootstrap_servers = bootstrap;
+    switchboard::serve::register_clusters(db, vec![spec]).await?;
+    Ok(())
 }
 
 fn rate(n: usize, d: Duration) -> f64 {
@@ -47,44 +58,41 @@ async fn topics(bootstrap: &str, names: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyhow::Result<Value> {
+/// Each phase on fresh brokers: nisshi's in-memory storage slows as it
+/// fills, so a phase run after others would be measured on fuller brokers.
+pub async fn measure(db: &Db, n: usize, size: usize, python: &str) -> anyhow::Result<Value> {
     let src_topic = "bench.throughput";
-    topics(&s.source, &[src_topic]).await?;
-    topics(&s.target, &["bench.ceiling", "bench.scripted"]).await?;
     let recs = records(n, size, PARTITIONS);
-    let preload = produce_all(&producer(&s.source)?, src_topic, &recs).await?;
-    eprintln!(
-        "[mesh] preloaded {n} records in {:.1}s",
-        preload.as_secs_f64()
-    );
 
-    let ceiling = produce_all(&producer(&s.target)?, "bench.ceiling", &recs).await?;
-    drop(recs);
+    let target = Broker::start()?;
+    topics(&target.bootstrap(), &["bench.ceiling"]).await?;
+    let ceiling = produce_all(&producer(&target.bootstrap())?, "bench.ceiling", &recs).await?;
+    drop(target);
     eprintln!("[mesh] ceiling: {:.0} records/s", rate(n, ceiling));
-    // Not a target: how fast one client can only read the source, which
-    // bounds any mirror from above as the produce ceiling does.
-    let source = s.source.clone();
-    let read = tokio::task::spawn_blocking(move || read_all(&source, src_topic, n)).await??;
-    eprintln!("[mesh] read-only: {:.0} records/s", rate(n, read));
 
+    let (source, target) = (Broker::start()?, Broker::start()?);
+    topics(&source.bootstrap(), &[src_topic]).await?;
+    produce_all(&producer(&source.bootstrap())?, src_topic, &recs).await?;
+    cluster(db, "bench-src", source.bootstrap()).await?;
+    cluster(db, "bench-dst", target.bootstrap()).await?;
     let mesh = MeshConfig::default();
     let ops = LinkOps {
-        db: s.db,
+        db,
         config: &mesh,
         timeout: Duration::from_secs(10),
     };
     let link = ops
         .start(&LinkKey {
             event: "bench.throughput",
-            source_cluster: s.source_cluster,
+            source_cluster: "bench-src",
             source_topic: src_topic,
-            target_cluster: s.target_cluster,
+            target_cluster: "bench-dst",
             target_topic: src_topic,
         })
         .await
         .map_err(anyhow::Error::msg)?;
     let runner = Arc::new(LinkRunner::new(
-        s.db.clone(),
+        db.clone(),
         mesh.clone(),
         Duration::from_secs(10),
     ));
@@ -94,7 +102,7 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
     // read: neither side's start-up counts.
     let mut first: Option<(Instant, i64)> = None;
     loop {
-        let row = links::get(s.db, link).await?.expect("link");
+        let row = links::get(db, link).await?.expect("link");
         if row.copied > 0 && first.is_none() {
             first = Some((Instant::now(), row.copied));
         }
@@ -116,13 +124,24 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
         rate(builtin_n, builtin),
         startup.as_secs_f64() * 1000.0
     );
+    // Not a target: how fast one client can only read the source, which
+    // bounds any mirror from above as the produce ceiling does.
+    let bootstrap = source.bootstrap();
+    let read = tokio::task::spawn_blocking(move || read_all(&bootstrap, src_topic, n)).await??;
+    eprintln!("[mesh] read-only: {:.0} records/s", rate(n, read));
+    drop((source, target));
 
+    let (source, target) = (Broker::start()?, Broker::start()?);
+    topics(&source.bootstrap(), &[src_topic]).await?;
+    topics(&target.bootstrap(), &["bench.scripted"]).await?;
+    produce_all(&producer(&source.bootstrap())?, src_topic, &recs).await?;
+    drop(recs);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/mesh/scripted_mirror.py");
     let out = tokio::process::Command::new(python)
         .arg(&script)
         .args([
-            &s.source,
-            &s.target,
+            &source.bootstrap(),
+            &target.bootstrap(),
             src_topic,
             "bench.scripted",
             &n.to_string(),
@@ -143,6 +162,7 @@ pub async fn measure(s: &Setup<'_>, n: usize, size: usize, python: &str) -> anyh
         "records": n,
         "record_bytes": size,
         "partitions": PARTITIONS,
+        "fresh_brokers_per_phase": true,
         "builtin_per_sec": rate(builtin_n, builtin).round(),
         "builtin_startup_ms": (startup.as_secs_f64() * 1000.0).round(),
         "scripted_python_per_sec": rate(n, scripted).round(),
