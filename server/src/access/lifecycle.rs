@@ -268,7 +268,7 @@ impl AccessService {
             .await
     }
 
-    /// The worker reports a failed job it will retry (`request.failed`).
+    /// The worker reports a job parked after its last attempt (`request.failed`).
     pub async fn mark_failed(&self, id: &str, error: &str) -> Result<(), AppError> {
         self.outcome(id, Action::JobFailed, "request.failed", Some(error))
             .await

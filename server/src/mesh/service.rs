@@ -16,18 +16,6 @@ pub struct MeshService {
     config: Config,
 }
 
-fn admin(caller: Option<Caller>, what: &str) -> Result<Caller, AppError> {
-    let caller = crate::auth::require_signed_in(caller)?;
-    if caller.admin {
-        Ok(caller)
-    } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            format!("only admins can {what}"),
-        ))
-    }
-}
-
 pub fn link_view(l: LinkRow) -> LinkView {
     LinkView {
         id: l.id.to_string(),
@@ -82,12 +70,12 @@ impl app::services::Mesh for MeshService {
     }
 
     async fn drift(&self, caller: Option<Caller>) -> Result<Vec<DriftFinding>, AppError> {
-        admin(caller, "see the drift report")?;
+        crate::auth::require_admin(caller)?;
         self.drift_unchecked().await
     }
 
     async fn reconcile(&self, caller: Option<Caller>) -> Result<Vec<DriftFinding>, AppError> {
-        admin(caller, "run reconciliation")?;
+        crate::auth::require_admin(caller)?;
         Reconciler::new(self.db.clone(), self.config.clone())
             .run()
             .await

@@ -1,5 +1,4 @@
-//! Admins' hands on the queue: retry or cancel a job (audited), and the
-//! findings of the last reconciliation.
+//! Admins' hands on the queue: retry or cancel a job, audited.
 
 use app::auth::Caller;
 use app::error::{AppError, ErrorCode};
@@ -8,17 +7,6 @@ use super::jobs;
 use crate::db::Db;
 use crate::errors::internal;
 
-fn require_admin(caller: Option<Caller>) -> Result<Caller, AppError> {
-    let caller = crate::auth::require_signed_in(caller)?;
-    if !caller.admin {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "only admins can retry or cancel provisioning jobs",
-        ));
-    }
-    Ok(caller)
-}
-
 /// `retry` or `cancel`; refused (409) when the job is in no state for it.
 pub async fn act_on_job(
     db: &Db,
@@ -26,7 +14,7 @@ pub async fn act_on_job(
     id: &str,
     action: &str,
 ) -> Result<(), AppError> {
-    let caller = require_admin(caller)?;
+    let caller = crate::auth::require_admin(caller)?;
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::new(ErrorCode::NotFound, format!("there is no job `{id}`")))?;
