@@ -160,6 +160,13 @@ pub fn app_state(
         db.clone(),
         config.registry.anonymous_writes || config.demo.enabled,
     ));
+    let access = Arc::new(
+        crate::access::AccessService::new(db.clone(), catalogue.clone(), config.access.clone())
+            .with_mesh(
+                config.mesh.clone(),
+                config.provision.idempotent_write_clusters.clone(),
+            ),
+    );
     AppState {
         leptos_options,
         clusters: Arc::new(ClusterService::new(db.clone(), board)),
@@ -175,16 +182,14 @@ pub fn app_state(
             registry.clone(),
             catalogue.clone(),
         )),
-        access: Arc::new(
-            crate::access::AccessService::new(db.clone(), catalogue.clone(), config.access.clone())
-                .with_mesh(
-                    config.mesh.clone(),
-                    config.provision.idempotent_write_clusters.clone(),
-                ),
-        ),
+        access: access.clone(),
         registry,
         notify: Arc::new(crate::notify::NotifyService::new(db.clone(), config)),
-        mesh: Arc::new(crate::mesh::MeshService::new(db.clone(), config.clone())),
+        mesh: Arc::new(crate::mesh::MeshService::new(
+            db.clone(),
+            config.clone(),
+            access,
+        )),
         db,
     }
 }

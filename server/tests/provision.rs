@@ -357,12 +357,15 @@ async fn broker_down_retries_then_completes(db: Db) {
     .expect("parked job");
     switchboard::provision::admin::act_on_job(
         &env.db,
+        &env.state.access,
         env.caller(ADMIN).await,
         &parked_id.to_string(),
         "retry",
     )
     .await
     .expect("retried");
+    // The request shows the job running again, not the stale failure.
+    assert_eq!(env.request_state(&r.id).await, RequestState::Provisioning);
 
     // The broker comes back and the retry is due: everything completes.
     let broker = Broker::start_on(port);
@@ -376,7 +379,10 @@ async fn broker_down_retries_then_completes(db: Db) {
     assert_eq!(report.done.len(), 1, "{report:?}");
     assert_provisioned(&env, &broker, &r.id).await;
     let actions = audit_actions(&env.db, &r.id).await;
-    let tail: Vec<&str> = actions.iter().rev().take(2).map(String::as_str).collect();
-    assert_eq!(tail, ["request.active", "request.failed"]);
+    let tail: Vec<&str> = actions.iter().rev().take(3).map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        ["request.active", "request.retrying", "request.failed"]
+    );
     broker.stop();
 }

@@ -1,12 +1,16 @@
-//! The built-in mirror's Kafka side: a thread reads the source topic from
+//! The built-in mirror's Kafka side: copy threads read the source topic from
 //! given offsets (no consumer group: positions live in Switchboard's
-//! checkpoints) and writes each record to the same partition of the mirror
-//! topic, keeping key, value, headers and timestamp. It never waits for a
-//! batch: records stream through while acknowledgements come back, and every
-//! `window` it hands the caller the offsets the target acknowledged (in
-//! order, per partition) to store. At most `max_in_flight` records are ever
-//! sent but not yet stored, so after a crash at most that many are copied
-//! again and none is lost.
+//! checkpoints) and write each record to the same partition of the mirror
+//! topic, keeping key, value, headers and timestamp. The partitions are
+//! shared out among `Pace::threads` threads, each with its own consumer and
+//! producer: a broker serves one connection's requests in turn, so one
+//! producer connection caps a link well below what the brokers can take.
+//! No thread waits for a batch: records stream through while
+//! acknowledgements come back, and every `window` each hands the caller the
+//! offsets the target acknowledged (in order, per partition) to store. At
+//! most `max_in_flight` records of the whole link are ever sent but not yet
+//! stored, so after a crash at most that many are copied again and none is
+//! lost.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -81,24 +85,26 @@ fn unpack(v: usize) -> (i32, i64) {
     ((v >> 48) as i32, (v & ((1 << 48) - 1)) as i64)
 }
 
-/// The running mirror thread.
+/// The running mirror threads.
 pub struct MirrorTask {
     stop: Arc<AtomicBool>,
     /// Records the caller has stored (it adds what it saved).
     pub stored: Arc<AtomicU64>,
-    join: Option<std::thread::JoinHandle<Result<(), KafkaError>>>,
+    joins: Vec<std::thread::JoinHandle<Result<(), KafkaError>>>,
     watermarks: Arc<BaseConsumer>,
     source_topic: String,
     timeout: Duration,
 }
 
-/// Settings of one mirror thread.
+/// Settings of one link's copy.
 #[derive(Debug, Clone, Copy)]
 pub struct Pace {
-    /// Most records sent but not yet stored by the caller.
+    /// Most records sent but not yet stored by the caller, all threads together.
     pub max_in_flight: u64,
     /// How often acknowledged offsets are handed over.
     pub window: Duration,
+    /// Copy threads (at most one per partition).
+    pub threads: usize,
 }
 
 impl MirrorTask {
@@ -113,65 +119,54 @@ impl MirrorTask {
         timeout: Duration,
         pace: Pace,
     ) -> Result<(MirrorTask, mpsc::UnboundedReceiver<Checkpoint>), KafkaError> {
-        let mut source = ends.source.client_config(timeout)?;
-        source
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            // Latency: hand over what arrived without waiting for full fetches.
-            .set("fetch.wait.max.ms", "20")
-            .set("group.id", "switchboard-mirror-unused");
-        let consumer: BaseConsumer = source.create().map_err(client)?;
-        let mut target = ends.target.client_config(timeout)?;
-        target
-            .set("acks", "all")
-            .set("linger.ms", "5")
-            .set("queue.buffering.max.messages", "200000")
-            .set(
-                "message.timeout.ms",
-                timeout.as_millis().max(1000).to_string(),
-            );
-        let producer: BaseProducer<Acks> = target
-            .create_with_context(Acks::default())
-            .map_err(client)?;
+        let threads = pace
+            .threads
+            .clamp(1, usize::try_from(partitions.max(1)).unwrap_or(1));
         let watermarks: BaseConsumer = ends
             .source
             .client_config(timeout)?
             .create()
             .map_err(client)?;
-        let mut assignment = TopicPartitionList::new();
-        for p in 0..partitions {
-            let offset = checkpoints
-                .get(&p)
-                .map_or(Offset::Beginning, |o| Offset::Offset(*o));
-            assignment
-                .add_partition_offset(&ends.source_topic, p, offset)
-                .map_err(client)?;
-        }
-        consumer.assign(&assignment).map_err(client)?;
         let (tx, rx) = mpsc::unbounded_channel();
         let stop = Arc::new(AtomicBool::new(false));
         let stored = Arc::new(AtomicU64::new(0));
-        let copy = CopyThread {
-            consumer,
-            producer,
-            target_topic: ends.target_topic.clone(),
-            source_topic: ends.source_topic.clone(),
-            stop: Arc::clone(&stop),
-            stored: Arc::clone(&stored),
-            out: tx,
-            pace,
-            timeout,
-        };
-        let join = std::thread::Builder::new()
-            .name(format!("mirror-{}", ends.source_topic))
-            .spawn(move || copy.run())
-            .map_err(client)?;
+        let sent = Arc::new(AtomicU64::new(0));
+        let mut joins = Vec::with_capacity(threads);
+        for t in 0..threads {
+            // Partitions t, t + threads, t + 2 × threads, …
+            let mine: Vec<i32> = (0..partitions)
+                .filter(|p| usize::try_from(*p).unwrap_or(0) % threads == t)
+                .collect();
+            let copy = CopyThread {
+                consumer: source_consumer(ends, &mine, checkpoints, timeout)?,
+                producer: target_producer(ends, timeout)?,
+                target_topic: ends.target_topic.clone(),
+                source_topic: ends.source_topic.clone(),
+                stop: Arc::clone(&stop),
+                stored: Arc::clone(&stored),
+                sent: Arc::clone(&sent),
+                out: tx.clone(),
+                pace,
+                handover_at: (pace.max_in_flight / 2 / threads as u64).max(1),
+                timeout,
+            };
+            let join = std::thread::Builder::new()
+                .name(format!("mirror-{}-{t}", ends.source_topic))
+                .spawn(move || copy.run())
+                .map_err(client);
+            match join {
+                Ok(join) => joins.push(join),
+                Err(e) => {
+                    stop.store(true, Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+        }
         Ok((
             MirrorTask {
                 stop,
                 stored,
-                join: Some(join),
+                joins,
                 watermarks: Arc::new(watermarks),
                 source_topic: ends.source_topic.clone(),
                 timeout,
@@ -180,30 +175,37 @@ impl MirrorTask {
         ))
     }
 
-    /// Asks the thread to stop: it flushes, hands over its last checkpoint
-    /// and closes the channel.
+    /// Asks the threads to stop: each flushes and hands over its last
+    /// checkpoint; the channel closes when all have.
     pub fn signal_stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
     }
 
-    /// Whether the thread ended (an error, or its channel was dropped).
+    /// Whether a thread ended (an error, or the channel was dropped): the
+    /// link is then stopped and started again from its checkpoints.
     pub fn is_finished(&self) -> bool {
-        self.join
-            .as_ref()
-            .is_none_or(std::thread::JoinHandle::is_finished)
+        self.joins.iter().any(std::thread::JoinHandle::is_finished)
     }
 
-    /// Stops the thread (it flushes what it sent and hands over the last
-    /// checkpoint first) and returns its error, if it ended with one.
+    /// Stops the threads (each flushes what it sent and hands over its last
+    /// checkpoint first) and returns the first error one ended with.
     pub async fn stop(mut self) -> Result<(), KafkaError> {
         self.stop.store(true, Ordering::SeqCst);
-        let Some(join) = self.join.take() else {
-            return Ok(());
-        };
-        tokio::task::spawn_blocking(move || join.join())
-            .await
-            .map_err(client)?
-            .map_err(|_| client("the mirror thread panicked"))?
+        let joins = std::mem::take(&mut self.joins);
+        tokio::task::spawn_blocking(move || {
+            let mut first = Ok(());
+            for join in joins {
+                let result = join
+                    .join()
+                    .unwrap_or_else(|_| Err(client("a mirror thread panicked")));
+                if first.is_ok() {
+                    first = result;
+                }
+            }
+            first
+        })
+        .await
+        .map_err(client)?
     }
 
     /// Records not yet copied: per partition, the source's high watermark
@@ -234,7 +236,50 @@ impl Drop for MirrorTask {
     }
 }
 
-/// The thread's side.
+/// A consumer of the given source partitions, each from its checkpoint or,
+/// without one, from the earliest offset.
+fn source_consumer(
+    ends: &MirrorEnds,
+    partitions: &[i32],
+    checkpoints: &BTreeMap<i32, i64>,
+    timeout: Duration,
+) -> Result<BaseConsumer, KafkaError> {
+    let mut source = ends.source.client_config(timeout)?;
+    source
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        // Latency: hand over what arrived without waiting for full fetches.
+        .set("fetch.wait.max.ms", "20")
+        .set("group.id", "switchboard-mirror-unused");
+    let consumer: BaseConsumer = source.create().map_err(client)?;
+    let mut assignment = TopicPartitionList::new();
+    for p in partitions {
+        let offset = checkpoints
+            .get(p)
+            .map_or(Offset::Beginning, |o| Offset::Offset(*o));
+        assignment
+            .add_partition_offset(&ends.source_topic, *p, offset)
+            .map_err(client)?;
+    }
+    consumer.assign(&assignment).map_err(client)?;
+    Ok(consumer)
+}
+
+fn target_producer(ends: &MirrorEnds, timeout: Duration) -> Result<BaseProducer<Acks>, KafkaError> {
+    let mut target = ends.target.client_config(timeout)?;
+    target
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("queue.buffering.max.messages", "200000")
+        .set(
+            "message.timeout.ms",
+            timeout.as_millis().max(1000).to_string(),
+        );
+    target.create_with_context(Acks::default()).map_err(client)
+}
+
+/// One copy thread's side.
 struct CopyThread {
     consumer: BaseConsumer,
     producer: BaseProducer<Acks>,
@@ -242,8 +287,12 @@ struct CopyThread {
     source_topic: String,
     stop: Arc<AtomicBool>,
     stored: Arc<AtomicU64>,
+    /// Records sent by all the link's threads (the allowance is shared).
+    sent: Arc<AtomicU64>,
     out: mpsc::UnboundedSender<Checkpoint>,
     pace: Pace,
+    /// Pending records at which this thread hands over early.
+    handover_at: u64,
     timeout: Duration,
 }
 
@@ -254,7 +303,6 @@ struct Progress {
     sent: HashMap<i32, VecDeque<i64>>,
     acked: HashSet<(i32, i64)>,
     pending: Checkpoint,
-    total_sent: u64,
 }
 
 impl Progress {
@@ -293,7 +341,7 @@ impl CopyThread {
                 return Ok(());
             }
             // Back-pressure: never more than `max_in_flight` records unsaved.
-            if progress.total_sent - self.stored.load(Ordering::SeqCst) >= self.pace.max_in_flight {
+            if !self.reserve() {
                 self.producer.poll(Duration::from_millis(5));
             } else if let Some(message) = self.consumer.poll(Duration::from_millis(5)) {
                 let m =
@@ -326,20 +374,33 @@ impl CopyThread {
                     }
                 }
                 progress.sent.entry(p).or_default().push_back(o);
-                progress.total_sent += 1;
+            } else {
+                // Nothing to copy: the reserved slot goes back.
+                self.sent.fetch_sub(1, Ordering::SeqCst);
             }
             self.producer.poll(Duration::ZERO);
             self.collect(progress)?;
-            // Hand over every window, and early when half the allowance is
-            // waiting: storing is what lets more records go out.
+            // Hand over every window, and early when this thread's share of
+            // half the allowance is waiting: storing lets more records go out.
             if handed_at.elapsed() >= self.pace.window
-                || progress.pending.records as u64 >= self.pace.max_in_flight / 2
+                || progress.pending.records as u64 >= self.handover_at
             {
                 self.hand_over(progress);
                 *handed_at = Instant::now();
             }
         }
         Ok(())
+    }
+
+    /// Takes one slot of the link's allowance, if one is free: threads
+    /// reserve before they read, so together they never exceed it.
+    fn reserve(&self) -> bool {
+        let stored = self.stored.load(Ordering::SeqCst);
+        self.sent
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |sent| {
+                (sent.saturating_sub(stored) < self.pace.max_in_flight).then_some(sent + 1)
+            })
+            .is_ok()
     }
 
     fn collect(&self, progress: &mut Progress) -> Result<(), KafkaError> {

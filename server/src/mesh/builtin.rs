@@ -202,6 +202,7 @@ async fn copy_loop(
     let pace = Pace {
         max_in_flight: u64::try_from(config.batch_max.max(1)).unwrap_or(u64::MAX),
         window: Duration::from_millis(config.batch_ms.max(1)),
+        threads: config.copy_threads,
     };
     let (task, mut checkpoints) =
         MirrorTask::start(&ends, partitions, &next, timeout, pace).map_err(|e| e.to_string())?;

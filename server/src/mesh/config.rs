@@ -21,6 +21,9 @@ pub struct MeshConfig {
     pub batch_max: usize,
     /// Built-in links: how often acknowledged offsets are checkpointed.
     pub batch_ms: u64,
+    /// Built-in links: copy threads per link, each with its own consumer
+    /// and producer over a share of the partitions.
+    pub copy_threads: usize,
     /// How long a worker holds a built-in link without renewing its lease;
     /// after a crash another worker takes the link over within this.
     pub link_lease_secs: u64,
@@ -37,6 +40,7 @@ impl Default for MeshConfig {
             grace_hours: 168,
             batch_max: 20_000,
             batch_ms: 50,
+            copy_threads: 2,
             link_lease_secs: 15,
             routes: Vec::new(),
             events: Vec::new(),

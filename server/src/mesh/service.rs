@@ -14,6 +14,8 @@ use crate::provision::reconcile::{self, Finding, Reconciler};
 pub struct MeshService {
     db: Db,
     config: Config,
+    /// Job retries reopen their failed request through the access workflow.
+    access: std::sync::Arc<crate::access::AccessService>,
 }
 
 pub fn link_view(l: LinkRow) -> LinkView {
@@ -47,8 +49,12 @@ fn finding_view(f: Finding, found_at: String) -> DriftFinding {
 }
 
 impl MeshService {
-    pub fn new(db: Db, config: Config) -> Self {
-        MeshService { db, config }
+    pub fn new(
+        db: Db,
+        config: Config,
+        access: std::sync::Arc<crate::access::AccessService>,
+    ) -> Self {
+        MeshService { db, config, access }
     }
 }
 
@@ -94,7 +100,7 @@ impl app::services::Mesh for MeshService {
         id: &str,
         action: &str,
     ) -> Result<(), AppError> {
-        crate::provision::admin::act_on_job(&self.db, caller, id, action).await
+        crate::provision::admin::act_on_job(&self.db, &self.access, caller, id, action).await
     }
 }
 

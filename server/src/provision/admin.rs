@@ -1,15 +1,20 @@
-//! Admins' hands on the queue: retry or cancel a job, audited.
+//! Admins' hands on the queue: retry or cancel a job, audited. A retried
+//! job whose request had failed puts the request back to provisioning, so
+//! its page shows the job running again rather than a stale failure.
 
 use app::auth::Caller;
 use app::error::{AppError, ErrorCode};
 
 use super::jobs;
+use crate::access::AccessService;
 use crate::db::Db;
 use crate::errors::internal;
+use app::access::RequestState;
 
 /// `retry` or `cancel`; refused (409) when the job is in no state for it.
 pub async fn act_on_job(
     db: &Db,
+    access: &AccessService,
     caller: Option<Caller>,
     id: &str,
     action: &str,
@@ -18,13 +23,13 @@ pub async fn act_on_job(
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::new(ErrorCode::NotFound, format!("there is no job `{id}`")))?;
-    let before: Option<(String, String)> =
-        sqlx::query_as("SELECT state, kind FROM provisioning_jobs WHERE id = $1")
+    let before: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT state, kind, request_id FROM provisioning_jobs WHERE id = $1")
             .bind(id)
             .fetch_optional(db.pool())
             .await
             .map_err(internal)?;
-    let Some((state, kind)) = before else {
+    let Some((state, kind, request)) = before else {
         return Err(AppError::new(
             ErrorCode::NotFound,
             format!("there is no job {id}"),
@@ -60,5 +65,26 @@ pub async fn act_on_job(
     .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     tracing::info!(job = id, actor = %caller.user_id, action, "job {action} by an admin");
+    if let (Some(request), "retry") = (request, action) {
+        reopen_failed_request(db, access, request).await?;
+    }
+    Ok(())
+}
+
+/// A failed request whose job an admin retries is provisioning again
+/// (`request.retrying`); other states are left as they are.
+async fn reopen_failed_request(
+    db: &Db,
+    access: &AccessService,
+    request: i64,
+) -> Result<(), AppError> {
+    let mut conn = db.pool().acquire().await.map_err(internal)?;
+    let row = crate::access::repo::request(&mut conn, request)
+        .await
+        .map_err(internal)?;
+    drop(conn);
+    if row.is_some_and(|r| r.state == RequestState::Failed) {
+        access.mark_retrying(&request.to_string()).await?;
+    }
     Ok(())
 }
