@@ -58,6 +58,8 @@ pub async fn measure(state: &AppState, count: usize, cluster: &str) -> anyhow::R
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         ids.push(r.id);
     }
+    // Grants turn active while the burst still runs: watch from its start.
+    let watcher = tokio::spawn(watch_active(state.db.clone(), ids.clone()));
     let mut approved_at: HashMap<String, Instant> = HashMap::new();
     let burst = Instant::now();
     for id in &ids {
@@ -76,24 +78,7 @@ pub async fn measure(state: &AppState, count: usize, cluster: &str) -> anyhow::R
         approved_at.insert(id.clone(), Instant::now());
     }
     let approvals_secs = burst.elapsed().as_secs_f64();
-    let mut active_at: HashMap<String, Instant> = HashMap::new();
-    while active_at.len() < ids.len() {
-        if burst.elapsed() > Duration::from_secs(300) {
-            anyhow::bail!(
-                "only {} of {count} grants active after 300 s",
-                active_at.len()
-            );
-        }
-        let rows = sqlx::query("SELECT id FROM requests WHERE state = 'active'")
-            .fetch_all(state.db.pool())
-            .await?;
-        let now = Instant::now();
-        for r in rows {
-            let id: i64 = r.try_get("id")?;
-            active_at.entry(id.to_string()).or_insert(now);
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let active_at = watcher.await??;
     let all_active_secs = burst.elapsed().as_secs_f64();
     let per_grant: Vec<Duration> = ids
         .iter()
@@ -109,4 +94,36 @@ pub async fn measure(state: &AppState, count: usize, cluster: &str) -> anyhow::R
     v["approvals_took_secs"] = approvals_secs.into();
     v["all_active_after_secs"] = all_active_secs.into();
     Ok(v)
+}
+
+/// When each of `ids` was first seen active (polled every 10 ms), until all are.
+async fn watch_active(
+    db: switchboard::db::Db,
+    ids: Vec<String>,
+) -> anyhow::Result<HashMap<String, Instant>> {
+    let count = ids.len();
+    let ids: std::collections::HashSet<String> = ids.into_iter().collect();
+    let began = Instant::now();
+    let mut active_at: HashMap<String, Instant> = HashMap::new();
+    while active_at.len() < count {
+        if began.elapsed() > Duration::from_secs(300) {
+            anyhow::bail!(
+                "only {} of {count} grants active after 300 s",
+                active_at.len()
+            );
+        }
+        let rows = sqlx::query("SELECT id FROM requests WHERE state = 'active'")
+            .fetch_all(db.pool())
+            .await?;
+        let now = Instant::now();
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let id = id.to_string();
+            if ids.contains(&id) {
+                active_at.entry(id).or_insert(now);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(active_at)
 }

@@ -1,6 +1,7 @@
 //! Producing the bench's records with rdkafka, straight (the ceiling and the
 //! preload) or paced (the latency run).
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use rdkafka::message::{Header, OwnedHeaders};
@@ -33,14 +34,16 @@ pub fn records(n: usize, size: usize, partitions: i32) -> Vec<Record> {
         .collect()
 }
 
-/// Writes every record and waits for every acknowledgement; returns the time taken.
+/// Writes every record and waits for every acknowledgement; returns the time
+/// taken. It streams: only a full local queue makes it wait, and then only for
+/// the oldest record, so the pipeline to the broker never drains.
 pub async fn produce_all(
     p: &FutureProducer,
     topic: &str,
     records: &[Record],
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let mut pending = Vec::with_capacity(10_000);
+    let mut pending = VecDeque::with_capacity(records.len());
     for r in records {
         let headers = OwnedHeaders::new().insert(Header {
             key: "source",
@@ -54,20 +57,18 @@ pub async fn produce_all(
         loop {
             match p.send_result(record) {
                 Ok(f) => {
-                    pending.push(f);
+                    pending.push_back(f);
                     break;
                 }
                 Err((_, back)) => {
                     record = back;
-                    for f in pending.drain(..) {
-                        f.await?.map_err(|(e, _)| e)?;
+                    match pending.pop_front() {
+                        Some(f) => {
+                            f.await?.map_err(|(e, _)| e)?;
+                        }
+                        None => tokio::time::sleep(Duration::from_millis(1)).await,
                     }
                 }
-            }
-        }
-        if pending.len() >= 10_000 {
-            for f in pending.drain(..) {
-                f.await?.map_err(|(e, _)| e)?;
             }
         }
     }

@@ -40,7 +40,7 @@ impl Default for MeshConfig {
             grace_hours: 168,
             batch_max: 20_000,
             batch_ms: 50,
-            copy_threads: 2,
+            copy_threads: 3,
             link_lease_secs: 15,
             routes: Vec::new(),
             events: Vec::new(),

@@ -42,16 +42,21 @@ pub fn stamp(t: OffsetDateTime) -> String {
 /// matters: a link job waits for earlier unfinished link jobs of its cluster
 /// (a stop never overtakes a start, nor a start a stop), and `delete_acls`
 /// waits for earlier unfinished jobs of its grant.
+///
+/// Each order rule is tested only for its own kinds, before its subquery: a
+/// burst of approvals queues hundreds of jobs, and a subquery run for every
+/// candidate made each claim scan the whole queue.
 fn due_filter() -> String {
     format!(
         "kind IN {EXECUTED_KINDS} AND ((state = 'queued' AND (next_attempt_at IS NULL \
          OR next_attempt_at <= $1)) OR (state = 'running' AND next_attempt_at <= $1)) \
-         AND NOT EXISTS (SELECT 1 FROM provisioning_jobs e WHERE e.id < provisioning_jobs.id \
-         AND e.state IN ('queued', 'running') AND ( \
-         (provisioning_jobs.kind IN ('create_mirror_link', 'stop_mirror_link') \
+         AND NOT (provisioning_jobs.kind IN ('create_mirror_link', 'stop_mirror_link') \
+         AND EXISTS (SELECT 1 FROM provisioning_jobs e WHERE e.cluster_id = provisioning_jobs.cluster_id \
          AND e.kind IN ('create_mirror_link', 'stop_mirror_link') \
-         AND e.cluster_id = provisioning_jobs.cluster_id) \
-         OR (provisioning_jobs.kind = 'delete_acls' AND e.grant_id = provisioning_jobs.grant_id)))"
+         AND e.id < provisioning_jobs.id AND e.state IN ('queued', 'running'))) \
+         AND NOT (provisioning_jobs.kind = 'delete_acls' \
+         AND EXISTS (SELECT 1 FROM provisioning_jobs e WHERE e.grant_id = provisioning_jobs.grant_id \
+         AND e.id < provisioning_jobs.id AND e.state IN ('queued', 'running')))"
     )
 }
 

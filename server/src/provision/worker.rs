@@ -102,7 +102,7 @@ impl Provisioner {
     fn concurrency(&self) -> usize {
         let wanted = self.config.concurrency.max(1);
         match self.db.backend() {
-            crate::db::Backend::Sqlite => wanted.min(2),
+            crate::db::Backend::Sqlite => wanted.min(4),
             crate::db::Backend::Postgres => wanted,
         }
     }
