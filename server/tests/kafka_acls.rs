@@ -15,28 +15,9 @@ use switchboard::kafka::acls::{
 };
 use switchboard::kafka::{Connection, KafkaError};
 
-fn acl(resource_type: &str, name: &str, pattern: &str, operation: &str) -> Acl {
-    Acl {
-        resource_type: resource_type.into(),
-        resource_name: name.into(),
-        pattern_type: pattern.into(),
-        principal: "User:svc-orders".into(),
-        host: "*".into(),
-        operation: operation.into(),
-        permission: "ALLOW".into(),
-    }
-}
-
-/// The kinds of binding the portal makes.
-fn portal_acls() -> Vec<Acl> {
-    vec![
-        acl("topic", "orders.created", "literal", "READ"),
-        acl("topic", "orders.created", "literal", "DESCRIBE"),
-        acl("topic", "orders.created", "literal", "WRITE"),
-        acl("group", "svc-orders.", "prefixed", "READ"),
-        acl("cluster", "kafka-cluster", "literal", "IDEMPOTENT_WRITE"),
-    ]
-}
+#[path = "common/acl_fixtures.rs"]
+mod acl_fixtures;
+use acl_fixtures::{acl, portal_acls};
 
 /// What nisshi 0.8.1 answered: SECURITY_DISABLED ("No Authorizer is
 /// configured.") for every binding of CreateAcls and every filter of

@@ -1,27 +1,8 @@
 use super::*;
 
-fn acl(resource_type: &str, name: &str, pattern: &str, operation: &str) -> Acl {
-    Acl {
-        resource_type: resource_type.into(),
-        resource_name: name.into(),
-        pattern_type: pattern.into(),
-        principal: "User:svc-orders".into(),
-        host: "*".into(),
-        operation: operation.into(),
-        permission: "ALLOW".into(),
-    }
-}
-
-/// The four kinds of binding the portal makes.
-fn portal_acls() -> Vec<Acl> {
-    vec![
-        acl("topic", "orders.created", "literal", "READ"),
-        acl("topic", "orders.created", "literal", "DESCRIBE"),
-        acl("topic", "orders.created", "literal", "WRITE"),
-        acl("group", "svc-orders.", "prefixed", "READ"),
-        acl("cluster", "kafka-cluster", "literal", "IDEMPOTENT_WRITE"),
-    ]
-}
+#[path = "../../../tests/common/acl_fixtures.rs"]
+mod acl_fixtures;
+use acl_fixtures::{acl, portal_acls};
 
 fn refusal(acl: &Acl) -> String {
     match validate(acl) {
