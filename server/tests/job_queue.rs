@@ -1,5 +1,6 @@
 //! The job queue on both databases: two workers claiming at once never take
-//! the same job; admins retry and cancel jobs (audited, refused when the job is
+//! the same job; link jobs of a cluster keep their order within a batch, and
+//! a link job's run completes its queued twins; admins retry and cancel jobs (audited, refused when the job is
 //! in no state for it); a job parked after its last attempt is announced to
 //! the admins.
 
@@ -15,6 +16,7 @@ use switchboard::provision::jobs;
 use time::OffsetDateTime;
 
 backend_suite!(
+    link_jobs_keep_their_order_and_twins_finish_together,
     admins_retry_and_cancel_jobs,
     a_parked_job_is_announced_to_admins,
 );
@@ -57,22 +59,33 @@ async fn two_workers(db: Db) {
     for _ in 0..120 {
         all.insert(insert_job(&db, "queued").await);
     }
-    let claim_all = |db: Db| async move {
+    // One worker claims a job at a time, the other batches of up to 4.
+    let claim_all = |db: Db, batch: usize| async move {
         let mut mine = Vec::new();
-        while let Some(job) =
-            jobs::claim(&db, OffsetDateTime::now_utc(), time::Duration::minutes(5))
-                .await
-                .expect("claim")
-        {
-            // Give the other worker a chance to try for the same job.
-            tokio::task::yield_now().await;
-            assert!(jobs::complete(&db, &job, None).await.expect("complete"));
-            mine.push(job.id);
+        loop {
+            let jobs = jobs::claim_batch(
+                &db,
+                OffsetDateTime::now_utc(),
+                time::Duration::minutes(5),
+                batch,
+            )
+            .await
+            .expect("claim");
+            if jobs.is_empty() {
+                break;
+            }
+            assert!(jobs.len() <= batch);
+            for job in jobs {
+                // Give the other worker a chance to try for the same job.
+                tokio::task::yield_now().await;
+                assert!(jobs::complete(&db, &job, None).await.expect("complete"));
+                mine.push(job.id);
+            }
         }
         mine
     };
-    let a = tokio::spawn(claim_all(db.clone()));
-    let b = tokio::spawn(claim_all(db.clone()));
+    let a = tokio::spawn(claim_all(db.clone(), 1));
+    let b = tokio::spawn(claim_all(db.clone(), 4));
     let (a, b) = (a.await.expect("a"), b.await.expect("b"));
     let a_set: BTreeSet<i64> = a.iter().copied().collect();
     let b_set: BTreeSet<i64> = b.iter().copied().collect();
@@ -109,6 +122,84 @@ async fn state_of(db: &Db, id: i64) -> (String, i64) {
         .await
         .expect("job");
     (r.get("state"), r.get("attempts"))
+}
+
+async fn insert_link_job(db: &Db, kind: &str, topic: &str) -> i64 {
+    let payload = serde_json::json!({
+        "event": "e", "source_cluster": "onprem", "source_topic": topic, "target_topic": topic
+    })
+    .to_string();
+    sqlx::query(
+        "INSERT INTO provisioning_jobs (kind, cluster_id, payload_json, state, attempts, \
+         created_at, updated_at) VALUES ($1, 'gcp', $2, 'queued', 0, $3, $3)",
+    )
+    .bind(kind)
+    .bind(&payload)
+    .bind(switchboard::db::now())
+    .execute(db.pool())
+    .await
+    .expect("job");
+    sqlx::query_scalar("SELECT MAX(id) FROM provisioning_jobs")
+        .fetch_one(db.pool())
+        .await
+        .expect("id")
+}
+
+async fn link_jobs_keep_their_order_and_twins_finish_together(db: Db) {
+    clusters(&db).await;
+    let claim = |db: Db| async move {
+        jobs::claim_batch(
+            &db,
+            OffsetDateTime::now_utc(),
+            time::Duration::minutes(5),
+            10,
+        )
+        .await
+        .expect("claim")
+    };
+    let start_a = insert_link_job(&db, "create_mirror_link", "a.v1").await;
+    let start_a2 = insert_link_job(&db, "create_mirror_link", "a.v1").await;
+    let start_b = insert_link_job(&db, "create_mirror_link", "b.v1").await;
+    let stop_a = insert_link_job(&db, "stop_mirror_link", "a.v1").await;
+    let start_a3 = insert_link_job(&db, "create_mirror_link", "a.v1").await;
+    let topic = insert_job(&db, "queued").await;
+
+    // One batch: the first link job of the cluster, and the unordered topic job.
+    let batch = claim(db.clone()).await;
+    let ids: Vec<i64> = batch.iter().map(|j| j.id).collect();
+    assert_eq!(ids, [start_a, topic]);
+
+    // A topic job has no twins: an identical one stays queued.
+    let topic2 = insert_job(&db, "queued").await;
+    assert!(jobs::complete_twins(&db, &batch[1], None)
+        .await
+        .expect("twins")
+        .is_empty());
+    assert_eq!(state_of(&db, topic2).await.0, "queued");
+
+    // The link job's run does its queued twin's work, not a job for another
+    // link, nor a twin behind a stop of that link.
+    jobs::complete_twins(&db, &batch[0], Some("link 1"))
+        .await
+        .expect("twins");
+    assert!(jobs::complete(&db, &batch[0], Some("link 1"))
+        .await
+        .expect("complete"));
+    assert_eq!(state_of(&db, start_a2).await.0, "done");
+    let outcome: Option<String> =
+        sqlx::query_scalar("SELECT outcome FROM provisioning_jobs WHERE id = $1")
+            .bind(start_a2)
+            .fetch_one(db.pool())
+            .await
+            .expect("outcome");
+    assert_eq!(outcome.as_deref(), Some("link 1"));
+    for queued in [start_b, stop_a, start_a3] {
+        assert_eq!(state_of(&db, queued).await.0, "queued", "job {queued}");
+    }
+
+    // Then the next link job in order, alone of its cluster.
+    let ids: Vec<i64> = claim(db.clone()).await.iter().map(|j| j.id).collect();
+    assert_eq!(ids, [start_b, topic2]);
 }
 
 async fn admins_retry_and_cancel_jobs(db: Db) {

@@ -126,7 +126,8 @@ impl Env {
         ))
     }
 
-    async fn approved_consumer(&self) -> RequestView {
+    /// An application `name` consuming the event on `gcp`, approved.
+    async fn approved_consumer(&self, name: &str) -> RequestView {
         let app = self
             .state
             .access
@@ -134,11 +135,11 @@ impl Env {
                 self.caller(ZOE).await,
                 NewApplication {
                     team: "customer-insights".into(),
-                    name: "dispatch-board".into(),
+                    name: name.into(),
                     description: "dispatch dashboard".into(),
                     principals: vec![Principal {
                         cluster: "gcp".into(),
-                        principal: "User:svc-dispatch".into(),
+                        principal: format!("User:svc-{name}"),
                     }],
                 },
             )
@@ -154,7 +155,7 @@ impl Env {
                     event: EVENT.into(),
                     cluster: "gcp".into(),
                     application: app,
-                    group: "dispatch.board".into(),
+                    group: name.into(),
                     group_is_prefix: false,
                     purpose: "live dispatch board".into(),
                     end_date: None,
@@ -312,15 +313,18 @@ async fn wait_copied(db: &Db, link: i64, want: i64) {
 
 async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
     let env = env(db).await;
-    let r = env.approved_consumer().await;
+    let r = env.approved_consumer("dispatch-board").await;
     assert_eq!(
         r.topic, env.topic,
         "same-name policy: the mirror keeps the master's name"
     );
+    // A second consumer of the same link, approved before the worker runs.
+    let twin = env.approved_consumer("route-planner").await;
 
-    // The worker: link job and ACL job, both done; the request is active.
+    // The worker: one link job and two ACL jobs run; the second link job is
+    // its first's twin, done by that run. Both requests are active.
     let report = env.worker().run_pass().await.expect("pass");
-    assert_eq!(report.done.len(), 2, "{report:?}");
+    assert_eq!(report.done.len(), 3, "{report:?}");
     let js = jobs(&env.db, &r.id).await;
     let kinds: Vec<&str> = js.iter().map(|j| j.0.as_str()).collect();
     assert_eq!(kinds, ["create_mirror_link", "create_acls"]);
@@ -331,6 +335,10 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         "the local broker has no authorizer"
     );
     assert_eq!(env.request_state(&r.id).await, RequestState::Active);
+    let twin_jobs = jobs(&env.db, &twin.id).await;
+    assert!(twin_jobs.iter().all(|j| j.1 == "done"), "{twin_jobs:?}");
+    assert_eq!(twin_jobs[0].2, js[0].2, "the twin has its first's outcome");
+    assert_eq!(env.request_state(&twin.id).await, RequestState::Active);
 
     // The mirror topic exists on the consumer's cluster with the source's partitions.
     let remote = Connection::plaintext(env.remote.bootstrap());
@@ -392,7 +400,30 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
     let checkpoints = links::checkpoints(&env.db, link.id).await.expect("cp");
     assert_eq!(checkpoints.values().sum::<i64>(), 10);
 
-    // Revocation: the ACL bindings are deleted and the link stops.
+    // Revoking one of two consumers deletes its bindings; the link stays.
+    env.state
+        .access
+        .revoke_request(env.caller(GARETH).await, &twin.id, "route planning moved")
+        .await
+        .expect("revoked");
+    let report = env.worker().run_pass().await.expect("pass");
+    assert_eq!(report.done.len(), 1, "{report:?}");
+    let kinds: Vec<String> = jobs(&env.db, &twin.id)
+        .await
+        .into_iter()
+        .map(|j| j.0)
+        .collect();
+    assert_eq!(kinds, ["create_mirror_link", "create_acls", "delete_acls"]);
+    let still = links::get(&env.db, link.id)
+        .await
+        .expect("get")
+        .expect("link");
+    assert_eq!(
+        still.state, "running",
+        "another consumer still reads the mirror"
+    );
+
+    // Revoking the last consumer: its bindings are deleted and the link stops.
     env.state
         .access
         .revoke_request(env.caller(GARETH).await, &r.id, "the board is retired")
@@ -469,7 +500,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
 
 async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
     let env = env(db).await;
-    let r = env.approved_consumer().await;
+    let r = env.approved_consumer("dispatch-board").await;
     env.worker().run_pass().await.expect("pass");
     assert_eq!(env.request_state(&r.id).await, RequestState::Active);
     let link = links::list(&env.db, Some("running"), Some(EVENT), None)

@@ -1,6 +1,6 @@
-//! The job queue in the database: claiming one due job (PostgreSQL:
-//! `FOR UPDATE SKIP LOCKED`; SQLite: one conditional `UPDATE`, its single
-//! writer), and recording its outcome.
+//! The job queue in the database: claiming due jobs (one `UPDATE … RETURNING`;
+//! PostgreSQL skips rows another worker has locked, SQLite has one writer),
+//! and recording their outcome.
 //!
 //! A claimed job is `running` with `next_attempt_at` holding its lease's end;
 //! that text is also the claim's token, so a worker whose lease ran out (and
@@ -16,9 +16,6 @@ use crate::db::{Backend, Db, DbError};
 /// Kinds this worker executes (all of them).
 pub const EXECUTED_KINDS: &str = "('create_topic', 'register_schema', 'create_acls', \
      'delete_acls', 'create_mirror_link', 'stop_mirror_link')";
-
-/// How many times a claim is tried again when another worker took the candidate.
-const CLAIM_ATTEMPTS: usize = 5;
 
 /// A job claimed by this worker.
 #[derive(Debug, Clone)]
@@ -80,66 +77,46 @@ pub async fn claim(
     now: OffsetDateTime,
     lease: time::Duration,
 ) -> Result<Option<Claimed>, DbError> {
+    Ok(claim_batch(db, now, lease, 1).await?.pop())
+}
+
+/// Claims up to `max` of the oldest due jobs in one statement (one round
+/// trip, not two per job), leased until `now + lease`; oldest first.
+///
+/// The order rules hold within a batch: the candidates are chosen before any
+/// of them is marked, so a link job behind another queued link job of its
+/// cluster (or a `delete_acls` behind its grant's other jobs) is not among them.
+pub async fn claim_batch(
+    db: &Db,
+    now: OffsetDateTime,
+    lease: time::Duration,
+    max: usize,
+) -> Result<Vec<Claimed>, DbError> {
     let now_text = stamp(now);
     let lease_text = stamp(now + lease);
-    match db.backend() {
-        Backend::Postgres => {
-            let mut tx = db.begin().await?;
-            let row = sqlx::query(&format!(
-                "SELECT {CLAIM_COLUMNS} FROM provisioning_jobs WHERE {} \
-                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                due_filter()
-            ))
-            .bind(&now_text)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(row) = row else {
-                tx.rollback().await?;
-                return Ok(None);
-            };
-            let job = claimed_from(&row, &lease_text)?;
-            sqlx::query(
-                "UPDATE provisioning_jobs SET state = 'running', next_attempt_at = $1, \
-                 updated_at = $2 WHERE id = $3",
-            )
-            .bind(&lease_text)
-            .bind(&now_text)
-            .bind(job.id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(Some(job))
-        }
-        Backend::Sqlite => {
-            for _ in 0..CLAIM_ATTEMPTS {
-                let row = sqlx::query(&format!(
-                    "SELECT {CLAIM_COLUMNS} FROM provisioning_jobs WHERE {} ORDER BY id LIMIT 1",
-                    due_filter()
-                ))
-                .bind(&now_text)
-                .fetch_optional(db.pool())
-                .await?;
-                let Some(row) = row else { return Ok(None) };
-                let job = claimed_from(&row, &lease_text)?;
-                // The claim: the same conditions, so a job another writer took
-                // (or finished) meanwhile is not taken twice.
-                let done = sqlx::query(&format!(
-                    "UPDATE provisioning_jobs SET state = 'running', next_attempt_at = $2, \
-                     updated_at = $1 WHERE id = $3 AND {}",
-                    due_filter()
-                ))
-                .bind(&now_text)
-                .bind(&lease_text)
-                .bind(job.id)
-                .execute(db.pool())
-                .await?;
-                if done.rows_affected() == 1 {
-                    return Ok(Some(job));
-                }
-            }
-            Ok(None)
-        }
-    }
+    // PostgreSQL: rows another worker is claiming are skipped, not waited
+    // for. SQLite: its single writer runs the statement alone.
+    let lock = match db.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let rows = sqlx::query(&format!(
+        "UPDATE provisioning_jobs SET state = 'running', next_attempt_at = $2, updated_at = $1 \
+         WHERE id IN (SELECT id FROM provisioning_jobs WHERE {} ORDER BY id LIMIT $3{lock}) \
+         RETURNING {CLAIM_COLUMNS}",
+        due_filter()
+    ))
+    .bind(&now_text)
+    .bind(&lease_text)
+    .bind(i64::try_from(max.max(1)).unwrap_or(1))
+    .fetch_all(db.pool())
+    .await?;
+    let mut claimed = rows
+        .iter()
+        .map(|r| claimed_from(r, &lease_text))
+        .collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by_key(|j| j.id);
+    Ok(claimed)
 }
 
 /// The job succeeded, with what it found worth saying. False when the claim
@@ -156,6 +133,43 @@ pub async fn complete(db: &Db, job: &Claimed, outcome: Option<&str>) -> Result<b
     .execute(db.pool())
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Link jobs are idempotent and all alike for one link: the run of `job`
+/// (a `create_mirror_link` or `stop_mirror_link` that succeeded) also did
+/// the work of its queued twins (same kind, cluster and payload), as long as
+/// no link job of the other kind lies between them. Those twins are done
+/// with the same outcome, so a burst of approvals for one link runs it once,
+/// not once per grant in a row. Returns the twins' requests.
+pub async fn complete_twins(
+    db: &Db,
+    job: &Claimed,
+    outcome: Option<&str>,
+) -> Result<Vec<i64>, DbError> {
+    if !matches!(job.kind.as_str(), "create_mirror_link" | "stop_mirror_link") {
+        return Ok(Vec::new());
+    }
+    let requests: Vec<Option<i64>> = sqlx::query_scalar(
+        "UPDATE provisioning_jobs SET state = 'done', last_error = NULL, next_attempt_at = NULL, \
+         outcome = $1, updated_at = $2 \
+         WHERE kind = $3 AND cluster_id = $4 AND payload_json = $5 AND state = 'queued' AND id > $6 \
+         AND NOT EXISTS (SELECT 1 FROM provisioning_jobs e WHERE e.cluster_id = $4 \
+         AND e.kind IN ('create_mirror_link', 'stop_mirror_link') AND e.kind <> $3 \
+         AND e.id > $6 AND e.id < provisioning_jobs.id AND e.state <> 'cancelled') \
+         RETURNING request_id",
+    )
+    .bind(outcome)
+    .bind(crate::db::now())
+    .bind(&job.kind)
+    .bind(&job.cluster)
+    .bind(&job.payload)
+    .bind(job.id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut requests: Vec<i64> = requests.into_iter().flatten().collect();
+    requests.sort_unstable();
+    requests.dedup();
+    Ok(requests)
 }
 
 /// An admin's retry: a parked (`failed`) or `cancelled` job, or a queued one

@@ -1,5 +1,5 @@
-//! The worker: a pass claims due jobs one at a time, runs each, records the
-//! outcome, and reports to the access workflow (a request whose jobs are all
+//! The worker: a pass claims due jobs (as many as it has room for, in one
+//! statement), runs each as a task, records the outcome, and reports to the access workflow (a request whose jobs are all
 //! done becomes active; its first failing job marks it failed while the job
 //! is retried with backoff).
 
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use app::access::RequestState;
 use app::auth::Caller;
+use app::error::ErrorCode;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -97,7 +98,7 @@ impl Provisioner {
         time::Duration::seconds(i64::try_from(self.config.lease_secs.max(1)).unwrap_or(300))
     }
 
-    /// Jobs at once: as configured on PostgreSQL; at most 2 on SQLite, whose
+    /// Jobs at once: as configured on PostgreSQL; at most 4 on SQLite, whose
     /// single writer would only make more of them queue for the lock.
     fn concurrency(&self) -> usize {
         let wanted = self.config.concurrency.max(1);
@@ -112,7 +113,8 @@ impl Provisioner {
     }
 
     /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`),
-    /// up to `provision.concurrency` at once.
+    /// up to `provision.concurrency` at once; a job that finishes lets the
+    /// pass look again, for jobs ordered behind it.
     pub async fn run_pass(&self) -> anyhow::Result<PassReport> {
         let mut report = PassReport::default();
         // Each job is a task of its own: a job holding a transaction must
@@ -123,30 +125,34 @@ impl Provisioner {
         let mut exhausted = false;
         loop {
             while !exhausted && running.len() < self.concurrency() && claimed < JOBS_PER_PASS {
-                match jobs::claim(&self.db, OffsetDateTime::now_utc(), self.lease()).await? {
-                    Some(job) => {
-                        claimed += 1;
-                        tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
-                        let me = self.clone();
-                        running.spawn(async move {
-                            let outcome = me.execute(&job).await;
-                            let mut part = PassReport::default();
-                            // One outcome that cannot be written must not
-                            // abandon the others: that job stays `running`
-                            // and is claimed again after its lease.
-                            let id = job.id;
-                            if let Err(e) = me.record(job, outcome, &mut part).await {
-                                tracing::warn!(job = id, error = %e, "cannot record the job's outcome");
-                            }
-                            part
-                        });
-                    }
-                    None => exhausted = true,
+                let room = (self.concurrency() - running.len()).min(JOBS_PER_PASS - claimed);
+                let batch =
+                    jobs::claim_batch(&self.db, OffsetDateTime::now_utc(), self.lease(), room)
+                        .await?;
+                exhausted = batch.is_empty();
+                for job in batch {
+                    claimed += 1;
+                    tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
+                    let me = self.clone();
+                    running.spawn(async move {
+                        let outcome = me.execute(&job).await;
+                        let mut part = PassReport::default();
+                        // One outcome that cannot be written must not
+                        // abandon the others: that job stays `running`
+                        // and is claimed again after its lease.
+                        let id = job.id;
+                        if let Err(e) = me.record(job, outcome, &mut part).await {
+                            tracing::warn!(job = id, error = %e, "cannot record the job's outcome");
+                        }
+                        part
+                    });
                 }
             }
             let Some(done) = running.join_next().await else {
                 break;
             };
+            // A finished job may let a job ordered behind it run now.
+            exhausted = false;
             match done {
                 Ok(part) => {
                     report.done.extend(part.done);
@@ -170,13 +176,25 @@ impl Provisioner {
     ) -> anyhow::Result<()> {
         match outcome {
             Ok(outcome) => {
-                if !jobs::complete(&self.db, &job, outcome.as_deref()).await? {
+                // Twins first: while this job is `running`, the order rule
+                // keeps them from being claimed, so none runs needlessly.
+                let twins = jobs::complete_twins(&self.db, &job, outcome.as_deref())
+                    .await
+                    .unwrap_or_else(|e| {
+                        // They stay queued and run on their own.
+                        tracing::warn!(job = job.id, error = %e, "cannot complete the job's twins");
+                        Vec::new()
+                    });
+                if jobs::complete(&self.db, &job, outcome.as_deref()).await? {
+                    tracing::info!(job = job.id, kind = %job.kind, cluster = %job.cluster, twins = twins.len(), "job done");
+                    report.done.push(job.id);
+                    if let Some(request) = job.request {
+                        self.after_success(request).await;
+                    }
+                } else {
                     tracing::warn!(job = job.id, "job lease lost before it completed");
-                    return Ok(());
                 }
-                tracing::info!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job done");
-                report.done.push(job.id);
-                if let Some(request) = job.request {
+                for request in twins {
                     self.after_success(request).await;
                 }
             }
@@ -441,14 +459,13 @@ impl Provisioner {
                 return;
             }
         }
-        if !matches!(
-            self.request_state(request).await,
-            Some(RequestState::Provisioning | RequestState::Failed)
-        ) {
-            return;
-        }
+        // The state machine refuses a request that is no longer waiting
+        // (revoked meanwhile, already active): nothing to do then.
         match self.access.mark_provisioned(&request.to_string()).await {
             Ok(()) => tracing::info!(request, "request provisioned"),
+            Err(e) if e.code == ErrorCode::Conflict => {
+                tracing::debug!(request, error = %e, "request not waiting for provisioning");
+            }
             Err(e) => tracing::warn!(request, error = %e, "cannot mark the request active"),
         }
     }
