@@ -8,6 +8,7 @@
 //! It reports against the issue's targets; it asserts nothing. Run it with
 //! `scripts/bench.sh mesh`. Environment: `SB_BENCH_MESH_RECORDS` (300000),
 //! `SB_BENCH_MESH_LATENCY_SECS` (20), `SB_BENCH_MESH_GRANTS` (200),
+//! `SB_BENCH_MESH_ROUNDS` (3 throughput rounds, the median reported),
 //! `SB_PYTHON` (the Python with confluent-kafka; scripts/setup.sh makes it),
 //! `SB_BENCH_OUT_DIR`, `SB_BENCH_GIT`.
 
@@ -45,6 +46,7 @@ fn main() -> anyhow::Result<()> {
     let records: usize = env_or("SB_BENCH_MESH_RECORDS", 300_000);
     let latency_secs: u64 = env_or("SB_BENCH_MESH_LATENCY_SECS", 20);
     let grants: usize = env_or("SB_BENCH_MESH_GRANTS", 200);
+    let rounds: usize = env_or("SB_BENCH_MESH_ROUNDS", 3);
     let python = std::env::var("SB_PYTHON").unwrap_or_else(|_| "python3".into());
     let out_dir = std::env::var("SB_BENCH_OUT_DIR")
         .map(PathBuf::from)
@@ -75,7 +77,7 @@ fn main() -> anyhow::Result<()> {
             source: onprem.bootstrap(),
             target: aws.bootstrap(),
         };
-        let tp = throughput::measure(&db, records, 1024, &python).await?;
+        let tp = throughput::measure_rounds(&db, rounds, records, 1024, &python).await?;
         let lat = latency::measure(&setup, 1_000, latency_secs).await?;
 
         switchboard::catalogue::seed::seed(&db, Duration::from_secs(10)).await?;
@@ -108,7 +110,8 @@ fn main() -> anyhow::Result<()> {
         });
         let md = format!(
             "# Mesh links and provisioning benchmark\n\n{}\n\
-             Throughput: {} records of {} bytes, {} partitions, nisshi brokers with memory storage on this machine, fresh brokers for each phase.\n\
+             Throughput: {} records of {} bytes, {} partitions, nisshi brokers with memory storage on this machine, fresh brokers for each phase; \
+             the median of {} rounds (each round's figures are in the JSON file).\n\
              Built-in link {} records/s; scripted Python mirror (confluent-kafka consume → produce) {} records/s; \
              one rdkafka producer straight into the destination {} records/s; one rdkafka consumer only reading \
              the source {} records/s (not a target: an upper bound of any mirror, as the produce ceiling is).\n\n\
@@ -116,7 +119,7 @@ fn main() -> anyhow::Result<()> {
              Approvals: {grants} consume requests approved in a burst by the owner; per grant from approval to active: \
              p50 {} ms, p99 {} ms; all active after {:.1} s.\n",
             report::targets_table(&targets),
-            tp["records"], tp["record_bytes"], tp["partitions"],
+            tp["records"], tp["record_bytes"], tp["partitions"], tp["rounds"],
             tp["builtin_per_sec"], tp["scripted_python_per_sec"], tp["produce_ceiling_per_sec"],
             tp["read_only_per_sec"],
             latency_secs, lat["p50_ms"], lat["p99_ms"],

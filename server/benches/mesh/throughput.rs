@@ -58,10 +58,66 @@ async fn topics(bootstrap: &str, names: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `rounds` rounds (each with fresh brokers, in the same process) and
+/// reports each and the median of every figure: one round's figures spread
+/// by about ±20% on this machine, so one round decides little.
+pub async fn measure_rounds(
+    db: &Db,
+    rounds: usize,
+    n: usize,
+    size: usize,
+    python: &str,
+) -> anyhow::Result<Value> {
+    let mut each = Vec::with_capacity(rounds);
+    for round in 0..rounds.max(1) {
+        let r = measure(db, round, n, size, python).await?;
+        eprintln!(
+            "[mesh] round {round}: link {:.2}× the script, {:.1}% of the ceiling",
+            r["vs_scripted"].as_f64().unwrap_or(0.0),
+            r["vs_ceiling_percent"].as_f64().unwrap_or(0.0)
+        );
+        each.push(r);
+    }
+    let median = |field: &str| {
+        let mut v: Vec<f64> = each.iter().filter_map(|r| r[field].as_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let mut summary = json!({
+        "records": n,
+        "record_bytes": size,
+        "partitions": PARTITIONS,
+        "fresh_brokers_per_phase": true,
+        "rounds": each.len(),
+    });
+    for field in [
+        "builtin_per_sec",
+        "builtin_startup_ms",
+        "scripted_python_per_sec",
+        "produce_ceiling_per_sec",
+        "read_only_per_sec",
+        "vs_scripted",
+        "vs_ceiling_percent",
+    ] {
+        summary[field] = median(field).into();
+    }
+    summary["each_round"] = each.into();
+    Ok(summary)
+}
+
 /// Each phase on fresh brokers: nisshi's in-memory storage slows as it
 /// fills, so a phase run after others would be measured on fuller brokers.
-pub async fn measure(db: &Db, n: usize, size: usize, python: &str) -> anyhow::Result<Value> {
-    let src_topic = "bench.throughput";
+/// Clusters and topics are named for the round, so its link starts afresh.
+async fn measure(
+    db: &Db,
+    round: usize,
+    n: usize,
+    size: usize,
+    python: &str,
+) -> anyhow::Result<Value> {
+    let src_name = format!("bench.throughput.{round}");
+    let src_topic: &str = &src_name;
+    let (src_cluster, dst_cluster) = (format!("bench-src-{round}"), format!("bench-dst-{round}"));
     let recs = records(n, size, PARTITIONS);
 
     let target = Broker::start()?;
@@ -73,8 +129,8 @@ pub async fn measure(db: &Db, n: usize, size: usize, python: &str) -> anyhow::Re
     let (source, target) = (Broker::start()?, Broker::start()?);
     topics(&source.bootstrap(), &[src_topic]).await?;
     produce_all(&producer(&source.bootstrap())?, src_topic, &recs).await?;
-    cluster(db, "bench-src", source.bootstrap()).await?;
-    cluster(db, "bench-dst", target.bootstrap()).await?;
+    cluster(db, &src_cluster, source.bootstrap()).await?;
+    cluster(db, &dst_cluster, target.bootstrap()).await?;
     let mesh = MeshConfig::default();
     let ops = LinkOps {
         db,
@@ -84,9 +140,9 @@ pub async fn measure(db: &Db, n: usize, size: usize, python: &str) -> anyhow::Re
     let link = ops
         .start(&LinkKey {
             event: "bench.throughput",
-            source_cluster: "bench-src",
+            source_cluster: &src_cluster,
             source_topic: src_topic,
-            target_cluster: "bench-dst",
+            target_cluster: &dst_cluster,
             target_topic: src_topic,
         })
         .await
@@ -127,7 +183,8 @@ pub async fn measure(db: &Db, n: usize, size: usize, python: &str) -> anyhow::Re
     // Not a target: how fast one client can only read the source, which
     // bounds any mirror from above as the produce ceiling does.
     let bootstrap = source.bootstrap();
-    let read = tokio::task::spawn_blocking(move || read_all(&bootstrap, src_topic, n)).await??;
+    let topic = src_name.clone();
+    let read = tokio::task::spawn_blocking(move || read_all(&bootstrap, &topic, n)).await??;
     eprintln!("[mesh] read-only: {:.0} records/s", rate(n, read));
     drop((source, target));
 
@@ -159,10 +216,6 @@ pub async fn measure(db: &Db, n: usize, size: usize, python: &str) -> anyhow::Re
     eprintln!("[mesh] scripted mirror: {:.0} records/s", rate(n, scripted));
 
     Ok(json!({
-        "records": n,
-        "record_bytes": size,
-        "partitions": PARTITIONS,
-        "fresh_brokers_per_phase": true,
         "builtin_per_sec": rate(builtin_n, builtin).round(),
         "builtin_startup_ms": (startup.as_secs_f64() * 1000.0).round(),
         "scripted_python_per_sec": rate(n, scripted).round(),
