@@ -11,7 +11,8 @@
 #   Environment: SB_BENCH_REGISTRY_SUBJECTS (400), SB_BENCH_HTTP_SECS (10).
 # - mesh: links and provisioning (issue 6, "Performance"), `--bench mesh`, on
 #   local nisshi brokers. Environment: SB_BENCH_MESH_RECORDS (300000),
-#   SB_BENCH_MESH_LATENCY_SECS (20), SB_BENCH_MESH_GRANTS (200).
+#   SB_BENCH_MESH_LATENCY_SECS (20), SB_BENCH_MESH_GRANTS (200),
+#   SB_BENCH_MESH_ROUNDS (5 throughput rounds, the median reported).
 set -euo pipefail
 
 case "${1:-all}" in

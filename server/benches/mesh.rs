@@ -8,7 +8,7 @@
 //! It reports against the targets; it asserts nothing. Run it with
 //! `scripts/bench.sh mesh`. Environment: `SB_BENCH_MESH_RECORDS` (300000),
 //! `SB_BENCH_MESH_LATENCY_SECS` (20), `SB_BENCH_MESH_GRANTS` (200),
-//! `SB_BENCH_MESH_ROUNDS` (3 throughput rounds, the median reported),
+//! `SB_BENCH_MESH_ROUNDS` (5 throughput rounds, the median reported),
 //! `SB_PYTHON` (the Python with confluent-kafka; scripts/setup.sh makes it),
 //! `SB_BENCH_OUT_DIR`, `SB_BENCH_GIT`.
 
@@ -46,7 +46,7 @@ fn main() -> anyhow::Result<()> {
     let records: usize = env_or("SB_BENCH_MESH_RECORDS", 300_000);
     let latency_secs: u64 = env_or("SB_BENCH_MESH_LATENCY_SECS", 20);
     let grants: usize = env_or("SB_BENCH_MESH_GRANTS", 200);
-    let rounds: usize = env_or("SB_BENCH_MESH_ROUNDS", 3);
+    let rounds: usize = env_or("SB_BENCH_MESH_ROUNDS", 5);
     let python = std::env::var("SB_PYTHON").unwrap_or_else(|_| "python3".into());
     let out_dir = std::env::var("SB_BENCH_OUT_DIR")
         .map(PathBuf::from)
