@@ -216,7 +216,13 @@ async fn copy_loop(
     loop {
         tokio::select! {
             cp = checkpoints.recv() => {
-                let Some(cp) = cp else { break };
+                let Some(mut cp) = cp else { break };
+                // Checkpoints that queued while the last write ran go in one
+                // write: a write per checkpoint capped a fast link.
+                while let Ok(more) = checkpoints.try_recv() {
+                    cp.records += more.records;
+                    cp.next_offsets.extend(more.next_offsets);
+                }
                 let held = links::save_checkpoints(db, link.id, runner, &cp.next_offsets, cp.records)
                     .await
                     .map_err(|e| e.to_string())?;

@@ -38,7 +38,7 @@ impl Default for MeshConfig {
         Self {
             mirror_naming: MirrorNaming::Same,
             grace_hours: 168,
-            batch_max: 20_000,
+            batch_max: 100_000,
             batch_ms: 50,
             copy_threads: 3,
             link_lease_secs: 15,
