@@ -34,13 +34,24 @@ async fn insert_job(db: &Db, state: &str) -> i64 {
     let payload = serde_json::json!({
         "event": "e", "topic": "t.v1", "template": "standard",
         "partitions": 1, "retention_ms": 1000, "cleanup_policy": "delete"
-    })
-    .to_string();
+    });
+    insert_row(db, "create_topic", "onprem", &payload, state).await
+}
+
+async fn insert_row(
+    db: &Db,
+    kind: &str,
+    cluster: &str,
+    payload: &serde_json::Value,
+    state: &str,
+) -> i64 {
     sqlx::query(
         "INSERT INTO provisioning_jobs (kind, cluster_id, payload_json, state, attempts, \
-         created_at, updated_at) VALUES ('create_topic', 'onprem', $1, $2, 0, $3, $3)",
+         created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $5)",
     )
-    .bind(&payload)
+    .bind(kind)
+    .bind(cluster)
+    .bind(payload.to_string())
     .bind(state)
     .bind(switchboard::db::now())
     .execute(db.pool())
@@ -127,22 +138,8 @@ async fn state_of(db: &Db, id: i64) -> (String, i64) {
 async fn insert_link_job(db: &Db, kind: &str, topic: &str) -> i64 {
     let payload = serde_json::json!({
         "event": "e", "source_cluster": "onprem", "source_topic": topic, "target_topic": topic
-    })
-    .to_string();
-    sqlx::query(
-        "INSERT INTO provisioning_jobs (kind, cluster_id, payload_json, state, attempts, \
-         created_at, updated_at) VALUES ($1, 'gcp', $2, 'queued', 0, $3, $3)",
-    )
-    .bind(kind)
-    .bind(&payload)
-    .bind(switchboard::db::now())
-    .execute(db.pool())
-    .await
-    .expect("job");
-    sqlx::query_scalar("SELECT MAX(id) FROM provisioning_jobs")
-        .fetch_one(db.pool())
-        .await
-        .expect("id")
+    });
+    insert_row(db, kind, "gcp", &payload, "queued").await
 }
 
 async fn link_jobs_keep_their_order_and_twins_finish_together(db: Db) {

@@ -27,7 +27,7 @@ use switchboard::kafka::{create_topics, describe_topic, Connection, TopicSpec};
 use switchboard::mesh::links;
 use switchboard::mesh::{LinkOps, LinkRunner};
 use switchboard::provision::reconcile::Reconciler;
-use switchboard::provision::{Provisioner, NO_AUTHORIZER};
+use switchboard::provision::{PassReport, Provisioner, NO_AUTHORIZER};
 use switchboard::state::AppState;
 
 use common::Broker;
@@ -178,6 +178,16 @@ impl Env {
             .expect("approved");
         assert_eq!(done.state, RequestState::Provisioning);
         done
+    }
+
+    /// The owner revokes the request; a worker pass follows.
+    async fn revoked(&self, id: &str, reason: &str) -> PassReport {
+        self.state
+            .access
+            .revoke_request(self.caller(GARETH).await, id, reason)
+            .await
+            .expect("revoked");
+        self.worker().run_pass().await.expect("pass")
     }
 
     async fn request_state(&self, id: &str) -> RequestState {
@@ -401,12 +411,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
     assert_eq!(checkpoints.values().sum::<i64>(), 10);
 
     // Revoking one of two consumers deletes its bindings; the link stays.
-    env.state
-        .access
-        .revoke_request(env.caller(GARETH).await, &twin.id, "route planning moved")
-        .await
-        .expect("revoked");
-    let report = env.worker().run_pass().await.expect("pass");
+    let report = env.revoked(&twin.id, "route planning moved").await;
     assert_eq!(report.done.len(), 1, "{report:?}");
     let kinds: Vec<String> = jobs(&env.db, &twin.id)
         .await
@@ -424,12 +429,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
     );
 
     // Revoking the last consumer: its bindings are deleted and the link stops.
-    env.state
-        .access
-        .revoke_request(env.caller(GARETH).await, &r.id, "the board is retired")
-        .await
-        .expect("revoked");
-    let report = env.worker().run_pass().await.expect("pass");
+    let report = env.revoked(&r.id, "the board is retired").await;
     assert_eq!(report.done.len(), 2, "{report:?}");
     let js = jobs(&env.db, &r.id).await;
     let kinds: Vec<&str> = js.iter().map(|j| j.0.as_str()).collect();
