@@ -49,7 +49,11 @@ pub struct Reconciler {
 }
 
 struct TopicWant {
+    /// An event topic's recorded partitions; a mirror's are its source's,
+    /// read live when it must be recreated.
     partitions: i32,
+    /// A mirror's source: (cluster, topic).
+    source: Option<(String, String)>,
     configs: Vec<(String, String)>,
     why: String,
 }
@@ -117,6 +121,7 @@ impl Reconciler {
                 r.try_get("topic")?,
                 TopicWant {
                     partitions: i32::try_from(partitions.unwrap_or(3).max(1)).unwrap_or(3),
+                    source: None,
                     configs,
                     why: format!("topic of event `{name}`"),
                 },
@@ -126,8 +131,8 @@ impl Reconciler {
             want.entry(link.target_cluster.clone()).or_default().insert(
                 link.target_topic.clone(),
                 TopicWant {
-                    // Filled from the source when the mirror must be recreated.
                     partitions: 0,
+                    source: Some((link.source_cluster.clone(), link.source_topic.clone())),
                     configs: Vec::new(),
                     why: format!(
                         "mirror of {}/{} (link {})",
@@ -176,13 +181,12 @@ impl Reconciler {
                 return false;
             }
         };
-        // Mirrors are wanted with 0 partitions: their source's count is read live.
-        for (topic, w) in want.iter().filter(|(_, w)| (w.partitions == 0) == mirrors) {
+        for (topic, w) in want.iter().filter(|(_, w)| w.source.is_some() == mirrors) {
             if have.contains(topic) {
                 continue;
             }
-            let partitions = if mirrors {
-                match self.source_partitions(cluster, topic).await {
+            let partitions = if let Some((source_cluster, source_topic)) = &w.source {
+                match self.source_partitions(source_cluster, source_topic).await {
                     Some(p) => p,
                     None => {
                         let detail =
@@ -223,18 +227,12 @@ impl Reconciler {
         true
     }
 
-    /// Partitions of the source of the running built-in link writing `topic` on `cluster`.
+    /// Partitions of a mirror's source topic, if it can be read.
     async fn source_partitions(&self, cluster: &str, topic: &str) -> Option<i32> {
-        let all = links::list(&self.db, Some("running"), None, Some(cluster))
+        let conn = crate::clusters::connection_of(&self.db, cluster)
             .await
             .ok()?;
-        let link = all
-            .iter()
-            .find(|l| l.target_cluster == cluster && l.target_topic == topic)?;
-        let conn = crate::clusters::connection_of(&self.db, &link.source_cluster)
-            .await
-            .ok()?;
-        let detail = kafka::describe_topic(&conn, &link.source_topic, self.timeout())
+        let detail = kafka::describe_topic(&conn, topic, self.timeout())
             .await
             .ok()??;
         i32::try_from(detail.partitions).ok()
