@@ -2,6 +2,8 @@
 //! replicates and started again, on both databases against two real brokers:
 //! every record produced at home arrives on the mirror, and records copied
 //! twice are at most one batch (`mesh.batch_max`), the documented bound.
+//! On PostgreSQL, a worker process that would poll only hourly runs a job
+//! as soon as another process announces it.
 
 mod common;
 
@@ -40,13 +42,82 @@ async fn killed_worker_loses_nothing_postgres() {
     db.cleanup().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announced_jobs_wake_a_worker_process_postgres() {
+    let t = TestDb::postgres().await;
+    // Demo clusters at ports where nothing listens: a schema job needs none.
+    switchboard::serve::register_clusters(&t.db, switchboard::demo::demo_clusters(1))
+        .await
+        .expect("clusters");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut worker = start_worker_polling(dir.path(), &t.url, 3600);
+    // The first job may be run by the worker's first pass; the second only
+    // because it is announced, since the worker would poll again in an hour.
+    for n in 0..2 {
+        if n == 1 {
+            // Let the pass that ran the first job end.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let id = announce_schema_job(&t.db, n).await;
+        let started = Instant::now();
+        loop {
+            let state: String =
+                sqlx::query_scalar("SELECT state FROM provisioning_jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(t.db.pool())
+                    .await
+                    .expect("state");
+            if state == "done" {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "job {n} is still {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let _ = worker.kill();
+    let _ = worker.wait();
+    t.cleanup().await;
+}
+
+/// A `register_schema` job, enqueued and announced in one transaction.
+async fn announce_schema_job(db: &Db, n: usize) -> i64 {
+    let payload = serde_json::json!({
+        "event": "wake.test",
+        "subject": format!("wake.test.{n}-value"),
+        "schema": r#"{"type":"record","name":"Wake","fields":[{"name":"n","type":"long"}]}"#,
+    });
+    let mut tx = db.begin().await.expect("tx");
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO provisioning_jobs (kind, cluster_id, payload_json, state, attempts, \
+         created_at, updated_at) VALUES ('register_schema', 'onprem', $1, 'queued', 0, $2, $2) \
+         RETURNING id",
+    )
+    .bind(payload.to_string())
+    .bind(switchboard::db::now())
+    .fetch_one(&mut *tx)
+    .await
+    .expect("job");
+    switchboard::provision::announce(&mut tx)
+        .await
+        .expect("announce");
+    tx.commit().await.expect("commit");
+    id
+}
+
 fn start_worker(dir: &std::path::Path, url: &str) -> Child {
+    start_worker_polling(dir, url, 1)
+}
+
+fn start_worker_polling(dir: &std::path::Path, url: &str, interval_secs: u64) -> Child {
     let config = dir.join("worker.toml");
     std::fs::write(
         &config,
         format!(
             "database_url = \"{url}\"\ndata_dir = \"{}\"\n\
-             [provision]\ninterval_secs = 1\nreconcile_interval_secs = 3600\n\
+             [provision]\ninterval_secs = {interval_secs}\nreconcile_interval_secs = 3600\n\
              [mesh]\nbatch_max = {BATCH_MAX}\nbatch_ms = 20\nlink_lease_secs = 3\n",
             dir.display()
         ),

@@ -526,7 +526,7 @@ pub async fn insert_job(
     job: &NewJob,
 ) -> Result<i64, DbError> {
     let now = db::now();
-    Ok(sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO provisioning_jobs (request_id, grant_id, kind, cluster_id, payload_json, \
            state, attempts, next_attempt_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6, $6) RETURNING id",
@@ -537,8 +537,10 @@ pub async fn insert_job(
     .bind(&job.cluster)
     .bind(serde_json::to_string(&job.payload).unwrap_or_else(|_| "{}".into()))
     .bind(&now)
-    .fetch_one(conn)
-    .await?)
+    .fetch_one(&mut *conn)
+    .await?;
+    crate::provision::announce(conn).await?;
+    Ok(id)
 }
 
 #[derive(Debug, Clone)]

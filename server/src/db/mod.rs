@@ -51,6 +51,8 @@ pub type Tx = Transaction<'static, Any>;
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Kept for connections outside the pool (PostgreSQL's LISTEN).
+    url: std::sync::Arc<str>,
 }
 
 /// What `/readyz` reports about the database.
@@ -95,11 +97,19 @@ impl Db {
                 .await
                 .map_err(DbError::Connect)?;
         }
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            url: url.into(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -63,7 +63,13 @@ pub async fn act_on_job(
     )
     .await
     .map_err(internal)?;
+    if action == "retry" {
+        super::announce(&mut tx).await.map_err(internal)?;
+    }
     tx.commit().await.map_err(internal)?;
+    if action == "retry" {
+        super::wake();
+    }
     tracing::info!(job = id, actor = %caller.user_id, action, "job {action} by an admin");
     if let (Some(request), "retry") = (request, action) {
         reopen_failed_request(db, access, request).await?;

@@ -13,7 +13,11 @@ pub mod worker;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use sqlx::AnyConnection;
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::db::{Backend, Db, DbError};
 
 pub use run::Worker;
 pub use worker::{PassReport, ProvisionTask, Provisioner, NO_AUTHORIZER};
@@ -24,7 +28,8 @@ static WAKES: AtomicU64 = AtomicU64::new(0);
 static WAKE: Notify = Notify::const_new();
 
 /// Asks this process's worker for a pass now (called after a transaction that
-/// enqueued jobs); other processes' workers find the jobs at their next poll.
+/// enqueued jobs). Other processes' workers hear of the jobs through
+/// [`announce`] on PostgreSQL, or find them at their next poll.
 pub fn wake() {
     WAKES.fetch_add(1, Ordering::SeqCst);
     WAKE.notify_waiters();
@@ -36,4 +41,51 @@ pub(crate) fn wakes() -> u64 {
 
 pub(crate) async fn woken() {
     WAKE.notified().await;
+}
+
+/// The PostgreSQL channel on which new jobs are announced.
+pub const JOBS_CHANNEL: &str = "switchboard_jobs";
+
+/// Announces due jobs to the workers of every process (PostgreSQL; nothing on
+/// SQLite, whose workers share one process with the writer or poll). Called
+/// in the enqueuing transaction: PostgreSQL delivers at commit, and never for
+/// a transaction rolled back.
+pub async fn announce(conn: &mut AnyConnection) -> Result<(), DbError> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(JOBS_CHANNEL)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, wakes this process's worker whenever any process announces
+/// jobs; reconnects after a lost connection (waking once then, since
+/// announcements made meanwhile are lost). Polling remains the fallback.
+pub(crate) fn listen(db: &Db) -> Option<JoinHandle<()>> {
+    if db.backend() != Backend::Postgres {
+        return None;
+    }
+    let url = db.url().to_string();
+    Some(tokio::spawn(async move {
+        loop {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => match listener.listen(JOBS_CHANNEL).await {
+                    Ok(()) => {
+                        wake();
+                        while listener.recv().await.is_ok() {
+                            wake();
+                        }
+                        tracing::warn!("job announcements: connection lost; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot listen for job announcements"),
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot connect to listen for job announcements")
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    }))
 }

@@ -482,9 +482,10 @@ impl Provisioner {
         }
     }
 
-    /// Starts the worker: a pass now, then every `provision.interval_secs`,
-    /// until stopped.
+    /// Starts the worker: a pass now, then every `provision.interval_secs`
+    /// or when jobs are announced, until stopped.
     pub fn spawn(self: &Arc<Self>) -> ProvisionTask {
+        let listener = super::listen(&self.db);
         let me = Arc::clone(self);
         let every = Duration::from_secs(me.config.interval_secs.max(1));
         let (stop, mut stopped) = watch::channel(false);
@@ -504,7 +505,11 @@ impl Provisioner {
                 }
             }
         });
-        ProvisionTask { stop, join }
+        ProvisionTask {
+            stop,
+            join,
+            listener,
+        }
     }
 }
 
@@ -512,6 +517,8 @@ impl Provisioner {
 pub struct ProvisionTask {
     stop: watch::Sender<bool>,
     join: JoinHandle<()>,
+    /// PostgreSQL: the task waking the worker on announced jobs.
+    listener: Option<JoinHandle<()>>,
 }
 
 impl ProvisionTask {
@@ -519,6 +526,9 @@ impl ProvisionTask {
     /// cut short stays `running` until its lease ends, then is claimed again
     /// (jobs are idempotent).
     pub async fn stop(mut self) {
+        if let Some(listener) = self.listener.take() {
+            listener.abort();
+        }
         let _ = self.stop.send(true);
         if tokio::time::timeout(STOP_GRACE, &mut self.join)
             .await
