@@ -60,7 +60,8 @@ async fn topics(bootstrap: &str, names: &[&str]) -> anyhow::Result<()> {
 
 /// Runs `rounds` rounds (each with fresh brokers, in the same process) and
 /// reports each and the median of every figure: one round's figures spread
-/// by about ±20% on this machine, so one round decides little.
+/// widely here (the same code measured 1.3× to 3.2× the script in one run),
+/// so one round decides little.
 pub async fn measure_rounds(
     db: &Db,
     rounds: usize,

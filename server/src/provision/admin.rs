@@ -9,7 +9,6 @@ use super::jobs;
 use crate::access::AccessService;
 use crate::db::Db;
 use crate::errors::internal;
-use app::access::RequestState;
 
 /// `retry` or `cancel`; refused (409) when the job is in no state for it.
 pub async fn act_on_job(
@@ -63,34 +62,26 @@ pub async fn act_on_job(
     )
     .await
     .map_err(internal)?;
-    if action == "retry" {
+    let retry = action == "retry";
+    if retry {
         super::announce(&mut tx).await.map_err(internal)?;
     }
     tx.commit().await.map_err(internal)?;
-    if action == "retry" {
-        super::wake();
-    }
     tracing::info!(job = id, actor = %caller.user_id, action, "job {action} by an admin");
-    if let (Some(request), "retry") = (request, action) {
-        reopen_failed_request(db, access, request).await?;
+    if retry {
+        super::wake();
+        if let Some(request) = request {
+            reopen_failed_request(access, request).await?;
+        }
     }
     Ok(())
 }
 
 /// A failed request whose job an admin retries is provisioning again
-/// (`request.retrying`); other states are left as they are.
-async fn reopen_failed_request(
-    db: &Db,
-    access: &AccessService,
-    request: i64,
-) -> Result<(), AppError> {
-    let mut conn = db.pool().acquire().await.map_err(internal)?;
-    let row = crate::access::repo::request(&mut conn, request)
-        .await
-        .map_err(internal)?;
-    drop(conn);
-    if row.is_some_and(|r| r.state == RequestState::Failed) {
-        access.mark_retrying(&request.to_string()).await?;
+/// (`request.retrying`); the state machine leaves other states as they are.
+async fn reopen_failed_request(access: &AccessService, request: i64) -> Result<(), AppError> {
+    match access.mark_retrying(&request.to_string()).await {
+        Err(e) if e.code == ErrorCode::Conflict => Ok(()),
+        other => other,
     }
-    Ok(())
 }

@@ -1,13 +1,12 @@
 //! The worker: a pass claims due jobs (as many as it has room for, in one
-//! statement), runs each as a task, records the outcome, and reports to the access workflow (a request whose jobs are all
-//! done becomes active; its first failing job marks it failed while the job
-//! is retried with backoff).
+//! statement), runs each as a task, records the outcome, and reports to the
+//! access workflow (a request whose jobs are all done becomes active; a job
+//! parked after its last attempt marks it failed).
 
 use std::sync::Arc;
 
 use std::time::Duration;
 
-use app::access::RequestState;
 use app::auth::Caller;
 use app::error::ErrorCode;
 use time::OffsetDateTime;
@@ -440,15 +439,6 @@ impl Provisioner {
         Ok(())
     }
 
-    async fn request_state(&self, request: i64) -> Option<RequestState> {
-        let mut conn = self.db.pool().acquire().await.ok()?;
-        crate::access::repo::request(&mut conn, request)
-            .await
-            .ok()
-            .flatten()
-            .map(|r| r.state)
-    }
-
     /// Every job of the request done: the request becomes active.
     async fn after_success(&self, request: i64) {
         match jobs::all_done(&self.db, request).await {
@@ -459,27 +449,16 @@ impl Provisioner {
                 return;
             }
         }
-        // The state machine refuses a request that is no longer waiting
-        // (revoked meanwhile, already active): nothing to do then.
-        match self.access.mark_provisioned(&request.to_string()).await {
-            Ok(()) => tracing::info!(request, "request provisioned"),
-            Err(e) if e.code == ErrorCode::Conflict => {
-                tracing::debug!(request, error = %e, "request not waiting for provisioning");
-            }
-            Err(e) => tracing::warn!(request, error = %e, "cannot mark the request active"),
-        }
+        let result = self.access.mark_provisioned(&request.to_string()).await;
+        report_outcome(request, result, "marked active");
     }
 
     /// A parked job marks its request failed (once: a request already failed
     /// stays so, and the audit log does not repeat it); an admin's retry that
     /// succeeds makes it active.
     async fn after_failure(&self, request: i64, error: &str) {
-        if self.request_state(request).await != Some(RequestState::Provisioning) {
-            return;
-        }
-        if let Err(e) = self.access.mark_failed(&request.to_string(), error).await {
-            tracing::warn!(request, error = %e, "cannot mark the request failed");
-        }
+        let result = self.access.mark_failed(&request.to_string(), error).await;
+        report_outcome(request, result, "marked failed");
     }
 
     /// Starts the worker: a pass now, then every `provision.interval_secs`
@@ -510,6 +489,19 @@ impl Provisioner {
             join,
             listener,
         }
+    }
+}
+
+/// Logs what reporting to the access workflow did. The state machine refuses
+/// a request no longer in a state for it (revoked meanwhile, already failed
+/// or active): that is expected, not a problem.
+fn report_outcome(request: i64, result: Result<(), app::error::AppError>, what: &str) {
+    match result {
+        Ok(()) => tracing::info!(request, "request {what}"),
+        Err(e) if e.code == ErrorCode::Conflict => {
+            tracing::debug!(request, error = %e, "request not {what}: not in a state for it");
+        }
+        Err(e) => tracing::warn!(request, error = %e, "request cannot be {what}"),
     }
 }
 
