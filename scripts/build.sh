@@ -1,25 +1,48 @@
 #!/usr/bin/env bash
-# Builds the WASM front end and stylesheet (cargo-leptos) and the server binary.
+# Builds the WASM front end, the stylesheet and the server binary, without
+# cargo-leptos: the three steps it did for us are done here (cargo build of the
+# `frontend` crate for wasm32, wasm-bindgen, copying CSS and assets), into the
+# same target/site layout. `cargo leptos watch` still works for front-end work.
 # Usage: scripts/build.sh [--release]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
 
 profile=debug
-leptos_flags=()
+wasm_profile=dev
+wasm_dir=debug
 cargo_flags=()
 if [ "${1:-}" = "--release" ]; then
   profile=release
-  leptos_flags=(--release)
+  wasm_profile=wasm-release
+  wasm_dir=wasm-release
   cargo_flags=(--release)
-  # wasm-opt runs on release builds; Debian's is too old, npm's binaryen works.
-  ensure_npm
-  export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
 fi
 
-log "building the front end (WASM, CSS) into target/site"
-cargo leptos build --frontend-only "${leptos_flags[@]}"
+site="$ROOT/target/site"
+pkg="$site/pkg"
+step "building the front end (WASM, $wasm_profile)" "1-2 minutes cold"
+cargo build -p frontend --lib --target wasm32-unknown-unknown \
+  --no-default-features --features hydrate --profile "$wasm_profile"
+mkdir -p "$pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name switchboard \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
+# Leptos's hydration script asks for <output-name>.wasm (LEPTOS_OUTPUT_NAME is set
+# in .cargo/config.toml), as cargo-leptos names it.
+mv -f "$pkg/switchboard_bg.wasm" "$pkg/switchboard.wasm"
+if [ "$profile" = release ]; then
+  # Debian's wasm-opt is too old for rustc's reference types; npm's binaryen works.
+  ensure_npm
+  "$ROOT/end2end/node_modules/.bin/wasm-opt" -Oz --enable-reference-types \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals "$pkg/switchboard.wasm" -o "$pkg/switchboard.wasm"
+fi
+cp style/main.css "$pkg/switchboard.css"
+cp -r public/. "$site/"
+done_step
+
 # The server is built by cargo itself so that tests and runs share its artifacts.
-log "building the server ($profile)"
+step "building the server ($profile)" "3-5 minutes cold"
 cargo build -p switchboard "${cargo_flags[@]}"
+done_step
 export SWITCHBOARD_BIN="$CARGO_TARGET_DIR/$profile/switchboard"

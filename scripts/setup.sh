@@ -8,11 +8,24 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # One build directory outside the clone, shared by runs and clones.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/switchboard/target}"
 
-CARGO_LEPTOS_VERSION=0.3.10        # 0.3.11 needs rustc 1.96
 BROKER_TOOLCHAIN=1.96.0            # nisshi needs rustc >= 1.96
 NISSHI_VERSION=0.8.1
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+# A step says what it does, how long it usually takes, and on failure which step
+# failed and how to retry; done_step prints the elapsed time.
+step() {
+  STEP_NAME="$1"
+  STEP_START=$SECONDS
+  log "$1${2:+ (usually $2)}"
+}
+done_step() { log "done: $STEP_NAME in $((SECONDS - STEP_START)) s"; STEP_NAME=""; }
+on_error() {
+  [ -n "${STEP_NAME:-}" ] &&
+    printf '\033[1;31m[setup]\033[0m failed: %s. Fix the cause above and run the same command again; finished steps are skipped.\n' "$STEP_NAME" >&2
+}
+trap on_error ERR
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -22,23 +35,16 @@ ensure_apt() {
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    log "installing Debian packages: ${missing[*]}"
+    step "installing Debian packages: ${missing[*]}" "1-2 minutes"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    done_step
   fi
 }
 
 ensure_rust_target() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown ||
-    { log "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
-}
-
-ensure_cargo_leptos() {
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (20-30 minutes cold)"
-    CARGO_TARGET_DIR="$HOME/.cache/switchboard/tools" \
-      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-  fi
+    { step "adding the wasm32 target" "30 s"; rustup target add wasm32-unknown-unknown; done_step; }
 }
 
 ensure_wasm_bindgen() {
@@ -46,20 +52,25 @@ ensure_wasm_bindgen() {
   local want
   want="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$want"; then
-    log "installing wasm-bindgen-cli $want (about 10 minutes cold)"
+    step "installing wasm-bindgen-cli $want" "5-10 minutes cold"
     # Not --locked: its lock file names a crate version the registry no longer has.
     CARGO_TARGET_DIR="$HOME/.cache/switchboard/tools" \
       cargo install wasm-bindgen-cli --version "$want"
+    done_step
   fi
 }
 
 ensure_broker() {
   if ! nisshi --version 2>/dev/null | grep -q "$NISSHI_VERSION"; then
-    log "installing the nisshi Kafka-protocol broker $NISSHI_VERSION (15-30 minutes cold)"
+    step "installing the Rust $BROKER_TOOLCHAIN toolchain and the nisshi broker $NISSHI_VERSION" "8-13 minutes cold"
     rustup toolchain list | grep -q "^$BROKER_TOOLCHAIN" ||
       rustup toolchain install "$BROKER_TOOLCHAIN" --profile minimal
+    # Only the memory storage the demo and tests use: the libsql and PostgreSQL
+    # storage engines are most of nisshi's compile time.
     CARGO_TARGET_DIR="$HOME/.cache/switchboard/tools" \
-      cargo "+$BROKER_TOOLCHAIN" install nisshi --version "$NISSHI_VERSION" --locked
+      cargo "+$BROKER_TOOLCHAIN" install nisshi --version "$NISSHI_VERSION" --locked \
+      --no-default-features --features dynostore
+    done_step
   fi
 }
 
@@ -69,23 +80,24 @@ VENV="$HOME/.cache/switchboard/venv"
 export SB_PYTHON="$VENV/bin/python"
 ensure_python() {
   if ! "$SB_PYTHON" -c 'import confluent_kafka, avro' 2>/dev/null; then
-    log "installing Python test packages (confluent-kafka, avro) into $VENV"
+    step "installing Python test packages (confluent-kafka, avro) into $VENV" "1 minute"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q "confluent-kafka[avro,schemaregistry]==2.16.1" "avro==1.12.0"
+    done_step
   fi
 }
 
 ensure_npm() {
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
-    log "installing end2end npm packages"
+    step "installing end2end npm packages (playwright-core, oidc-provider, binaryen)" "1 minute"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+    done_step
   fi
 }
 
 setup_run() {
   ensure_apt build-essential pkg-config libssl-dev zlib1g-dev
   ensure_rust_target
-  ensure_cargo_leptos
   ensure_wasm_bindgen
   ensure_broker
 }
@@ -98,10 +110,27 @@ setup_test() {
   ensure_npm
 }
 
+# Lists what is installed and what is missing, installing nothing.
+check() {
+  local want_bg
+  want_bg="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
+  have() { printf '  %-34s %s\n' "$1" "$2"; }
+  for pkg in build-essential pkg-config libssl-dev zlib1g-dev chromium postgresql-client; do
+    have "$pkg (Debian)" "$(dpkg -s "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | grep . || echo MISSING)"
+  done
+  have "wasm32-unknown-unknown target" "$(rustup target list --installed | grep -qx wasm32-unknown-unknown && echo installed || echo MISSING)"
+  have "wasm-bindgen-cli $want_bg" "$(wasm-bindgen --version 2>/dev/null | grep "$want_bg" || echo MISSING)"
+  have "Rust $BROKER_TOOLCHAIN toolchain" "$(rustup toolchain list | grep -q "^$BROKER_TOOLCHAIN" && echo installed || echo MISSING)"
+  have "nisshi $NISSHI_VERSION" "$(nisshi --version 2>/dev/null | grep "$NISSHI_VERSION" || echo MISSING)"
+  have "Python venv $VENV" "$("$SB_PYTHON" -c 'import confluent_kafka, avro; print("confluent-kafka", confluent_kafka.version()[0], "avro", avro.__version__)' 2>/dev/null || echo MISSING)"
+  have "end2end npm packages" "$([ -d "$ROOT/end2end/node_modules/playwright-core" ] && echo installed || echo MISSING)"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-test}" in
     run) setup_run ;;
     test) setup_test ;;
-    *) echo "usage: scripts/setup.sh [run|test]" >&2; exit 2 ;;
+    --check) check ;;
+    *) echo "usage: scripts/setup.sh [run|test|--check]" >&2; exit 2 ;;
   esac
 fi

@@ -194,7 +194,7 @@ pub struct EventDetail {
     pub history: Vec<HistoryEntry>,
     /// Whether the caller may edit it (owner or admin); the server checks again.
     pub can_edit: bool,
-    /// The master topic as the home cluster reports it now.
+    /// The master topic as the home cluster last reported it (cached, never read on the page's path).
     pub live_topic: LiveTopic,
 }
 
@@ -206,6 +206,10 @@ pub enum LiveTopic {
         replication: usize,
         retention_ms: Option<String>,
         cleanup_policy: Option<String>,
+        /// When the cluster reported these facts (RFC 3339, UTC).
+        read_at: String,
+        /// Set when the cluster does not answer now: the facts are its last report.
+        unreachable: Option<String>,
     },
     /// The cluster answered and has no such topic.
     Missing,

@@ -81,6 +81,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     }
     let warm = state.clusters.clone();
     tokio::spawn(async move { warm.warm_up().await });
+    let warm = state.catalogue.clone();
+    tokio::spawn(async move { warm.warm_topic_facts().await });
     state
         .discovery
         .spawn_periodic(Duration::from_secs(config.discovery_interval_secs));
@@ -106,7 +108,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     // The peer address feeds the sign-in rate limit.
     let app =
         crate::http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app)
+    let result = axum::serve(http_listener(listener), app)
         .with_graceful_shutdown(crate::shutdown::signal_received())
         .await
         .context("HTTP server failed");
@@ -122,6 +124,20 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     db.close().await;
     tracing::info!("stopped");
     result
+}
+
+/// The listener the portal serves on. Responses are streamed in several small
+/// writes; without TCP_NODELAY, Nagle's algorithm meets the client's delayed
+/// ACK and every page on a kept-alive connection waits about 40 ms.
+pub fn http_listener(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn no_delay(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    }
+    axum::serve::ListenerExt::tap_io(listener, no_delay as fn(&mut tokio::net::TcpStream))
 }
 
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
@@ -152,8 +168,10 @@ pub fn app_state(
         db.clone(),
         index,
         index_marker,
-        Duration::from_millis(config.status.timeout_ms),
-        board.clone(),
+        crate::catalogue::TopicFacts::new(
+            Duration::from_millis(config.status.cache_ttl_ms),
+            Duration::from_millis(config.status.timeout_ms),
+        ),
     ));
     // The demo lets anyone try the registry API, as it offers the development sign-in.
     let registry = Arc::new(RegistryService::new(
@@ -220,4 +238,22 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("data directory {} is not writable", dir.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener;
+
+    #[tokio::test]
+    async fn accepted_connections_do_not_wait_for_delayed_acks() {
+        let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let mut listener = super::http_listener(socket);
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(
+            accepted.nodelay().unwrap(),
+            "TCP_NODELAY is set on accepted sockets"
+        );
+    }
 }

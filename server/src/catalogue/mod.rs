@@ -13,7 +13,9 @@ pub mod schemas;
 mod search_cache;
 pub mod seed;
 mod service;
+mod topic_facts;
 
 pub use discovery::DiscoveryService;
 pub use schemas::EventSchemaService;
 pub use service::CatalogueService;
+pub use topic_facts::TopicFacts;

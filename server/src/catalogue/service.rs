@@ -25,10 +25,8 @@ use crate::search::{EventDoc, FieldDoc, SearchIndex, SearchQuery, Sort};
 pub struct CatalogueService {
     db: Db,
     index: Arc<SearchIndex>,
-    /// Bound on the live topic read of the event page.
-    live_timeout: std::time::Duration,
-    /// Cluster status, shared with the cluster directory.
-    board: Arc<crate::clusters::StatusBoard>,
+    /// Topic facts as the clusters last reported them (never read on a page's path).
+    facts: Arc<super::topic_facts::TopicFacts>,
     /// File recording which database state the on-disk index reflects.
     marker: Option<PathBuf>,
     cache: SearchCache,
@@ -39,14 +37,12 @@ impl CatalogueService {
         db: Db,
         index: Arc<SearchIndex>,
         marker: Option<PathBuf>,
-        live_timeout: std::time::Duration,
-        board: Arc<crate::clusters::StatusBoard>,
+        facts: Arc<super::topic_facts::TopicFacts>,
     ) -> Self {
         Self {
             db,
             index,
-            live_timeout,
-            board,
+            facts,
             marker,
             cache: SearchCache::default(),
         }
@@ -151,38 +147,27 @@ impl CatalogueService {
         self.reindex_one(&spec.name).await
     }
 
-    /// Partitions, replication and retention as the home cluster reports them.
+    /// Partitions, replication and retention as the home cluster last reported them.
     async fn live_topic(&self, cluster_id: &str, topic: &str) -> LiveTopic {
-        let cluster = match crate::clusters::get(&self.db, cluster_id).await {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                return LiveTopic::Unavailable {
-                    error: format!("unknown cluster `{cluster_id}`"),
-                }
-            }
-            Err(e) => {
-                return LiveTopic::Unavailable {
-                    error: e.to_string(),
-                }
-            }
-        };
-        // A cluster the status board already knows to be down costs the page nothing.
-        if let app::clusters::ClusterStatus::Unreachable { error, .. } =
-            self.board.current(&cluster).await
-        {
-            return LiveTopic::Unavailable { error };
-        }
-        match crate::kafka::describe_topic(&cluster.connection(), topic, self.live_timeout).await {
-            Ok(Some(d)) => LiveTopic::Found {
-                partitions: d.partitions,
-                replication: d.replication,
-                retention_ms: d.configs.get("retention.ms").cloned(),
-                cleanup_policy: d.configs.get("cleanup.policy").cloned(),
+        match crate::clusters::get(&self.db, cluster_id).await {
+            Ok(Some(cluster)) => self.facts.topic(&cluster, topic).await,
+            Ok(None) => LiveTopic::Unavailable {
+                error: format!("unknown cluster `{cluster_id}`"),
             },
-            Ok(None) => LiveTopic::Missing,
             Err(e) => LiveTopic::Unavailable {
                 error: e.to_string(),
             },
+        }
+    }
+
+    /// Reads the topic facts of every cluster once, so that first page views
+    /// find them cached.
+    pub async fn warm_topic_facts(&self) {
+        let Ok(clusters) = crate::clusters::list(&self.db).await else {
+            return;
+        };
+        for cluster in clusters {
+            self.facts.refresh(&cluster).await;
         }
     }
 

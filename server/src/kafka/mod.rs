@@ -2,23 +2,26 @@
 //! into plain words here.
 
 pub mod acls;
+mod clients;
 pub mod groups;
 pub mod mirror;
 mod topics;
 
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::ClientConfig;
 
+pub use clients::clients_created;
+
 pub use topics::{
-    create_topics, create_topics_with_configs, delete_topics, describe_topic, list_topics,
-    TopicDetail, TopicInfo, TopicSpec,
+    create_topics, create_topics_with_configs, delete_topics, describe_topic, describe_topics,
+    list_topics, TopicDetail, TopicInfo, TopicSpec,
 };
 
 /// Connection settings for one cluster. Secrets are read from the environment
 /// when a client is made, never stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Connection {
     pub bootstrap_servers: String,
     pub security_protocol: String,
@@ -99,7 +102,7 @@ pub(crate) async fn with_metadata<T: Send + 'static>(
     timeout: Duration,
     f: impl FnOnce(&rdkafka::metadata::Metadata) -> T + Send + 'static,
 ) -> Result<T, KafkaError> {
-    let config = conn.client_config(timeout)?;
+    let clients = clients::get(conn, timeout)?;
     let bootstrap = conn.bootstrap_servers.clone();
     let unreachable = move |detail: String| KafkaError::Unreachable {
         bootstrap: bootstrap.clone(),
@@ -108,10 +111,11 @@ pub(crate) async fn with_metadata<T: Send + 'static>(
     };
     let on_timeout = unreachable.clone();
     let blocking = tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = config
-            .create()
-            .map_err(|e| KafkaError::Client(e.to_string()))?;
-        let metadata = consumer
+        // Nobody else polls this long-lived consumer: drop the error events
+        // it queued since its last use, so they never pile up.
+        while clients.metadata.poll(Duration::ZERO).is_some() {}
+        let metadata = clients
+            .metadata
             .fetch_metadata(topic.as_deref(), timeout)
             .map_err(|e| unreachable(e.to_string()))?;
         Ok(f(&metadata))

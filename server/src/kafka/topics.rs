@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
 use rdkafka::types::RDKafkaErrorCode;
 
 use super::{with_metadata, Connection, KafkaError};
@@ -43,10 +42,8 @@ pub async fn create_topics_with_configs(
     if topics.is_empty() {
         return Ok(());
     }
-    let admin: AdminClient<DefaultClientContext> = conn
-        .client_config(timeout)?
-        .create()
-        .map_err(|e| KafkaError::Client(e.to_string()))?;
+    let clients = super::clients::get(conn, timeout)?;
+    let admin = &clients.admin;
     let new: Vec<NewTopic<'_>> = topics
         .iter()
         .map(|(t, configs)| {
@@ -133,10 +130,8 @@ pub async fn describe_topic(
     let Some((partitions, replication)) = metadata else {
         return Ok(None);
     };
-    let admin: AdminClient<DefaultClientContext> = conn
-        .client_config(timeout)?
-        .create()
-        .map_err(|e| KafkaError::Client(e.to_string()))?;
+    let clients = super::clients::get(conn, timeout)?;
+    let admin = &clients.admin;
     let options = AdminOptions::new().request_timeout(Some(timeout));
     let mut configs = std::collections::BTreeMap::new();
     // Brokers without DescribeConfigs support answer with nothing; that is not an error here.
@@ -159,6 +154,60 @@ pub async fn describe_topic(
     }))
 }
 
+/// Every (non-internal) topic of the cluster with its facts: one metadata
+/// request, then the configs in batches (not a call per topic).
+pub async fn describe_topics(
+    conn: &Connection,
+    timeout: Duration,
+) -> Result<std::collections::HashMap<String, TopicDetail>, KafkaError> {
+    const CONFIG_BATCH: usize = 500;
+    let mut topics = with_metadata(conn, None, timeout, |m| {
+        m.topics()
+            .iter()
+            .filter(|t| !t.name().starts_with("__") && t.error().is_none())
+            .map(|t| {
+                let detail = TopicDetail {
+                    partitions: t.partitions().len(),
+                    replication: t
+                        .partitions()
+                        .first()
+                        .map(|p| p.replicas().len())
+                        .unwrap_or(0),
+                    configs: Default::default(),
+                };
+                (t.name().to_string(), detail)
+            })
+            .collect::<std::collections::HashMap<_, _>>()
+    })
+    .await?;
+    let clients = super::clients::get(conn, timeout)?;
+    let options = AdminOptions::new().request_timeout(Some(timeout));
+    let names: Vec<String> = topics.keys().cloned().collect();
+    for batch in names.chunks(CONFIG_BATCH) {
+        let resources: Vec<_> = batch
+            .iter()
+            .map(|t| rdkafka::admin::ResourceSpecifier::Topic(t))
+            .collect();
+        // Brokers without DescribeConfigs support answer with nothing; that is not an error here.
+        let Ok(results) = clients.admin.describe_configs(&resources, &options).await else {
+            continue;
+        };
+        for resource in results.into_iter().flatten() {
+            let rdkafka::admin::OwnedResourceSpecifier::Topic(name) = &resource.specifier else {
+                continue;
+            };
+            if let Some(detail) = topics.get_mut(name) {
+                for entry in resource.entries {
+                    if let Some(value) = entry.value {
+                        detail.configs.insert(entry.name, value);
+                    }
+                }
+            }
+        }
+    }
+    Ok(topics)
+}
+
 /// Deletes the topics; one that does not exist counts as deleted.
 pub async fn delete_topics(
     conn: &Connection,
@@ -168,10 +217,8 @@ pub async fn delete_topics(
     if topics.is_empty() {
         return Ok(());
     }
-    let admin: AdminClient<DefaultClientContext> = conn
-        .client_config(timeout)?
-        .create()
-        .map_err(|e| KafkaError::Client(e.to_string()))?;
+    let clients = super::clients::get(conn, timeout)?;
+    let admin = &clients.admin;
     let options = AdminOptions::new()
         .operation_timeout(Some(timeout))
         .request_timeout(Some(timeout));
