@@ -198,6 +198,14 @@ pub struct EventDetail {
     pub live_topic: LiveTopic,
 }
 
+/// Why topic facts are not current, and how old they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaleFacts {
+    /// When the cluster last answered (RFC 3339, UTC).
+    pub read_at: String,
+    pub error: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum LiveTopic {
@@ -206,10 +214,10 @@ pub enum LiveTopic {
         replication: usize,
         retention_ms: Option<String>,
         cleanup_policy: Option<String>,
-        /// When the cluster reported these facts (RFC 3339, UTC).
-        read_at: String,
-        /// Set when the cluster does not answer now: the facts are its last report.
-        unreachable: Option<String>,
+        /// Set only while the cluster does not answer: the facts are its last
+        /// report. (A time that changed at every read would make the page
+        /// re-render for nothing.)
+        stale: Option<StaleFacts>,
     },
     /// The cluster answered and has no such topic.
     Missing,

@@ -238,7 +238,7 @@ fn FieldTable(fields: Vec<FieldView>) -> impl IntoView {
 #[component]
 fn LiveTopicFacts(live: LiveTopic) -> impl IntoView {
     match live {
-        LiveTopic::Found { partitions, replication, retention_ms, cleanup_policy, read_at, unreachable } => view! {
+        LiveTopic::Found { partitions, replication, retention_ms, cleanup_policy, stale } => view! {
             <dt>"Partitions"</dt>
             <dd data-testid="partitions">{partitions}</dd>
             <dt>"Replication"</dt>
@@ -247,13 +247,16 @@ fn LiveTopicFacts(live: LiveTopic) -> impl IntoView {
             <dd>{retention_ms.map(|r| format!("{r} ms")).unwrap_or_else(|| "not reported by the cluster".into())}</dd>
             <dt>"Cleanup"</dt>
             <dd>{cleanup_policy.unwrap_or_else(|| "not reported by the cluster".into())}</dd>
-            <dt>"Read"</dt>
-            <dd data-testid="facts-read-at" title=read_at.clone()>
-                {read_at.get(..16).unwrap_or(&read_at).replace('T', " ")}" UTC"
-                {unreachable.map(|e| view! {
-                    <span class="error-text">{format!(" (the cluster does not answer now: {e})")}</span>
-                })}
-            </dd>
+            {stale.map(|s| view! {
+                <dt>"As of"</dt>
+                <dd data-testid="facts-stale" class="error-text" title=s.read_at.clone()>
+                    {format!(
+                        "{} UTC: the cluster does not answer now ({})",
+                        s.read_at.get(..16).unwrap_or(&s.read_at).replace('T', " "),
+                        s.error,
+                    )}
+                </dd>
+            })}
         }
         .into_any(),
         LiveTopic::Missing => view! {

@@ -226,8 +226,9 @@ fn Proposer(event: String, propose: ServerAction<ProposeSchema>) -> impl IntoVie
                 Ok(c) => view! { <CheckView c/> }.into_any(),
                 Err(e) => view! { <p class="error-text">{e}</p> }.into_any(),
             })}
-            {registered}
         </details>
+        // Outside the form: a registration re-reads the event, which closes the form again.
+        {registered}
     }
 }
 

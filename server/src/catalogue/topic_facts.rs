@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::catalogue::LiveTopic;
+use app::catalogue::{LiveTopic, StaleFacts};
 
 use crate::clusters::Cluster;
 use crate::kafka::{self, Connection, TopicDetail};
@@ -126,8 +126,10 @@ fn answer(entry: &Entry, topic: &str) -> LiveTopic {
                 replication: d.replication,
                 retention_ms: d.configs.get("retention.ms").cloned(),
                 cleanup_policy: d.configs.get("cleanup.policy").cloned(),
-                read_at: read_at.clone(),
-                unreachable: error.clone(),
+                stale: error.as_ref().map(|error| StaleFacts {
+                    read_at: read_at.clone(),
+                    error: error.clone(),
+                }),
             },
             // A cluster that no longer answers cannot say the topic is gone.
             None if error.is_some() => LiveTopic::Unavailable {
