@@ -427,8 +427,14 @@ fn probes() -> Vec<Probe> {
 
 async fn no_malformed_input_gets_a_server_error(db: Db) {
     let mut sweep = Sweep::new(&db).await;
-    for probe in probes() {
-        sweep.probe(&probe).await;
+    let probes = probes();
+    assert!(
+        probes.len() >= 500,
+        "only {} malformed inputs",
+        probes.len()
+    );
+    for probe in &probes {
+        sweep.probe(probe).await;
     }
     assert!(
         sweep.sent >= 500,

@@ -118,6 +118,18 @@ impl SearchCache {
         answers.by_query.insert(key, (generation, answer));
     }
 
+    /// Entries held, and the bytes their keys and answers take (read from
+    /// the map itself, not from the running count).
+    pub(crate) fn footprint(&self) -> (usize, usize) {
+        let answers = lock(&self.answers);
+        let bytes = answers
+            .by_query
+            .iter()
+            .map(|(k, (_, a))| std::mem::size_of_val(k) + a.json.len())
+            .sum();
+        (answers.by_query.len(), bytes)
+    }
+
     pub(crate) fn taxonomy(&self, generation: u64) -> Option<Arc<Vec<Tag>>> {
         match &*lock(&self.taxonomy) {
             Some((at, tags)) if *at == generation => Some(Arc::clone(tags)),
@@ -217,18 +229,6 @@ mod tests {
         assert!(cache.get(&params("a"), cache.generation()).is_none());
     }
 
-    /// What the map really holds: keys (their inline size, as they own no
-    /// heap) plus answers' JSON, independent of the running `bytes` count.
-    fn held(cache: &SearchCache) -> (usize, usize) {
-        let answers = lock(&cache.answers);
-        let bytes = answers
-            .by_query
-            .iter()
-            .map(|(k, (_, a))| std::mem::size_of_val(k) + a.json.len())
-            .sum();
-        (answers.by_query.len(), bytes)
-    }
-
     #[test]
     fn huge_distinct_queries_stay_within_the_budget() {
         let cache = SearchCache::default();
@@ -249,7 +249,7 @@ mod tests {
                 "kept"
             );
         }
-        let (entries, bytes) = held(&cache);
+        let (entries, bytes) = cache.footprint();
         assert_eq!(entries, 40);
         assert!(bytes <= BUDGET, "{bytes} bytes held");
         assert!(bytes < 40 * 1024, "keys are not the queries: {bytes} bytes");
@@ -300,11 +300,11 @@ mod tests {
         let g = cache.generation();
         for i in 0..MAX_ENTRIES + 10 {
             cache.put(&params(&i.to_string()), g, answer(i));
-            let (entries, bytes) = held(&cache);
+            let (entries, bytes) = cache.footprint();
             assert!(entries <= MAX_ENTRIES, "{entries} entries");
             assert!(bytes <= BUDGET);
         }
-        let (entries, _) = held(&cache);
+        let (entries, _) = cache.footprint();
         assert!(entries > 0);
     }
 

@@ -26,8 +26,7 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 pub async fn set_status(req: Request, next: Next) -> Response {
-    let server_fn = is_server_fn(req.uri().path());
-    let req = if server_fn {
+    let req = if is_server_fn(req.uri().path()) {
         match buffered(req).await {
             Ok(req) => req,
             Err(refused) => return refused,
