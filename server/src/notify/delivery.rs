@@ -74,7 +74,12 @@ impl Deliverer {
 
     /// A client that reaches `url`'s host only at `addrs` (checked just
     /// before), so a DNS answer changed since cannot redirect the call.
-    fn client(&self, url: &url::Url, addrs: &[std::net::SocketAddr]) -> reqwest::Client {
+    /// A client that cannot be built is no reason to call without these rules.
+    fn client(
+        &self,
+        url: &url::Url,
+        addrs: &[std::net::SocketAddr],
+    ) -> Result<reqwest::Client, String> {
         let mut builder = reqwest::Client::builder()
             .timeout(self.policy.timeout)
             // A webhook that redirects is misconfigured; following it would
@@ -84,7 +89,9 @@ impl Deliverer {
         if let Some(url::Host::Domain(name)) = url.host() {
             builder = builder.resolve_to_addrs(name, addrs);
         }
-        builder.build().unwrap_or_default()
+        builder
+            .build()
+            .map_err(|_| "cannot build an HTTP client".to_string())
     }
 
     /// Sends every delivery due at `now` (of active webhooks), up to `CLAIM`.
@@ -197,7 +204,7 @@ impl Deliverer {
             .await
             .map_err(|r| r.class())?;
         let response = self
-            .client(&url, &addrs)
+            .client(&url, &addrs)?
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("X-Switchboard-Event", &d.event)
