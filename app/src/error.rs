@@ -14,6 +14,8 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    /// A request body over the size limit.
+    TooLarge,
     Unavailable,
     Internal,
 }
@@ -26,6 +28,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::TooLarge => 413,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }
@@ -70,11 +73,34 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        // Transport or (de)serialisation failures between browser and server.
-        Self::new(
-            ErrorCode::Unavailable,
-            format!("Could not reach Switchboard: {value}"),
-        )
+        match value {
+            // On the server, these are the caller's arguments that could not
+            // be read (the client reports `Deserialization` of an answer).
+            ServerFnErrorErr::Args(detail)
+            | ServerFnErrorErr::MissingArg(detail)
+            | ServerFnErrorErr::Deserialization(detail)
+                if cfg!(feature = "ssr") =>
+            {
+                Self::invalid(format!(
+                    "The request's input could not be read: {}",
+                    shortened(&detail)
+                ))
+            }
+            // Transport or (de)serialisation failures between browser and server.
+            value => Self::new(
+                ErrorCode::Unavailable,
+                format!("Could not reach Switchboard: {value}"),
+            ),
+        }
+    }
+}
+
+/// A parser's message quotes the input it choked on: keep the start only.
+fn shortened(detail: &str) -> String {
+    const MAX: usize = 200;
+    match detail.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &detail[..cut]),
+        None => detail.to_string(),
     }
 }
 
@@ -90,6 +116,7 @@ mod tests {
             ErrorCode::Forbidden,
             ErrorCode::NotFound,
             ErrorCode::Conflict,
+            ErrorCode::TooLarge,
             ErrorCode::Unavailable,
             ErrorCode::Internal,
         ];
@@ -97,6 +124,22 @@ mod tests {
         statuses.sort_unstable();
         statuses.dedup();
         assert_eq!(statuses.len(), codes.len());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn unreadable_arguments_are_the_callers_error() {
+        for e in [
+            ServerFnErrorErr::Args(format!("invalid type {}", "x".repeat(10_000))),
+            ServerFnErrorErr::MissingArg("name".into()),
+            ServerFnErrorErr::Deserialization("expected value".into()),
+        ] {
+            let e = AppError::from_server_fn_error(e);
+            assert_eq!(e.code.http_status(), 400);
+            assert!(e.message.len() < 400, "{}", e.message);
+        }
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Request("down".into()));
+        assert_eq!(e.code.http_status(), 503);
     }
 
     #[test]

@@ -330,6 +330,10 @@ pub struct NotificationsConfig {
     pub webhook_backoff_base_ms: u64,
     /// Longest delay between attempts.
     pub webhook_backoff_cap_ms: u64,
+    /// Internal addresses webhooks may call anyway (loopback, private,
+    /// link-local, … are refused otherwise): addresses (`10.1.2.3`),
+    /// networks (`10.0.0.0/8`) or addresses with a port (`127.0.0.1:9999`).
+    pub webhook_allow: Vec<crate::notify::reach::AllowedAddress>,
 }
 
 impl Default for NotificationsConfig {
@@ -341,6 +345,7 @@ impl Default for NotificationsConfig {
             webhook_max_attempts: 10,
             webhook_backoff_base_ms: 10_000,
             webhook_backoff_cap_ms: 3_600_000,
+            webhook_allow: Vec::new(),
         }
     }
 }
@@ -455,6 +460,33 @@ mod tests {
         std::fs::write(&file, "lisen = \"127.0.0.1:4000\"\n").unwrap();
         let err = Config::load(Some(&file), Overrides::default()).expect_err("typo refused");
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn webhook_allow_list_entries_are_checked_at_load() {
+        let dir = std::env::temp_dir().join(format!("sb-config-allow-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("switchboard.toml");
+        std::fs::write(
+            &file,
+            "[notifications]\nwebhook_allow = [\"127.0.0.1:9999\", \"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), Overrides::default()).expect("config loads");
+        let allow: Vec<String> = c
+            .notifications
+            .webhook_allow
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(allow, ["127.0.0.1:9999", "10.0.0.0/8"]);
+        std::fs::write(
+            &file,
+            "[notifications]\nwebhook_allow = [\"intranet.example\"]\n",
+        )
+        .unwrap();
+        let err = Config::load(Some(&file), Overrides::default()).expect_err("refused");
+        assert!(err.to_string().contains("intranet.example"), "{err}");
     }
 
     #[test]

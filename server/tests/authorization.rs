@@ -400,7 +400,7 @@ fn rows() -> Vec<Row> {
                     "POST",
                     "/api/v1/webhooks",
                     Some(json!({"url": format!("http://127.0.0.1:9/hook{}", p.n),
-                                "secret_env": "SB_AUTHZ_HOOK_SECRET", "events": []})),
+                                "secret_env": "SWITCHBOARD_WEBHOOK_AUTHZ", "events": []})),
                 )
             },
             &["webhooks", "audit_log"],
@@ -1017,6 +1017,8 @@ fn config() -> Config {
     c.registry.anonymous_writes = false;
     // Reconciliation calls the (absent) demo brokers: answers come fast.
     c.provision.kafka_timeout_ms = 300;
+    // The webhooks made here point at a closed loopback port.
+    c.notifications.webhook_allow = vec!["127.0.0.1:9".parse().expect("allowed address")];
     c
 }
 
@@ -1229,7 +1231,7 @@ impl Ctx {
                         "POST",
                         "/api/v1/webhooks",
                         Some(json!({"url": format!("http://127.0.0.1:9/target{n}"),
-                                    "secret_env": "SB_AUTHZ_HOOK_SECRET", "events": []})),
+                                    "secret_env": "SWITCHBOARD_WEBHOOK_AUTHZ", "events": []})),
                     ),
                 )
                 .await),

@@ -13,6 +13,7 @@ backend_suite!(
     demo_seed_is_complete_and_idempotent,
     search_finds_fields_filters_and_pages,
     malformed_queries_never_fail,
+    huge_queries_do_not_grow_the_search_cache,
     event_detail_has_schema_tree_with_pii_flags,
     duplicate_and_invalid_events_change_nothing,
 );
@@ -117,6 +118,37 @@ async fn malformed_queries_never_fail(db: Db) {
         common::call(&db, &test_config(), "GET", "/api/v1/events?page=notanumber").await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(json(&body)["error"]["code"], "invalid_input");
+}
+
+/// 40 distinct 1.5 MB queries through one server (by the portal's search
+/// server function: a URL cannot be that long): the search cache holds
+/// their answers, not their queries.
+async fn huge_queries_do_not_grow_the_search_cache(db: Db) {
+    use tower::ServiceExt;
+    seeded(&db).await;
+    let index = std::sync::Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
+    let state = switchboard::serve::app_state(db.clone(), &test_config(), index, None);
+    state.catalogue.reindex().await.expect("index");
+    let catalogue = state.catalogue.clone();
+    let router = switchboard::http::router(state);
+    let search = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .find(|path| path.starts_with("/api/search_events"))
+        .expect("search server function");
+    let huge = "x".repeat(1_500_000);
+    let filter = "y".repeat(100_000);
+    for i in 0..40 {
+        let body = format!("params[q]={i}{huge}&params[team]={filter}{i}&params[tag]={filter}");
+        let request = axum::http::Request::post(search)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .expect("request");
+        let response = router.clone().oneshot(request).await.expect("answer");
+        assert_eq!(response.status(), 200);
+    }
+    let (entries, bytes) = catalogue.search_cache_footprint();
+    assert_eq!(entries, 40, "every answer is kept");
+    assert!(bytes < 2 * 1024 * 1024, "{bytes} bytes for 40 answers");
 }
 
 async fn event_detail_has_schema_tree_with_pii_flags(db: Db) {

@@ -28,19 +28,32 @@ backend_suite!(
     webhook_calls_are_signed_and_recorded,
     failing_webhook_is_retried_until_it_answers,
     webhook_is_parked_after_the_last_attempt,
+    webhooks_to_internal_addresses_are_refused,
+    delivery_checks_the_address_again,
+    webhook_secrets_come_only_from_their_own_variables,
     audit_search_is_admin_only_and_filters,
     audit_export_streams_json_lines_that_round_trip,
     audit_log_refuses_updates_and_deletes,
 );
 
 const ADMIN: &str = "root.admin";
-const SECRET_ENV: &str = "SB_TEST_WEBHOOK_SECRET";
+const SECRET_ENV: &str = "SWITCHBOARD_WEBHOOK_TEST_SECRET";
 const SECRET: &str = "correct horse battery staple";
 
 fn config() -> Config {
     let mut c = common::test_config();
     c.auth.admins = vec![ADMIN.into()];
     c.notifications.webhook_max_attempts = 3;
+    // The receivers below listen on loopback, which webhooks may not call
+    // unless an operator allows it.
+    c.notifications.webhook_allow = vec!["127.0.0.1".parse().expect("allowed address")];
+    c
+}
+
+/// The configuration of an operator who allowed no internal address.
+fn strict_config() -> Config {
+    let mut c = config();
+    c.notifications.webhook_allow.clear();
     c
 }
 
@@ -355,16 +368,23 @@ struct ReceiverState {
     failures: usize,
 }
 
-async fn receive(State(s): State<ReceiverState>, headers: HeaderMap, body: String) -> StatusCode {
+/// What a failing receiver answers: an internal page that must never be stored.
+const INTERNAL_ANSWER: &str = "internal-only answer: db_password=hunter2";
+
+async fn receive(
+    State(s): State<ReceiverState>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, &'static str) {
     let n = {
         let mut calls = s.calls.lock().expect("lock");
         calls.push((headers, body));
         calls.len()
     };
     if n <= s.failures {
-        StatusCode::INTERNAL_SERVER_ERROR
+        (StatusCode::INTERNAL_SERVER_ERROR, INTERNAL_ANSWER)
     } else {
-        StatusCode::NO_CONTENT
+        (StatusCode::NO_CONTENT, "")
     }
 }
 
@@ -417,12 +437,19 @@ async fn webhook(db: &Db, url: &str, events: &[&str]) -> String {
 }
 
 async fn deliveries(db: &Db, id: &str) -> Vec<Value> {
+    json(&deliveries_text(db, id).await)
+        .as_array()
+        .expect("list")
+        .clone()
+}
+
+async fn deliveries_text(db: &Db, id: &str) -> String {
     let cfg = config();
     let admin = session(db, &cfg, ADMIN).await;
     let uri = format!("/api/v1/webhooks/{id}/deliveries");
     let (status, text) = api(db, &cfg, "GET", &uri, Some(&admin), None).await;
     assert_eq!(status, 200, "{text}");
-    json(&text).as_array().expect("list").clone()
+    text
 }
 
 async fn webhook_calls_are_signed_and_recorded(db: Db) {
@@ -466,7 +493,9 @@ async fn webhook_calls_are_signed_and_recorded(db: Db) {
     }
     assert_eq!(count(&db, "webhooks").await, 0);
 
-    let id = webhook(&db, &hook.url, &["request.approved"]).await;
+    // The URL may carry a token: the audit log keeps scheme, host and port only.
+    let tokened = format!("{}?token=T0K3N", hook.url);
+    let id = webhook(&db, &tokened, &["request.approved"]).await;
     let (status, text) = api(&db, &cfg, "GET", "/api/v1/webhooks", Some(&admin), None).await;
     assert_eq!(status, 200, "{text}");
     let list = json(&text);
@@ -480,6 +509,18 @@ async fn webhook_calls_are_signed_and_recorded(db: Db) {
         .await
         .expect("audited");
     assert_eq!(created, "webhook.created");
+    let (audited,): (String,) =
+        sqlx::query_as("SELECT after_json FROM audit_log WHERE subject = $1")
+            .bind(format!("webhook:{id}"))
+            .fetch_one(db.pool())
+            .await
+            .expect("audited");
+    let origin = hook.url.trim_end_matches("/hook");
+    assert_eq!(json(&audited)["url"], format!("{origin}/…"), "{audited}");
+    assert!(
+        !audited.contains("T0K3N") && !audited.contains("/hook"),
+        "{audited}"
+    );
 
     record(
         &db,
@@ -569,10 +610,9 @@ async fn failing_webhook_is_retried_until_it_answers(db: Db) {
     let list = deliveries(&db, &id).await;
     assert_eq!(list[0]["state"], "pending");
     assert_eq!(list[0]["attempts"], 1);
-    assert!(list[0]["last_error"]
-        .as_str()
-        .expect("error")
-        .contains("HTTP 500"));
+    // The status only: nothing the endpoint answered is kept.
+    assert_eq!(list[0]["last_error"], "HTTP 500");
+    assert!(!deliveries_text(&db, &id).await.contains("hunter2"));
     // Backed off: not due again right away.
     assert_eq!(n.deliver_due_at(t0).await.expect("deliver").attempted(), 0);
     let later = n
@@ -634,6 +674,160 @@ async fn webhook_is_parked_after_the_last_attempt(db: Db) {
     let hooks = json(&text);
     assert_eq!(hooks[0]["parked"], 1, "{text}");
     assert_eq!(hooks[0]["pending"], 0, "{text}");
+}
+
+/// Saves a webhook as the admin under `cfg`; returns status and body.
+async fn save_webhook(db: &Db, cfg: &Config, form: Value) -> (u16, String) {
+    let admin = session(db, cfg, ADMIN).await;
+    let (status, text) = api(
+        db,
+        cfg,
+        "POST",
+        "/api/v1/webhooks",
+        Some(&admin),
+        Some(&form.to_string()),
+    )
+    .await;
+    (status, text)
+}
+
+async fn webhooks_to_internal_addresses_are_refused(db: Db) {
+    let strict = strict_config();
+    let hook = receiver(0).await;
+    let port = hook.url.split(':').nth(2).and_then(|p| p.split('/').next());
+    let port = port.expect("port");
+    let audited = count(&db, "audit_log").await;
+    for (url, class) in [
+        (hook.url.clone(), "loopback"),
+        (format!("http://localhost:{port}/hook"), "loopback"),
+        ("http://[::1]/x".to_string(), "loopback"),
+        ("http://[::ffff:127.0.0.1]/x".to_string(), "loopback"),
+        ("http://0.0.0.0:3000/".to_string(), "unspecified"),
+        ("http://10.1.2.3/x".to_string(), "private"),
+        ("http://172.20.0.1/x".to_string(), "private"),
+        ("http://192.168.0.10/x".to_string(), "private"),
+        ("http://[fd12::1]/x".to_string(), "private"),
+        ("http://169.254.1.1/x".to_string(), "link-local"),
+        ("http://[fe80::1]/x".to_string(), "link-local"),
+        (
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+            "cloud metadata",
+        ),
+        ("http://[fd00:ec2::254]/".to_string(), "cloud metadata"),
+        ("http://100.64.0.1/x".to_string(), "shared (CGNAT)"),
+        ("http://224.0.0.1/x".to_string(), "multicast"),
+    ] {
+        let form = json!({ "url": url, "secret_env": SECRET_ENV, "events": [] });
+        let (status, text) = save_webhook(&db, &strict, form).await;
+        assert_eq!(status, 400, "{url}: {text}");
+        let message = json(&text)["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_string();
+        assert!(message.contains(class), "{url}: {message}");
+        assert!(message.contains("webhook_allow"), "{url}: {message}");
+    }
+    assert_eq!(count(&db, "webhooks").await, 0);
+    assert_eq!(count(&db, "audit_log").await, audited);
+    // The same receiver, allowed by the operator (address and port).
+    let mut allowed = strict_config();
+    allowed.notifications.webhook_allow = vec![format!("127.0.0.1:{port}").parse().expect("entry")];
+    for url in [hook.url.clone(), format!("http://localhost:{port}/hook")] {
+        let form = json!({ "url": url, "secret_env": SECRET_ENV, "events": [] });
+        let (status, text) = save_webhook(&db, &allowed, form).await;
+        assert_eq!(status, 201, "{url}: {text}");
+    }
+    // Another port of that address is still refused.
+    let form = json!({ "url": "http://127.0.0.1:1/x", "secret_env": SECRET_ENV });
+    assert_eq!(save_webhook(&db, &allowed, form).await.0, 400);
+    assert_eq!(count(&db, "webhooks").await, 2);
+}
+
+async fn delivery_checks_the_address_again(db: Db) {
+    team(&db, "insights", &["ann"]).await;
+    let hook = receiver(0).await;
+    // Saved while allowed (or while its name resolved elsewhere)…
+    let id = webhook(&db, &hook.url, &[]).await;
+    record(
+        &db,
+        "dora",
+        "request.rejected",
+        "request:1",
+        facts("rejected", &[]),
+    )
+    .await;
+    // …then delivered by a notifier that may not call loopback.
+    let strict = NotifyService::new(db.clone(), &strict_config());
+    assert_eq!(strict.run_pass().await.expect("pass").deliveries, 1);
+    let t0 = OffsetDateTime::now_utc();
+    let report = strict.deliver_due_at(t0).await.expect("deliver");
+    assert_eq!(report.retrying, 1);
+    assert!(hook.calls().is_empty(), "nothing was sent");
+    let list = deliveries(&db, &id).await;
+    assert_eq!(list[0]["last_error"], "refused: loopback address");
+    // Allowed again: the retry goes out.
+    let report = notifier(&db)
+        .deliver_due_at(t0 + time::Duration::hours(2))
+        .await
+        .expect("deliver");
+    assert_eq!(report.delivered, 1);
+    assert_eq!(hook.calls().len(), 1);
+}
+
+async fn webhook_secrets_come_only_from_their_own_variables(db: Db) {
+    let cfg = config();
+    let hook = receiver(0).await;
+    // Set or not, every variable outside the prefix gets the same answer.
+    std::env::set_var("SB_TEST_SET_VARIABLE", "value");
+    let mut messages = Vec::new();
+    for env in [
+        "DATABASE_URL",
+        "PATH",
+        "SB_TEST_SET_VARIABLE",
+        "SB_TEST_VARIABLE_NEVER_SET",
+        "SWITCHBOARD_WEBHOOK_",
+        "SWITCHBOARD_WEBHOOKS_X",
+    ] {
+        let form = json!({ "url": hook.url, "secret_env": env, "events": [] });
+        let (status, text) = save_webhook(&db, &cfg, form).await;
+        assert_eq!(status, 400, "{env}: {text}");
+        messages.push(json(&text)["error"]["message"].clone());
+    }
+    assert!(messages.windows(2).all(|w| w[0] == w[1]), "{messages:?}");
+    assert!(
+        messages[0]
+            .as_str()
+            .expect("message")
+            .contains("SWITCHBOARD_WEBHOOK_"),
+        "{messages:?}"
+    );
+    assert_eq!(count(&db, "webhooks").await, 0);
+
+    // A row stored before the rule names another variable: it is never read.
+    team(&db, "insights", &["ann"]).await;
+    let id = webhook(&db, &hook.url, &[]).await;
+    sqlx::query("UPDATE webhooks SET secret_env = 'SB_TEST_SET_VARIABLE' WHERE id = $1")
+        .bind(&id)
+        .execute(db.pool())
+        .await
+        .expect("legacy row");
+    record(
+        &db,
+        "dora",
+        "request.rejected",
+        "request:1",
+        facts("rejected", &[]),
+    )
+    .await;
+    let n = notifier(&db);
+    n.run_pass().await.expect("pass");
+    assert_eq!(n.deliver_due().await.expect("deliver").retrying, 1);
+    assert!(hook.calls().is_empty(), "not signed with another variable");
+    let list = deliveries(&db, &id).await;
+    assert_eq!(
+        list[0]["last_error"],
+        "secret_env is not a SWITCHBOARD_WEBHOOK_* variable"
+    );
 }
 
 async fn audit_page(db: &Db, cookie: &str, query: &str) -> Value {

@@ -7,20 +7,34 @@
 //! query). Every catalogue change bumps the generation, so the next search
 //! never sees an answer computed before it ("a change is visible to the next
 //! search"). Answers are kept as their JSON only (what the REST API sends;
-//! the portal decodes it), within a byte budget: when full, the map is
-//! simply emptied.
+//! the portal decodes it), within a byte budget and an entry cap: when
+//! either is reached, the map is simply emptied.
+//!
+//! A query's text and filters can be megabytes long, so an answer is keyed by
+//! a SHA-256 digest of what the search actually uses (the text cut as the
+//! index cuts it, paging clamped), never by the query itself: every entry
+//! costs a fixed key plus its answer, and both count against the budget.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use app::catalogue::{SearchParams, SearchResponse};
+use sha2::{Digest, Sha256};
 
 use super::model::Tag;
+use crate::search::{SearchQuery, MAX_QUERY_CHARS};
 
-/// Bytes of answers kept at most (a page of 20 cards and facets is ~10 KB,
-/// so some 1,600 typical answers).
+/// Bytes of answers and keys kept at most (a page of 20 cards and facets is
+/// ~10 KB, so some 1,600 typical answers).
 const BUDGET: usize = 16 * 1024 * 1024;
+/// Answers kept at most, however small (an empty answer is ~100 bytes).
+const MAX_ENTRIES: usize = 4096;
+/// What an entry costs besides its answer: the key and the map's bookkeeping.
+const ENTRY_OVERHEAD: usize = std::mem::size_of::<Key>() + 64;
+
+/// The digest of a query's normalised parameters.
+type Key = [u8; 32];
 
 /// A kept answer, as JSON: a cache hit on the REST API costs a map lookup.
 pub(crate) struct Answer {
@@ -45,8 +59,15 @@ impl Answer {
 
 #[derive(Default)]
 struct Answers {
-    by_query: HashMap<String, (u64, Arc<Answer>)>,
+    by_query: HashMap<Key, (u64, Arc<Answer>)>,
+    /// Answers' bytes plus `ENTRY_OVERHEAD` per entry.
     bytes: usize,
+}
+
+impl Answers {
+    fn cost(answer: &Answer) -> usize {
+        answer.json.len() + ENTRY_OVERHEAD
+    }
 }
 
 #[derive(Default)]
@@ -82,14 +103,31 @@ impl SearchCache {
         if generation != self.generation() {
             return;
         }
-        let size = answer.json.len();
-        if answers.bytes + size > BUDGET {
+        let size = Answers::cost(&answer);
+        if size > BUDGET {
+            return;
+        }
+        let key = key(params);
+        if let Some((_, old)) = answers.by_query.remove(&key) {
+            answers.bytes -= Answers::cost(&old);
+        }
+        if answers.bytes + size > BUDGET || answers.by_query.len() >= MAX_ENTRIES {
             *answers = Answers::default();
         }
         answers.bytes += size;
-        if let Some((_, old)) = answers.by_query.insert(key(params), (generation, answer)) {
-            answers.bytes -= old.json.len();
-        }
+        answers.by_query.insert(key, (generation, answer));
+    }
+
+    /// Entries held, and the bytes their keys and answers take (read from
+    /// the map itself, not from the running count).
+    pub(crate) fn footprint(&self) -> (usize, usize) {
+        let answers = lock(&self.answers);
+        let bytes = answers
+            .by_query
+            .iter()
+            .map(|(k, (_, a))| std::mem::size_of_val(k) + a.json.len())
+            .sum();
+        (answers.by_query.len(), bytes)
     }
 
     pub(crate) fn taxonomy(&self, generation: u64) -> Option<Arc<Vec<Tag>>> {
@@ -107,8 +145,45 @@ impl SearchCache {
     }
 }
 
-fn key(params: &SearchParams) -> String {
-    serde_json::to_string(params).unwrap_or_default()
+/// Two queries have the same key exactly when the search treats them alike:
+/// the text as the index reads it (trimmed, and only its first
+/// `MAX_QUERY_CHARS` characters plus whether there were more), filters as
+/// given (they match exactly), paging as clamped.
+fn key(params: &SearchParams) -> Key {
+    let mut digest = Sha256::new();
+    let mut field = |value: Option<&str>| {
+        // Length-prefixed, so no two field lists hash the same bytes.
+        match value {
+            None => digest.update([0u8]),
+            Some(v) => {
+                digest.update([1u8]);
+                digest.update((v.len() as u64).to_le_bytes());
+                digest.update(v.as_bytes());
+            }
+        }
+    };
+    let text = params.q.trim();
+    let cut = text
+        .char_indices()
+        .nth(MAX_QUERY_CHARS + 1)
+        .map_or(text.len(), |(i, _)| i);
+    field(Some(&text[..cut]));
+    for (facet, _) in app::catalogue::FACETS {
+        field(params.facet(facet).map(String::as_str));
+    }
+    // Anything but `name` and `updated` sorts by relevance.
+    field(Some(match params.sort.as_deref() {
+        Some(sort @ ("name" | "updated")) => sort,
+        _ => "relevance",
+    }));
+    let query = SearchQuery {
+        page: params.page.unwrap_or(1),
+        per_page: params.per_page.unwrap_or(0),
+        ..SearchQuery::default()
+    };
+    let (page, per_page) = query.paging();
+    field(Some(&format!("{page}/{per_page}")));
+    digest.finalize().into()
 }
 
 /// A panic elsewhere cannot leave these maps half-written: use them anyway.
@@ -152,6 +227,85 @@ mod tests {
         assert!(cache.get(&params("b"), g).is_none());
         cache.invalidate();
         assert!(cache.get(&params("a"), cache.generation()).is_none());
+    }
+
+    #[test]
+    fn huge_distinct_queries_stay_within_the_budget() {
+        let cache = SearchCache::default();
+        let g = cache.generation();
+        let huge = "x".repeat(1_500_000);
+        for i in 0..40 {
+            let p = SearchParams {
+                q: format!("{i} {huge}"),
+                team: Some(format!("{huge}{i}")),
+                tag: Some(huge.clone()),
+                sort: Some(huge.clone()),
+                ..SearchParams::default()
+            };
+            cache.put(&p, g, answer(i));
+            assert_eq!(
+                cache.get(&p, g).map(|a| a.response().expect("json").total),
+                Some(i),
+                "kept"
+            );
+        }
+        let (entries, bytes) = cache.footprint();
+        assert_eq!(entries, 40);
+        assert!(bytes <= BUDGET, "{bytes} bytes held");
+        assert!(bytes < 40 * 1024, "keys are not the queries: {bytes} bytes");
+    }
+
+    #[test]
+    fn queries_the_search_reads_alike_share_an_answer() {
+        let cache = SearchCache::default();
+        let g = cache.generation();
+        let long = "y".repeat(MAX_QUERY_CHARS + 1);
+        let with = |q: &str, f: fn(&mut SearchParams)| {
+            let mut p = params(q);
+            f(&mut p);
+            p
+        };
+        cache.put(&params(&format!("{long}tail one")), g, answer(1));
+        cache.put(&params("orders"), g, answer(2));
+        let same = [
+            (params(&format!("  {long}tail two  ")), 1),
+            (params(" orders "), 2),
+            (with("orders", |p| p.sort = Some("bogus".into())), 2),
+            (with("orders", |p| p.page = Some(0)), 2),
+            (with("orders", |p| p.per_page = Some(20)), 2),
+        ];
+        for (p, total) in same {
+            assert_eq!(
+                cache.get(&p, g).map(|a| a.response().expect("json").total),
+                Some(total),
+                "{:?}",
+                (&p.sort, p.page, p.per_page)
+            );
+        }
+        let different = [
+            params(&long[..MAX_QUERY_CHARS]),
+            with("orders", |p| p.team = Some("crm".into())),
+            with("orders", |p| p.sort = Some("name".into())),
+            with("orders", |p| p.page = Some(2)),
+            with("orders", |p| p.per_page = Some(21)),
+        ];
+        for p in different {
+            assert!(cache.get(&p, g).is_none(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn entries_are_capped_however_small() {
+        let cache = SearchCache::default();
+        let g = cache.generation();
+        for i in 0..MAX_ENTRIES + 10 {
+            cache.put(&params(&i.to_string()), g, answer(i));
+            let (entries, bytes) = cache.footprint();
+            assert!(entries <= MAX_ENTRIES, "{entries} entries");
+            assert!(bytes <= BUDGET);
+        }
+        let (entries, _) = cache.footprint();
+        assert!(entries > 0);
     }
 
     #[test]

@@ -267,6 +267,11 @@ fn query_from(params: &SearchParams) -> SearchQuery {
 }
 
 impl CatalogueService {
+    /// Entries in the search answer cache and the bytes they take.
+    pub fn search_cache_footprint(&self) -> (usize, usize) {
+        self.cache.footprint()
+    }
+
     /// The search API's answer as JSON, kept with the cached answer.
     pub async fn search_json(&self, params: SearchParams) -> Result<axum::body::Bytes, AppError> {
         Ok(self.answer(params).await?.json())

@@ -4,6 +4,7 @@
 mod api;
 mod error;
 mod health;
+mod nul_bytes;
 mod registry;
 mod server_fn_status;
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(server_fn_status::set_status))
+        .layer(axum::middleware::from_fn(nul_bytes::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::resolve_caller,

@@ -3,6 +3,11 @@
 //! signature of its body, and then marked delivered, scheduled again with
 //! exponential backoff and jitter, or parked after the last attempt.
 //! Only this module speaks HTTP to webhooks; reqwest errors stop here.
+//!
+//! Every attempt resolves the webhook's host again, refuses internal
+//! addresses (see `reach`) and connects only to the addresses it checked.
+//! A delivery's `last_error` is a short class (`HTTP 500`, `timed out`, …):
+//! what an endpoint answers is never read, so it is never stored.
 
 use std::time::Duration;
 
@@ -11,21 +16,24 @@ use sha2::Sha256;
 use sqlx::Row;
 use time::OffsetDateTime;
 
+use super::reach::{self, AllowedAddress};
 use super::stamp;
 use crate::db::{Db, DbError};
 use crate::registry::propagation::Backoff;
 
 /// Deliveries claimed per pass.
 const CLAIM: i64 = 20;
-/// Longest part of an endpoint's answer kept in `last_error`.
-const MAX_ERROR: usize = 300;
+/// The only environment variables a webhook's secret may come from.
+pub const SECRET_ENV_PREFIX: &str = "SWITCHBOARD_WEBHOOK_";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryPolicy {
     pub timeout: Duration,
     /// Attempts before a delivery is parked.
     pub max_attempts: i64,
     pub backoff: Backoff,
+    /// Internal addresses that may be called anyway.
+    pub allow: Vec<AllowedAddress>,
 }
 
 /// What one delivery pass did.
@@ -46,7 +54,6 @@ impl DeliveryReport {
 
 pub struct Deliverer {
     db: Db,
-    client: reqwest::Client,
     policy: DeliveryPolicy,
 }
 
@@ -62,15 +69,29 @@ struct Due {
 
 impl Deliverer {
     pub fn new(db: Db, policy: DeliveryPolicy) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(policy.timeout)
+        Self { db, policy }
+    }
+
+    /// A client that reaches `url`'s host only at `addrs` (checked just
+    /// before), so a DNS answer changed since cannot redirect the call.
+    /// A client that cannot be built is no reason to call without these rules.
+    fn client(
+        &self,
+        url: &url::Url,
+        addrs: &[std::net::SocketAddr],
+    ) -> Result<reqwest::Client, String> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(self.policy.timeout)
             // A webhook that redirects is misconfigured; following it would
             // send signed payloads somewhere nobody registered.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")));
+        if let Some(url::Host::Domain(name)) = url.host() {
+            builder = builder.resolve_to_addrs(name, addrs);
+        }
+        builder
             .build()
-            .unwrap_or_default();
-        Self { db, client, policy }
+            .map_err(|_| "cannot build an HTTP client".to_string())
     }
 
     /// Sends every delivery due at `now` (of active webhooks), up to `CLAIM`.
@@ -170,13 +191,21 @@ impl Deliverer {
     }
 
     async fn send(&self, d: &Due) -> Result<(), String> {
+        // Rows saved before the prefix rule: their variable is not read.
+        if !d.secret_env.starts_with(SECRET_ENV_PREFIX) {
+            return Err(format!("secret_env is not a {SECRET_ENV_PREFIX}* variable"));
+        }
         let secret = std::env::var(&d.secret_env)
             .ok()
             .filter(|s| !s.is_empty())
             .ok_or_else(|| format!("the environment variable {} is not set", d.secret_env))?;
+        let url = url::Url::parse(&d.url).map_err(|_| "invalid URL".to_string())?;
+        let addrs = reach::addresses(&url, &self.policy.allow)
+            .await
+            .map_err(|r| r.class())?;
         let response = self
-            .client
-            .post(&d.url)
+            .client(&url, &addrs)?
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("X-Switchboard-Event", &d.event)
             .header("X-Switchboard-Delivery", d.id.to_string())
@@ -187,20 +216,25 @@ impl Deliverer {
             .body(d.payload.clone())
             .send()
             .await
-            // Without the URL: it may carry a token in its query.
-            .map_err(|e| format!("cannot reach the webhook: {}", e.without_url()))?;
+            .map_err(|e| failure_class(&e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
         }
-        let body = response.text().await.unwrap_or_default();
-        let body: String = body.chars().take(MAX_ERROR).collect();
-        Err(if body.trim().is_empty() {
-            format!("HTTP {}", status.as_u16())
-        } else {
-            format!("HTTP {}: {}", status.as_u16(), body.trim())
-        })
+        Err(format!("HTTP {}", status.as_u16()))
     }
+}
+
+/// A short class of a failed call, without the URL or anything it answered.
+fn failure_class(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    }
+    .to_string()
 }
 
 /// Lower-case hex HMAC-SHA256 of `body` under `secret`.

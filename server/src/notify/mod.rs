@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod delivery;
 pub mod message;
 pub mod notifier;
+pub mod reach;
 mod service;
 mod task;
 pub mod webhooks;

@@ -35,6 +35,8 @@ pub struct NotifyService {
     admins: Vec<String>,
     interval: Duration,
     gap_grace: Duration,
+    /// Internal addresses webhooks may be saved with anyway.
+    webhook_allow: Vec<crate::notify::reach::AllowedAddress>,
     deliverer: Deliverer,
 }
 
@@ -52,8 +54,10 @@ impl NotifyService {
                 base: Duration::from_millis(config.webhook_backoff_base_ms),
                 cap: Duration::from_millis(config.webhook_backoff_cap_ms),
             },
+            allow: config.webhook_allow.clone(),
         };
         Self {
+            webhook_allow: policy.allow.clone(),
             deliverer: Deliverer::new(db.clone(), policy),
             db,
             admins,
@@ -110,7 +114,7 @@ impl NotifyService {
         form: WebhookForm,
     ) -> Result<Webhook, AppError> {
         let caller = require_admin(caller)?;
-        webhooks::save(&self.db, &caller.user_id, &form).await
+        webhooks::save(&self.db, &caller.user_id, &form, &self.webhook_allow).await
     }
 
     /// Admins only: the latest deliveries, newest first.

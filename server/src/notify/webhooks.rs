@@ -7,20 +7,25 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::delivery::SECRET_ENV_PREFIX;
+use super::reach::{self, AllowedAddress};
 use crate::audit;
 use crate::db::{Db, DbError, Tx};
 use crate::errors::internal;
 
-/// What the audit log keeps of a webhook (never a secret: only its variable name).
+/// What the audit log keeps of a webhook: never a secret (only its variable
+/// name), and of the URL only `scheme://host[:port]/…` (see `reach::redacted`).
 #[derive(Debug, Clone, Serialize)]
 struct Audited<'a> {
-    url: &'a str,
+    url: String,
     secret_env: &'a str,
     events: &'a [String],
     active: bool,
 }
 
-/// Checks the form: an http(s) URL, an environment variable name, known actions.
+/// Checks the form: an http(s) URL, a `SWITCHBOARD_WEBHOOK_*` environment
+/// variable name (whether it is set is not looked at, so the answer tells
+/// nothing about the server's environment), known actions.
 pub fn validate(form: &WebhookForm) -> Result<(), AppError> {
     let url = url::Url::parse(form.url.trim())
         .map_err(|_| AppError::invalid("The URL is not a valid absolute URL."))?;
@@ -35,16 +40,18 @@ pub fn validate(form: &WebhookForm) -> Result<(), AppError> {
         ));
     }
     let env = form.secret_env.as_str();
-    let env_ok = !env.is_empty()
-        && env.len() <= 128
-        && env.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
-        && env
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let env_ok = env.len() <= 128
+        && env.strip_prefix(SECRET_ENV_PREFIX).is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        });
     if !env_ok {
-        return Err(AppError::invalid(
-            "secret_env must be the name of an environment variable, like SWITCHBOARD_HOOK_SECRET.",
-        ));
+        return Err(AppError::invalid(format!(
+            "secret_env must name an environment variable starting with {SECRET_ENV_PREFIX} \
+             (capitals, digits and _), like {SECRET_ENV_PREFIX}SECRET."
+        )));
     }
     if let Some(bad) = form
         .events
@@ -85,15 +92,31 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Webhook>, DbError> {
     row.as_ref().map(webhook).transpose()
 }
 
+/// Refuses a URL whose host is only internal addresses (or none), unless allowed.
+async fn check_reach(form: &WebhookForm, allow: &[AllowedAddress]) -> Result<(), AppError> {
+    let url = url::Url::parse(form.url.trim())
+        .map_err(|_| AppError::invalid("The URL is not a valid absolute URL."))?;
+    reach::addresses(&url, allow)
+        .await
+        .map_err(|r| AppError::invalid(r.message(url.host_str().unwrap_or_default())))?;
+    Ok(())
+}
+
 /// Inserts (no `id`) or updates a webhook, audited in the same transaction.
-pub async fn save(db: &Db, actor: &str, form: &WebhookForm) -> Result<Webhook, AppError> {
+pub async fn save(
+    db: &Db,
+    actor: &str,
+    form: &WebhookForm,
+    allow: &[AllowedAddress],
+) -> Result<Webhook, AppError> {
     validate(form)?;
+    check_reach(form, allow).await?;
     let mut tx = db.begin().await.map_err(internal)?;
     let now = crate::db::now();
     let events = serde_json::to_string(&form.events).map_err(internal)?;
     let url = form.url.trim();
     let after = Audited {
-        url,
+        url: reach::redacted(url),
         secret_env: &form.secret_env,
         events: &form.events,
         active: form.active,
@@ -136,7 +159,7 @@ pub async fn save(db: &Db, actor: &str, form: &WebhookForm) -> Result<Webhook, A
             .await
             .map_err(internal)?;
             let before = Audited {
-                url: &before.0,
+                url: reach::redacted(&before.0),
                 secret_env: &before.1,
                 events: &before.2,
                 active: before.3,
@@ -264,23 +287,39 @@ mod tests {
 
     #[test]
     fn valid_forms_pass_and_bad_ones_say_why() {
-        assert!(validate(&form("https://hooks.example/sb", "HOOK_SECRET", &[])).is_ok());
+        const S: &str = "SWITCHBOARD_WEBHOOK_S";
+        assert!(validate(&form(
+            "https://hooks.example/sb",
+            "SWITCHBOARD_WEBHOOK_HOOK_SECRET",
+            &[]
+        ))
+        .is_ok());
         assert!(validate(&form(
             "http://127.0.0.1:9/x",
-            "_S1",
+            "SWITCHBOARD_WEBHOOK__1",
             &["request.approved", "grant.expiring_soon"]
         ))
         .is_ok());
         for (f, says) in [
-            (form("ftp://x/y", "S", &[]), "http"),
-            (form("not a url", "S", &[]), "URL"),
-            (form("https://u:p@x/y", "S", &[]), "credentials"),
+            (form("ftp://x/y", S, &[]), "http"),
+            (form("not a url", S, &[]), "URL"),
+            (form("https://u:p@x/y", S, &[]), "credentials"),
             (form("https://x/y", "lower", &[]), "secret_env"),
             (form("https://x/y", "", &[]), "secret_env"),
+            (form("https://x/y", "DATABASE_URL", &[]), "secret_env"),
             (
-                form("https://x/y", "S", &["event.updated"]),
-                "Unknown event",
+                form("https://x/y", "SWITCHBOARD_WEBHOOK_", &[]),
+                "secret_env",
             ),
+            (
+                form("https://x/y", "SWITCHBOARD_WEBHOOK_a", &[]),
+                "secret_env",
+            ),
+            (
+                form("https://x/y", "SWITCHBOARD_WEBHOOKS", &[]),
+                "secret_env",
+            ),
+            (form("https://x/y", S, &["event.updated"]), "Unknown event"),
         ] {
             let e = validate(&f).expect_err("refused");
             assert!(e.message.contains(says), "{}: {}", f.url, e.message);
