@@ -13,15 +13,27 @@
 #   local nisshi brokers. Environment: SB_BENCH_MESH_RECORDS (300000),
 #   SB_BENCH_MESH_LATENCY_SECS (20), SB_BENCH_MESH_GRANTS (200),
 #   SB_BENCH_MESH_ROUNDS (5 throughput rounds, the median reported).
+# - load: the portal under load (issue 18), bench/load/run.py: a release
+#   `serve --demo` and wrk with 200 keep-alive connections over the mixed
+#   browsing workload. Environment: SB_LOAD_CONNECTIONS (200), SB_LOAD_SECS
+#   (20 per round), SB_LOAD_ROUNDS (3).
 set -euo pipefail
 
 case "${1:-all}" in
   search) benches=(search) ;;
   registry) benches=(registry) ;;
   mesh) benches=(mesh) ;;
+  load)
+    source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+    setup_run
+    ensure_apt wrk
+    source "$ROOT/scripts/build.sh" --release
+    SB_BENCH_GIT="$(git -C "$ROOT" rev-parse --short HEAD)$([ -z "$(git -C "$ROOT" status --porcelain)" ] || echo -dirty)" \
+      exec python3 "$ROOT/bench/load/run.py"
+    ;;
   all) benches=(search registry mesh) ;;
   *)
-    echo "usage: $0 [search|registry|mesh|all]" >&2
+    echo "usage: $0 [search|registry|mesh|load|all]" >&2
     exit 2
     ;;
 esac

@@ -83,6 +83,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     tokio::spawn(async move { warm.warm_up().await });
     let warm = state.catalogue.clone();
     tokio::spawn(async move { warm.warm_topic_facts().await });
+    // Replicas on one PostgreSQL database see each other's catalogue changes.
+    let replicas = state.catalogue.follow_replicas();
     state
         .discovery
         .spawn_periodic(Duration::from_secs(config.discovery_interval_secs));
@@ -115,6 +117,9 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
 
     if let Some(worker) = worker {
         worker.stop().await;
+    }
+    if let Some(replicas) = replicas {
+        replicas.abort();
     }
     propagation.stop().await;
     notifier.stop().await;

@@ -18,12 +18,18 @@ use super::repo::{self, StoredEvent};
 use super::schema_tree::{self, FieldNode};
 use super::search_cache::{Answer, SearchCache};
 use super::{curation, markdown, names};
+use crate::db::channels::{self, Heard};
 use crate::db::{Db, DbError};
 use crate::errors::internal;
 use crate::search::{EventDoc, FieldDoc, SearchIndex, SearchQuery, Sort};
 
+/// The PostgreSQL channel on which replicas announce catalogue changes.
+pub const CHANGES_CHANNEL: &str = "switchboard_catalogue";
+
 pub struct CatalogueService {
     db: Db,
+    /// Tells this replica's own announcements from others'.
+    origin: String,
     index: Arc<SearchIndex>,
     /// Topic facts as the clusters last reported them (never read on a page's path).
     facts: Arc<super::topic_facts::TopicFacts>,
@@ -41,6 +47,7 @@ impl CatalogueService {
     ) -> Self {
         Self {
             db,
+            origin: uuid::Uuid::new_v4().simple().to_string(),
             index,
             facts,
             marker,
@@ -171,8 +178,55 @@ impl CatalogueService {
         }
     }
 
-    /// Brings one event's index entry in line with the database.
+    /// Brings one event's index entry in line with the database, here and in
+    /// every other replica.
     pub async fn reindex_one(&self, name: &str) -> Result<(), AppError> {
+        self.reindex_one_here(name).await?;
+        self.announce(&format!("event {name}")).await;
+        Ok(())
+    }
+
+    /// Tells the other replicas on this database what changed (PostgreSQL;
+    /// SQLite has one). A lost announcement leaves them stale until their next
+    /// start, so it is logged, but the change itself stands.
+    async fn announce(&self, what: &str) {
+        let payload = format!("{} {what}", self.origin);
+        if let Err(e) = channels::announce_committed(&self.db, CHANGES_CHANNEL, &payload).await {
+            tracing::warn!(error = %e, "cannot announce a catalogue change to other replicas");
+        }
+    }
+
+    /// Follows the catalogue changes other replicas announce: their search
+    /// answers, taxonomy and index entries are brought up to date here within
+    /// moments. `None` on SQLite.
+    pub fn follow_replicas(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
+        let me = Arc::clone(self);
+        channels::listen(&self.db, CHANGES_CHANNEL, move |heard| {
+            let me = Arc::clone(&me);
+            async move { me.heard(heard).await }
+        })
+    }
+
+    async fn heard(&self, heard: Heard) {
+        let change = match heard {
+            // Changes announced while the connection was down are unknown.
+            Heard::Listening { reconnected: true } => "all".to_string(),
+            Heard::Listening { reconnected: false } => return,
+            Heard::Message(payload) => match payload.split_once(' ') {
+                Some((origin, change)) if origin != self.origin => change.to_string(),
+                _ => return,
+            },
+        };
+        let result = match change.strip_prefix("event ") {
+            Some(name) => self.reindex_one_here(name).await.map_err(|e| e.to_string()),
+            None => self.reindex().await.map(drop).map_err(|e| e.to_string()),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, %change, "cannot apply another replica's catalogue change");
+        }
+    }
+
+    async fn reindex_one_here(&self, name: &str) -> Result<(), AppError> {
         let stored = repo::get_event(&self.db, name).await.map_err(internal)?;
         let tags = repo::list_tags(&self.db).await.map_err(internal)?;
         let index = Arc::clone(&self.index);
@@ -497,6 +551,7 @@ impl app::services::Catalogue for CatalogueService {
             .map_err(internal)?;
         // A classification change moves events between facets.
         self.reindex().await.map_err(internal)?;
+        self.announce("all").await;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The database: one `AnyPool` for SQLite or PostgreSQL. Only this module knows
 //! the dialect differences (connection set-up, migrations, error codes).
 
+pub mod channels;
 mod error;
 
 use std::time::Duration;

@@ -17,7 +17,7 @@ use sqlx::AnyConnection;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::db::{Backend, Db, DbError};
+use crate::db::{Db, DbError};
 
 pub use run::Worker;
 pub use worker::{PassReport, ProvisionTask, Provisioner, NO_AUTHORIZER};
@@ -51,41 +51,12 @@ pub const JOBS_CHANNEL: &str = "switchboard_jobs";
 /// in the enqueuing transaction: PostgreSQL delivers at commit, and never for
 /// a transaction rolled back.
 pub async fn announce(conn: &mut AnyConnection) -> Result<(), DbError> {
-    if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(JOBS_CHANNEL)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
+    crate::db::channels::announce(conn, JOBS_CHANNEL, "").await
 }
 
 /// On PostgreSQL, wakes this process's worker whenever any process announces
-/// jobs; reconnects after a lost connection (waking once then, since
-/// announcements made meanwhile are lost). Polling remains the fallback.
+/// jobs, and once more after a lost connection (announcements made meanwhile
+/// are lost). Polling remains the fallback.
 pub(crate) fn listen(db: &Db) -> Option<JoinHandle<()>> {
-    if db.backend() != Backend::Postgres {
-        return None;
-    }
-    let url = db.url().to_string();
-    Some(tokio::spawn(async move {
-        loop {
-            match sqlx::postgres::PgListener::connect(&url).await {
-                Ok(mut listener) => match listener.listen(JOBS_CHANNEL).await {
-                    Ok(()) => {
-                        wake();
-                        while listener.recv().await.is_ok() {
-                            wake();
-                        }
-                        tracing::warn!("job announcements: connection lost; reconnecting");
-                    }
-                    Err(e) => tracing::warn!(error = %e, "cannot listen for job announcements"),
-                },
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot connect to listen for job announcements")
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        }
-    }))
+    crate::db::channels::listen(db, JOBS_CHANNEL, |_| async { wake() })
 }
