@@ -215,7 +215,11 @@ pub fn validate_stored_subject(subject: &str) -> Result<(), RegistryError> {
 
 /// A name as shown in an error: escaped and cut short.
 fn shown(subject: &str) -> String {
-    let escaped: String = subject.chars().take(80).flat_map(char::escape_debug).collect();
+    let escaped: String = subject
+        .chars()
+        .take(80)
+        .flat_map(char::escape_debug)
+        .collect();
     if subject.chars().count() > 80 {
         format!("{escaped}…")
     } else {
@@ -272,10 +276,27 @@ mod tests {
         assert!(validate_subject("a\nb").is_err());
         assert!(validate_subject(&"x".repeat(256)).is_err());
         assert!(validate_subject(&"x".repeat(255)).is_ok());
-        for ok in ["com.acme.Order", "orders-com.acme.Order", ":.ctx:orders-value", "a..b", "é-value"] {
+        for ok in [
+            "com.acme.Order",
+            "orders-com.acme.Order",
+            ":.ctx:orders-value",
+            "a..b",
+            "é-value",
+        ] {
             assert!(validate_subject(ok).is_ok(), "{ok}");
         }
-        for bad in [" orders", "orders ", "or ders", "a/b", "a\\b", "..", ".", "a\u{202E}b", "a\tb", "a\u{0}b"] {
+        for bad in [
+            " orders",
+            "orders ",
+            "or ders",
+            "a/b",
+            "a\\b",
+            "..",
+            ".",
+            "a\u{202E}b",
+            "a\tb",
+            "a\u{0}b",
+        ] {
             assert!(validate_subject(bad).is_err(), "{bad:?}");
         }
         assert!(storable_subject("or ders"));

@@ -530,10 +530,7 @@ mod tests {
     #[test]
     fn subjects_name_every_topic_before_a_dash() {
         assert_eq!(candidate_topics("orders-value"), vec!["orders"]);
-        assert_eq!(
-            candidate_topics("a-b-com.acme.Order"),
-            vec!["a", "a-b"]
-        );
+        assert_eq!(candidate_topics("a-b-com.acme.Order"), vec!["a", "a-b"]);
         assert!(candidate_topics("com.acme.Order").is_empty());
         assert!(candidate_topics("-value").is_empty());
     }

@@ -205,7 +205,9 @@ pub(super) fn known_name(subject: &str) -> Result<(), RegistryError> {
     if storable_subject(subject) {
         Ok(())
     } else {
-        Err(RegistryError::SubjectNotFound(subject.escape_debug().to_string()))
+        Err(RegistryError::SubjectNotFound(
+            subject.escape_debug().to_string(),
+        ))
     }
 }
 

@@ -38,7 +38,10 @@ pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), RegistryError
     };
     let text = String::from_utf8_lossy(value.as_bytes());
     let essence = text.split(';').next().unwrap_or_default().trim();
-    if ACCEPTED_TYPES.iter().any(|t| t.eq_ignore_ascii_case(essence)) {
+    if ACCEPTED_TYPES
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(essence))
+    {
         Ok(())
     } else {
         let shown: String = text.chars().take(100).collect();
@@ -56,13 +59,9 @@ pub async fn json_bodies_only(
     if [Method::GET, Method::HEAD, Method::OPTIONS].contains(req.method()) {
         return Ok(next.run(req).await);
     }
-    let headers = req.headers();
-    let has_body = headers.contains_key(axum::http::header::TRANSFER_ENCODING)
-        || headers
-            .get(axum::http::header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
-    if has_body || headers.contains_key(CONTENT_TYPE) {
-        require_json(headers)?;
+    use axum::body::HttpBody;
+    if !req.body().is_end_stream() || req.headers().contains_key(CONTENT_TYPE) {
+        require_json(req.headers())?;
     }
     Ok(next.run(req).await)
 }
