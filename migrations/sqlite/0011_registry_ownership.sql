@@ -9,6 +9,18 @@ CREATE TABLE registry_subject_owners (
     PRIMARY KEY (subject, team_id)
 );
 
+-- Subjects registered before owners were recorded: the teams of whoever
+-- registered their first version, as the audit log tells (members of no
+-- team, and anonymous callers, leave a subject without owner).
+INSERT INTO registry_subject_owners (subject, team_id)
+SELECT DISTINCT s.subject, m.team_id
+FROM registry_subjects s
+JOIN audit_log a ON a.id = (
+    SELECT MIN(b.id) FROM audit_log b
+    WHERE b.subject = 'schema-subject:' || s.subject AND b.action = 'schema.registered'
+)
+JOIN team_members m ON m.user_id = a.actor;
+
 -- The next id a registration gets (ids are 1..=2^31-1, Confluent's int32).
 -- Imported ids do not move it: allocation takes the first free id from here,
 -- so an imported id near the top cannot exhaust the range.

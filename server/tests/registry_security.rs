@@ -31,6 +31,7 @@ backend_suite!(
     writes_need_a_json_content_type,
     subject_names_are_restricted,
     malformed_input_never_answers_5xx,
+    existing_subjects_get_owners_and_ids_a_counter_on_upgrade,
 );
 
 const ADMIN: &str = "platform.admin";
@@ -656,4 +657,79 @@ async fn malformed_input_never_answers_5xx(db: Db) {
     }
     assert!(sent >= 500, "{sent} inputs");
     assert_eq!(counts(&db).await, before, "nothing stored");
+}
+
+/// A database as the attack left it before this version: an id at the top of
+/// i64, subjects registered by a team member and anonymously. Migration 0011
+/// is undone first, then applied again over that data.
+async fn existing_subjects_get_owners_and_ids_a_counter_on_upgrade(db: Db) {
+    let cfg = config();
+    let now = "2025-01-01T00:00:00Z";
+    let max = i64::MAX.to_string();
+    for (sql, args) in [
+        ("DROP TABLE registry_id_counter", vec![]),
+        ("DROP TABLE registry_subject_owners", vec![]),
+        ("DELETE FROM _sqlx_migrations WHERE version = 11", vec![]),
+        (
+            "INSERT INTO teams (id, name, created_at, updated_at) VALUES ('billing', 'Billing', $1, $1)",
+            vec![now],
+        ),
+        (
+            "INSERT INTO team_members (team_id, user_id) VALUES ('billing', 'olga')",
+            vec![],
+        ),
+        (
+            "INSERT INTO registry_subjects (subject, writes, created_at) \
+             VALUES ('owned-value', 1, $1), ('anon-value', 1, $1)",
+            vec![now],
+        ),
+        (
+            "INSERT INTO registry_schemas (id, fingerprint, schema_text, canonical, created_at) \
+             VALUES (7, 'f7', '\"int\"', '\"int\"', $1)",
+            vec![now],
+        ),
+        (
+            "INSERT INTO registry_versions (subject, version, schema_id, created_at) \
+             VALUES ('owned-value', 1, 7, $1)",
+            vec![now],
+        ),
+        (
+            "INSERT INTO audit_log (at, actor, action, subject) VALUES \
+             ($1, 'olga', 'schema.registered', 'schema-subject:owned-value'), \
+             ($1, 'anonymous', 'schema.registered', 'schema-subject:anon-value')",
+            vec![now],
+        ),
+    ] {
+        let mut q = sqlx::query(sql);
+        for a in args {
+            q = q.bind(a);
+        }
+        q.execute(db.pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    sqlx::query(
+        "INSERT INTO registry_schemas (id, fingerprint, schema_text, canonical, created_at) \
+         VALUES ($1, 'fmax', '\"long\"', '\"long\"', $2)",
+    )
+    .bind(max.parse::<i64>().expect("i64"))
+    .bind(now)
+    .execute(db.pool())
+    .await
+    .expect("the attack's id");
+    sqlx::query(
+        "INSERT INTO registry_versions (subject, version, schema_id, created_at) \
+         VALUES ('anon-value', 1, $1, $2)",
+    )
+    .bind(i64::MAX)
+    .bind(now)
+    .execute(db.pool())
+    .await
+    .expect("its version");
+
+    db.migrate().await.expect("0011 applies over existing data");
+    assert_eq!(owners(&db, "owned-value").await, ["billing"]);
+    assert!(owners(&db, "anon-value").await.is_empty());
+    let (status, body) = register(&db, &cfg, None, "fresh-value", json!({"schema": ORDER})).await;
+    assert_eq!((status, body), (200, json!({"id": 8})));
+    let (status, _) = registry_api_get(&db, &cfg, &format!("/schemas/ids/{max}")).await;
+    assert_eq!(status, 200, "the old id still reads");
 }
