@@ -563,10 +563,46 @@ async fn subject_names_are_restricted(db: Db) {
     }
 }
 
+/// One router for many anonymous requests (the sweep sends hundreds).
+struct Sweep(axum::Router);
+
+impl Sweep {
+    fn new(db: &Db, cfg: &Config) -> Self {
+        let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
+        let state = switchboard::serve::app_state(db.clone(), cfg, index, None);
+        Sweep(switchboard::http::router(state))
+    }
+
+    /// Status and body of a registry call with a JSON body, or none.
+    async fn send(&self, method: &str, uri: &str, body: Option<&String>) -> (u16, String) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("/registry{uri}"));
+        if body.is_some() {
+            request = request.header("content-type", "application/vnd.schemaregistry.v1+json");
+        }
+        let request = request
+            .body(body.map(|b| Body::from(b.clone())).unwrap_or_default())
+            .expect("request");
+        let response = self.0.clone().oneshot(request).await.expect("answers");
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
 async fn malformed_input_never_answers_5xx(db: Db) {
     let cfg = config();
     let (status, _) = register(&db, &cfg, None, "orders-value", json!({"schema": ORDER})).await;
     assert_eq!(status, 200);
+    let sweep = Sweep::new(&db, &cfg);
     let before = counts(&db).await;
     let subjects = [
         "nul%00byte",
@@ -612,7 +648,7 @@ async fn malformed_input_never_answers_5xx(db: Db) {
         ];
         for (method, uri) in &routes {
             for body in &bodies {
-                let (status, text) = call(&db, &cfg, method, uri, None, Some(body.clone())).await;
+                let (status, text) = sweep.send(method, uri, Some(body)).await;
                 assert!(status < 500, "{method} {uri} {body:?}: {status} {text}");
                 sent += 1;
             }
@@ -638,7 +674,7 @@ async fn malformed_input_never_answers_5xx(db: Db) {
             ("GET", format!("/schemas/ids/{subject}/versions")),
         ];
         for (method, uri) in &routes {
-            let (status, text) = call(&db, &cfg, method, uri, None, None).await;
+            let (status, text) = sweep.send(method, uri, None).await;
             assert!(status < 500, "{method} {uri}: {status} {text}");
             sent += 1;
         }
@@ -650,8 +686,7 @@ async fn malformed_input_never_answers_5xx(db: Db) {
         "1e3",
         "0x10",
     ] {
-        let (status, text) =
-            call(&db, &cfg, "GET", &format!("/schemas/ids/{id}"), None, None).await;
+        let (status, text) = sweep.send("GET", &format!("/schemas/ids/{id}"), None).await;
         assert!(status < 500, "{id}: {status} {text}");
         sent += 1;
     }

@@ -227,14 +227,15 @@ fn shown(subject: &str) -> String {
     }
 }
 
-/// Confluent's clients hold schema ids in a 32-bit int.
+/// The largest schema id: Confluent's clients hold ids in a 32-bit int.
+pub const MAX_SCHEMA_ID: i64 = i32::MAX as i64;
+
 pub fn validate_schema_id(id: i64) -> Result<(), RegistryError> {
-    if (1..=i64::from(i32::MAX)).contains(&id) {
+    if (1..=MAX_SCHEMA_ID).contains(&id) {
         Ok(())
     } else {
         Err(RegistryError::NotPermitted(format!(
-            "Invalid schema id {id}: ids are between 1 and {}",
-            i32::MAX
+            "Invalid schema id {id}: ids are between 1 and {MAX_SCHEMA_ID}"
         )))
     }
 }

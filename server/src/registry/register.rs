@@ -10,7 +10,9 @@ use serde::Serialize;
 use super::access::{import_needs_admin, Grant, Write};
 use super::compat::live;
 use super::error::RegistryError;
-use super::model::{validate_schema_id, validate_subject, Mode, NewSchema, Registered, AVRO};
+use super::model::{
+    validate_schema_id, validate_subject, Mode, NewSchema, Registered, AVRO, MAX_SCHEMA_ID,
+};
 use super::repo::{self, NewSchemaRow, VersionRow};
 use super::schemas::{precheck, Prepared};
 use super::service::RegistryService;
@@ -225,10 +227,7 @@ async fn schema_id(
             want
         }
         None => repo::allocate_id(tx).await?.ok_or_else(|| {
-            RegistryError::NotPermitted(format!(
-                "No schema id is left: ids end at {}",
-                repo::MAX_SCHEMA_ID
-            ))
+            RegistryError::NotPermitted(format!("No schema id is left: ids end at {MAX_SCHEMA_ID}"))
         })?,
     };
     Ok(repo::insert_schema(

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::model::SchemaReference;
+use super::model::{SchemaReference, MAX_SCHEMA_ID};
 use crate::db::{self, DbError};
 
 /// The global compatibility and mode rows use this subject.
@@ -180,9 +180,6 @@ pub async fn id_by_fingerprint(
             .await?,
     )
 }
-
-/// The largest schema id: Confluent's clients hold ids in a 32-bit int.
-pub const MAX_SCHEMA_ID: i64 = i32::MAX as i64;
 
 /// The next free id at or after the counter, and the counter moved past it;
 /// `None` when no id is left below [`MAX_SCHEMA_ID`]. Imported ids are skipped,
@@ -425,21 +422,6 @@ pub async fn delete_setting(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Catalogue events whose master topic is `topic`: (event name, owning team).
-pub async fn events_for_topic(
-    conn: &mut AnyConnection,
-    topic: &str,
-) -> Result<Vec<(String, String)>, DbError> {
-    let rows = sqlx::query("SELECT name, team_id FROM events WHERE topic = $1 ORDER BY name")
-        .bind(topic)
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("name")?, r.try_get("team_id")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(DbError::from)
 }
 
 /// Topics a subject may belong to: every prefix before a `-` (`orders-value`,
