@@ -715,7 +715,7 @@ async fn existing_subjects_get_owners_and_ids_a_counter_on_upgrade(db: Db) {
         ),
         (
             "INSERT INTO registry_subjects (subject, writes, created_at) \
-             VALUES ('owned-value', 1, $1), ('anon-value', 1, $1)",
+             VALUES ('owned-value', 1, $1), ('anon-value', 1, $1), ('old name', 1, $1)",
             vec![now],
         ),
         (
@@ -725,7 +725,7 @@ async fn existing_subjects_get_owners_and_ids_a_counter_on_upgrade(db: Db) {
         ),
         (
             "INSERT INTO registry_versions (subject, version, schema_id, created_at) \
-             VALUES ('owned-value', 1, 7, $1)",
+             VALUES ('owned-value', 1, 7, $1), ('old name', 1, 7, $1)",
             vec![now],
         ),
         (
@@ -767,4 +767,11 @@ async fn existing_subjects_get_owners_and_ids_a_counter_on_upgrade(db: Db) {
     assert_eq!((status, body), (200, json!({"id": 8})));
     let (status, _) = registry_api_get(&db, &cfg, &format!("/schemas/ids/{max}")).await;
     assert_eq!(status, 200, "the old id still reads");
+    // A name allowed before is read and deleted, but gets no new version.
+    let (status, body) = register(&db, &cfg, None, "old%20name", json!({"schema": ORDER})).await;
+    assert_error(status, &body, 422, 42208);
+    let (status, body) = registry_api_get(&db, &cfg, "/subjects/old%20name/versions").await;
+    assert_eq!((status, body), (200, json!([1])));
+    let (status, body) = call(&db, &cfg, "DELETE", "/subjects/old%20name", None, None).await;
+    assert_eq!((status, common::json(&body)), (200, json!([1])));
 }
