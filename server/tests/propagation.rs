@@ -57,7 +57,15 @@ impl LocalRegistry {
         config.registry.anonymous_writes = true;
         let index = Arc::new(SearchIndex::in_memory().expect("in-memory index"));
         let state = switchboard::serve::app_state(db.db.clone(), &config, index, None);
-        let router = switchboard::http::router(state);
+        // The propagator signs in to a cluster's registry as a principal
+        // allowed to import (IMPORT is for admins): here, every request is
+        // an admin's.
+        let importer = app::auth::Caller {
+            user_id: "propagator".into(),
+            admin: true,
+            teams: Vec::new(),
+        };
+        let router = switchboard::http::router(state).layer(axum::Extension(importer));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind the local registry's port");

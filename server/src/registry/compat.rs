@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use switchboard_avro::{Direction, Level, ParsedSchema, Violation};
 
 use super::error::RegistryError;
-use super::model::{parse_level, validate_subject, NewSchema, Verdict, VersionSpec};
+use super::model::{parse_level, validate_stored_subject, NewSchema, Verdict, VersionSpec};
 use super::repo::{self, Setting, VersionRow, GLOBAL};
 use super::schemas::precheck;
 use super::service::{find_version, RegistryService};
@@ -77,7 +77,7 @@ impl RegistryService {
         version: Option<VersionSpec>,
         schema: &NewSchema,
     ) -> Result<Verdict, RegistryError> {
-        validate_subject(subject)?;
+        validate_stored_subject(subject)?;
         precheck(&schema.schema, schema.schema_type.as_deref())?;
         let mut conn = self.conn().await?;
         let previous: Vec<VersionRow> = match version {

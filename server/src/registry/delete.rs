@@ -5,9 +5,9 @@
 use app::auth::Caller;
 use serde::Serialize;
 
-use super::access::Write;
+use super::access::{Grant, Write};
 use super::error::RegistryError;
-use super::model::{validate_subject, Mode, VersionSpec};
+use super::model::{validate_stored_subject, Mode, VersionSpec};
 use super::repo::{self, Setting};
 use super::service::RegistryService;
 use crate::audit;
@@ -28,8 +28,9 @@ impl RegistryService {
         spec: VersionSpec,
         permanent: bool,
     ) -> Result<i32, RegistryError> {
-        validate_subject(subject)?;
-        let actor = self.authorize_data(caller, subject).await?;
+        // Subjects named before names were restricted can still be deleted.
+        validate_stored_subject(subject)?;
+        let actor = self.authorize_data(caller, subject).await?.actor;
         let mut tx = self.db.begin().await?;
         repo::lock_subject(&mut tx, subject).await?;
         let versions = repo::versions(&mut tx, subject).await?;
@@ -100,8 +101,9 @@ impl RegistryService {
         subject: &str,
         permanent: bool,
     ) -> Result<Vec<i32>, RegistryError> {
-        validate_subject(subject)?;
-        let actor = self.authorize_data(caller, subject).await?;
+        // Subjects named before names were restricted can still be deleted.
+        validate_stored_subject(subject)?;
+        let actor = self.authorize_data(caller, subject).await?.actor;
         let mut tx = self.db.begin().await?;
         repo::lock_subject(&mut tx, subject).await?;
         let versions = repo::versions(&mut tx, subject).await?;
@@ -159,7 +161,7 @@ impl RegistryService {
         &self,
         caller: Option<&Caller>,
         subject: &str,
-    ) -> Result<String, RegistryError> {
+    ) -> Result<Grant, RegistryError> {
         let mut conn = self.conn().await?;
         self.authorize(&mut conn, caller, Some(subject), Write::Data)
             .await

@@ -48,7 +48,8 @@ pub enum RegistryError {
     NotPermitted(String),
     #[error("One or more references exist to the schema {{subject={0},version={1}}}.")]
     ReferenceExists(String, i32),
-    #[error("The specified subject '{0}' is not valid.")]
+    /// The message names the subject and what is wrong with it.
+    #[error("{0}")]
     InvalidSubject(String),
     #[error("Schema is larger than {limit} bytes ({size} bytes); nothing was stored.")]
     SchemaTooLarge { size: usize, limit: usize },
@@ -60,7 +61,10 @@ pub enum RegistryError {
     MethodNotAllowed,
     #[error("Request body is too large (at most {0} bytes)")]
     PayloadTooLarge(usize),
-    #[error("Unsupported content type {0}: send application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json or application/json")]
+    #[error(
+        "Unsupported content type {0}: send application/vnd.schemaregistry.v1+json, \
+         application/vnd.schemaregistry+json or application/json"
+    )]
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unauthenticated(String),

@@ -15,7 +15,7 @@ mod schemas;
 mod service;
 mod settings;
 
-pub use access::{topic_of, ANONYMOUS};
+pub use access::ANONYMOUS;
 pub use compat::describe;
 pub use error::RegistryError;
 pub use model::{

@@ -153,15 +153,91 @@ pub fn level_name(level: Level) -> &'static str {
     level.as_str()
 }
 
-/// Subject names: not empty, at most 255 characters, no control characters.
-pub fn validate_subject(subject: &str) -> Result<(), RegistryError> {
-    if subject.trim().is_empty()
-        || subject.chars().count() > 255
-        || subject.chars().any(char::is_control)
-    {
-        return Err(RegistryError::InvalidSubject(subject.to_string()));
+/// The longest subject name, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 255;
+
+/// Invisible characters that make two subjects look alike (zero-width,
+/// bidirectional overrides, the byte order mark).
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Why a name cannot be a new subject: Confluent's clients put subjects in
+/// URL paths, so no `/` or `\`, no `.`/`..` segment, no whitespace, nothing
+/// unprintable or invisible, at most [`MAX_SUBJECT_CHARS`].
+fn subject_problem(subject: &str) -> Option<&'static str> {
+    if subject.is_empty() {
+        Some("it is empty")
+    } else if subject.chars().count() > MAX_SUBJECT_CHARS {
+        Some("it is longer than 255 characters")
+    } else if subject.chars().any(|c| c.is_control() || invisible(c)) {
+        Some("it contains control or invisible characters")
+    } else if subject.chars().any(char::is_whitespace) {
+        Some("it contains whitespace")
+    } else if subject.contains(['/', '\\']) {
+        Some("it contains a slash or backslash")
+    } else if subject == "." || subject == ".." {
+        Some("it is a path segment")
+    } else {
+        None
     }
-    Ok(())
+}
+
+/// Names a subject may be created, written or configured under.
+pub fn validate_subject(subject: &str) -> Result<(), RegistryError> {
+    match subject_problem(subject) {
+        None => Ok(()),
+        Some(why) => Err(RegistryError::InvalidSubject(format!(
+            "The specified subject '{}' is not valid: {why}.",
+            shown(subject)
+        ))),
+    }
+}
+
+/// Whether a subject could be stored at all (older versions accepted any
+/// name up to 255 characters without control characters): reads and deletes
+/// of such names go to the store; others name nothing.
+pub fn storable_subject(subject: &str) -> bool {
+    !subject.is_empty()
+        && subject.chars().count() <= MAX_SUBJECT_CHARS
+        && !subject.chars().any(char::is_control)
+}
+
+/// Names of subjects that may exist: deletes accept them.
+pub fn validate_stored_subject(subject: &str) -> Result<(), RegistryError> {
+    if storable_subject(subject) {
+        Ok(())
+    } else {
+        validate_subject(subject)
+    }
+}
+
+/// A name as shown in an error: escaped and cut short.
+fn shown(subject: &str) -> String {
+    let escaped: String = subject
+        .chars()
+        .take(80)
+        .flat_map(char::escape_debug)
+        .collect();
+    if subject.chars().count() > 80 {
+        format!("{escaped}…")
+    } else {
+        escaped
+    }
+}
+
+/// The largest schema id: Confluent's clients hold ids in a 32-bit int.
+pub const MAX_SCHEMA_ID: i64 = i32::MAX as i64;
+
+pub fn validate_schema_id(id: i64) -> Result<(), RegistryError> {
+    if (1..=MAX_SCHEMA_ID).contains(&id) {
+        Ok(())
+    } else {
+        Err(RegistryError::NotPermitted(format!(
+            "Invalid schema id {id}: ids are between 1 and {MAX_SCHEMA_ID}"
+        )))
+    }
 }
 
 #[cfg(test)]
@@ -200,5 +276,43 @@ mod tests {
         assert!(validate_subject("").is_err());
         assert!(validate_subject("a\nb").is_err());
         assert!(validate_subject(&"x".repeat(256)).is_err());
+        assert!(validate_subject(&"x".repeat(255)).is_ok());
+        for ok in [
+            "com.acme.Order",
+            "orders-com.acme.Order",
+            ":.ctx:orders-value",
+            "a..b",
+            "é-value",
+        ] {
+            assert!(validate_subject(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            " orders",
+            "orders ",
+            "or ders",
+            "a/b",
+            "a\\b",
+            "..",
+            ".",
+            "a\u{202E}b",
+            "a\tb",
+            "a\u{0}b",
+        ] {
+            assert!(validate_subject(bad).is_err(), "{bad:?}");
+        }
+        assert!(storable_subject("or ders"));
+        assert!(!storable_subject("a\u{0}b"));
+    }
+
+    #[test]
+    fn schema_ids_fit_an_int32() {
+        assert!(validate_schema_id(1).is_ok());
+        assert!(validate_schema_id(2_147_483_647).is_ok());
+        for bad in [0, -5, 2_147_483_648, i64::MAX] {
+            assert!(matches!(
+                validate_schema_id(bad),
+                Err(RegistryError::NotPermitted(_))
+            ));
+        }
     }
 }

@@ -7,9 +7,12 @@ use std::time::Duration;
 use app::auth::Caller;
 use serde::Serialize;
 
+use super::access::{import_needs_admin, Grant, Write};
 use super::compat::live;
 use super::error::RegistryError;
-use super::model::{validate_subject, Mode, NewSchema, Registered, AVRO};
+use super::model::{
+    validate_schema_id, validate_subject, Mode, NewSchema, Registered, AVRO, MAX_SCHEMA_ID,
+};
 use super::repo::{self, NewSchemaRow, VersionRow};
 use super::schemas::{precheck, Prepared};
 use super::service::RegistryService;
@@ -37,11 +40,17 @@ impl RegistryService {
         schema: &NewSchema,
     ) -> Result<Registered, RegistryError> {
         validate_subject(subject)?;
-        let actor = self.authorize_data(caller, subject).await?;
+        if let Some(id) = schema.id {
+            validate_schema_id(id)?;
+            import_needs_admin(caller)?;
+        }
+        // Refused callers hear so before their schema is looked at; the
+        // decision that counts is taken again under the subject's lock.
+        self.authorize_data(caller, subject).await?;
         precheck(&schema.schema, schema.schema_type.as_deref())?;
         let mut attempt = 0;
         loop {
-            match self.try_register(&actor, subject, schema).await {
+            match self.try_register(caller, subject, schema).await {
                 Err(e) if e.is_conflict() && attempt < ATTEMPTS => {
                     attempt += 1;
                     tracing::debug!(subject, attempt, "registration raced another; retrying");
@@ -54,12 +63,16 @@ impl RegistryService {
 
     async fn try_register(
         &self,
-        actor: &str,
+        caller: Option<&Caller>,
         subject: &str,
         schema: &NewSchema,
     ) -> Result<Registered, RegistryError> {
         let mut tx = self.db.begin().await?;
         repo::lock_subject(&mut tx, subject).await?;
+        let Grant { actor, owners } = self
+            .authorize(&mut tx, caller, Some(subject), Write::Data)
+            .await?;
+        let actor = actor.as_str();
         let prepared = self
             .cache
             .prepare(&mut tx, &schema.schema, &schema.references)
@@ -86,6 +99,11 @@ impl RegistryService {
             }
         }
         let id = schema_id(&mut tx, known_id, schema, &prepared).await?;
+        if versions.is_empty() {
+            // The first version: the subject belongs to its reserving or
+            // registering teams from now on (no-op when already owned).
+            repo::add_owners(&mut tx, subject, &owners).await?;
+        }
         repo::insert_version(&mut tx, subject, version, id).await?;
         // As Confluent does: older soft-deleted versions of the same schema go for good.
         for old in versions
@@ -198,22 +216,24 @@ async fn schema_id(
             _ => Ok(id),
         };
     }
-    if let Some(want) = schema.id {
-        if want < 1 {
-            return Err(RegistryError::NotPermitted(format!(
-                "Invalid schema id {want}"
-            )));
+    let id = match schema.id {
+        Some(want) => {
+            validate_schema_id(want)?;
+            if repo::schema(tx, want).await?.is_some() {
+                return Err(RegistryError::NotPermitted(format!(
+                    "Overwrite new schema with id {want} is not permitted."
+                )));
+            }
+            want
         }
-        if repo::schema(tx, want).await?.is_some() {
-            return Err(RegistryError::NotPermitted(format!(
-                "Overwrite new schema with id {want} is not permitted."
-            )));
-        }
-    }
+        None => repo::allocate_id(tx).await?.ok_or_else(|| {
+            RegistryError::NotPermitted(format!("No schema id is left: ids end at {MAX_SCHEMA_ID}"))
+        })?,
+    };
     Ok(repo::insert_schema(
         tx,
         NewSchemaRow {
-            id: schema.id,
+            id,
             fingerprint: &prepared.fingerprint,
             schema_type: AVRO,
             text: &schema.schema,

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::model::SchemaReference;
+use super::model::{SchemaReference, MAX_SCHEMA_ID};
 use crate::db::{self, DbError};
 
 /// The global compatibility and mode rows use this subject.
@@ -181,9 +181,41 @@ pub async fn id_by_fingerprint(
     )
 }
 
+/// The next free id at or after the counter, and the counter moved past it;
+/// `None` when no id is left below [`MAX_SCHEMA_ID`]. Imported ids are skipped,
+/// never followed: the counter only moves by allocations. The counter row's
+/// update comes first, so allocations queue on it on both backends.
+pub async fn allocate_id(conn: &mut AnyConnection) -> Result<Option<i64>, DbError> {
+    let start: i64 = sqlx::query_scalar(
+        "UPDATE registry_id_counter SET next_id = next_id WHERE id = 1 RETURNING next_id",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !(1..=MAX_SCHEMA_ID).contains(&start) {
+        return Ok(None);
+    }
+    // Candidates: the counter itself, and the id after each taken one from
+    // there on; the smallest one not taken is the first free id.
+    let free: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(c.id) FROM (SELECT CAST($1 AS BIGINT) AS id \
+           UNION ALL SELECT s.id + 1 FROM registry_schemas s WHERE s.id >= $1 AND s.id < $2) c \
+         WHERE NOT EXISTS (SELECT 1 FROM registry_schemas t WHERE t.id = c.id)",
+    )
+    .bind(start)
+    .bind(MAX_SCHEMA_ID)
+    .fetch_one(&mut *conn)
+    .await?;
+    let Some(id) = free else { return Ok(None) };
+    sqlx::query("UPDATE registry_id_counter SET next_id = $1 WHERE id = 1")
+        .bind(id + 1)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(id))
+}
+
 pub struct NewSchemaRow<'a> {
-    /// `None`: the next free id.
-    pub id: Option<i64>,
+    /// Requested (IMPORT) or from [`allocate_id`].
+    pub id: i64,
     pub fingerprint: &'a str,
     pub schema_type: &'a str,
     pub text: &'a str,
@@ -194,14 +226,7 @@ pub struct NewSchemaRow<'a> {
 /// Inserts a schema and its references; a concurrent insert of the same
 /// fingerprint or id fails with `DbError::Conflict` (the caller retries).
 pub async fn insert_schema(conn: &mut AnyConnection, s: NewSchemaRow<'_>) -> Result<i64, DbError> {
-    let id: i64 = match s.id {
-        Some(id) => id,
-        None => {
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM registry_schemas")
-                .fetch_one(&mut *conn)
-                .await?
-        }
-    };
+    let id = s.id;
     sqlx::query(
         "INSERT INTO registry_schemas (id, fingerprint, schema_type, schema_text, canonical, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -399,17 +424,96 @@ pub async fn delete_setting(
     Ok(())
 }
 
-/// Catalogue events whose master topic is `topic`: (event name, owning team).
-pub async fn events_for_topic(
+/// Topics a subject may belong to: every prefix before a `-` (`orders-value`,
+/// `orders-key` and `orders-com.acme.Order` all name topic `orders`; `a-b-value`
+/// may be topic `a` or `a-b`).
+fn candidate_topics(subject: &str) -> Vec<&str> {
+    subject
+        .char_indices()
+        .filter(|&(i, c)| c == '-' && i > 0)
+        .map(|(i, _)| &subject[..i])
+        .collect()
+}
+
+/// Who reserves a subject: the events on a topic it names, and the open
+/// new-event proposals for such a topic, each with its team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// `event billing.invoice` or `proposal 12`.
+    pub holder: String,
+    pub team: String,
+}
+
+pub async fn reservations(
     conn: &mut AnyConnection,
-    topic: &str,
-) -> Result<Vec<(String, String)>, DbError> {
-    let rows = sqlx::query("SELECT name, team_id FROM events WHERE topic = $1 ORDER BY name")
-        .bind(topic)
-        .fetch_all(conn)
-        .await?;
+    subject: &str,
+) -> Result<Vec<Reservation>, DbError> {
+    let topics = candidate_topics(subject);
+    if topics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = placeholders(topics.len());
+    let sql = format!(
+        "SELECT 'event ' || name AS holder, team_id FROM events WHERE topic IN ({list}) \
+         UNION ALL \
+         SELECT 'proposal ' || CAST(id AS TEXT) AS holder, team_id FROM requests \
+         WHERE kind = 'new_event' AND open_key IS NOT NULL AND topic IN ({list}) \
+         ORDER BY holder"
+    );
+    let mut query = sqlx::query(&sql);
+    for t in &topics {
+        query = query.bind(*t);
+    }
+    let rows = query.fetch_all(conn).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("name")?, r.try_get("team_id")?)))
+        .map(|r| {
+            Ok(Reservation {
+                holder: r.try_get("holder")?,
+                team: r.try_get("team_id")?,
+            })
+        })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(DbError::from)
+}
+
+/// The teams that own a subject (none: nobody claimed it).
+pub async fn owners(conn: &mut AnyConnection, subject: &str) -> Result<Vec<String>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT team_id FROM registry_subject_owners WHERE subject = $1 ORDER BY team_id",
+    )
+    .bind(subject)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records the owners of a subject (its row must exist: take the lock first).
+pub async fn add_owners(
+    conn: &mut AnyConnection,
+    subject: &str,
+    teams: &[String],
+) -> Result<(), DbError> {
+    for team in teams {
+        sqlx::query(
+            "INSERT INTO registry_subject_owners (subject, team_id) VALUES ($1, $2) \
+             ON CONFLICT (subject, team_id) DO NOTHING",
+        )
+        .bind(subject)
+        .bind(team)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_name_every_topic_before_a_dash() {
+        assert_eq!(candidate_topics("orders-value"), vec!["orders"]);
+        assert_eq!(candidate_topics("a-b-com.acme.Order"), vec!["a", "a-b"]);
+        assert!(candidate_topics("com.acme.Order").is_empty());
+        assert!(candidate_topics("-value").is_empty());
+    }
 }

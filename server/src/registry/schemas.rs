@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 use switchboard_avro::ParsedSchema;
 
 use super::error::RegistryError;
-use super::model::{SchemaReference, AVRO, MAX_SCHEMA_BYTES};
+use super::model::{storable_subject, SchemaReference, AVRO, MAX_SCHEMA_BYTES};
 use super::repo;
 
 /// References deeper than this are refused (they cannot be cyclic, but may be long).
@@ -51,6 +51,13 @@ pub fn precheck(text: &str, schema_type: Option<&str>) -> Result<(), RegistryErr
     }
     if text.trim().is_empty() {
         return Err(RegistryError::InvalidSchema("Empty schema".to_string()));
+    }
+    // A NUL byte is never part of a schema worth keeping, and PostgreSQL
+    // cannot store one.
+    if text.contains('\0') {
+        return Err(RegistryError::InvalidSchema(
+            "Invalid schema: it contains a NUL character".to_string(),
+        ));
     }
     Ok(())
 }
@@ -196,6 +203,14 @@ pub async fn resolve(
         if r.name.trim().is_empty() || r.subject.trim().is_empty() {
             return Err(RegistryError::InvalidSchema(
                 "Invalid reference: name and subject are required".to_string(),
+            ));
+        }
+        // No stored subject has such a name, and PostgreSQL refuses NUL bytes.
+        if r.name.chars().any(char::is_control) || !storable_subject(&r.subject) {
+            return Err(RegistryError::InvalidSchema(
+                "Invalid reference: name and subject must be at most 255 characters without \
+                 control characters"
+                    .to_string(),
             ));
         }
         let version = pin(conn, r).await?;

@@ -7,7 +7,7 @@ use sqlx::Any;
 
 use super::by_id::ByIdCache;
 use super::error::RegistryError;
-use super::model::{validate_subject, NewSchema, StoredSchema, SubjectVersion, VersionSpec};
+use super::model::{storable_subject, NewSchema, StoredSchema, SubjectVersion, VersionSpec};
 use super::repo::{self, VersionRow};
 use super::schemas::{precheck, SchemaCache};
 use crate::db::Db;
@@ -47,6 +47,7 @@ impl RegistryService {
         subject: &str,
         include_deleted: bool,
     ) -> Result<Vec<i32>, RegistryError> {
+        known_name(subject)?;
         let mut conn = self.conn().await?;
         let versions: Vec<i32> = repo::versions(&mut conn, subject)
             .await?
@@ -148,7 +149,7 @@ impl RegistryService {
         schema: &NewSchema,
         include_deleted: bool,
     ) -> Result<SubjectVersion, RegistryError> {
-        validate_subject(subject)?;
+        known_name(subject)?;
         let mut conn = self.conn().await?;
         let versions = repo::versions(&mut conn, subject).await?;
         if !versions.iter().any(|v| include_deleted || !v.deleted) {
@@ -179,6 +180,7 @@ pub(super) async fn find_version(
     spec: VersionSpec,
     include_deleted: bool,
 ) -> Result<VersionRow, RegistryError> {
+    known_name(subject)?;
     let versions = repo::versions(conn, subject).await?;
     let mut visible = versions
         .iter()
@@ -194,6 +196,18 @@ pub(super) async fn find_version(
             Err(RegistryError::SubjectNotFound(subject.to_string()))
         }
         None => Err(RegistryError::VersionNotFound(spec.to_string())),
+    }
+}
+
+/// A name no subject can have (a NUL byte, which PostgreSQL cannot even
+/// compare) names nothing: 40401 without asking the store.
+pub(super) fn known_name(subject: &str) -> Result<(), RegistryError> {
+    if storable_subject(subject) {
+        Ok(())
+    } else {
+        Err(RegistryError::SubjectNotFound(
+            subject.escape_debug().to_string(),
+        ))
     }
 }
 

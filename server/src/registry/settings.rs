@@ -5,11 +5,11 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use switchboard_avro::Level;
 
-use super::access::Write;
+use super::access::{import_needs_admin, Write};
 use super::error::RegistryError;
 use super::model::{level_name, parse_level, validate_subject, Mode};
 use super::repo::{self, Setting, GLOBAL};
-use super::service::RegistryService;
+use super::service::{known_name, RegistryService};
 use crate::audit;
 
 #[derive(Serialize)]
@@ -39,6 +39,9 @@ impl RegistryService {
         subject: Option<&str>,
         default_to_global: bool,
     ) -> Result<Level, RegistryError> {
+        if let Some(s) = subject {
+            known_name(s)?;
+        }
         let mut conn = self.conn().await?;
         match subject {
             None => self.level_in_scope(&mut conn, GLOBAL).await,
@@ -57,6 +60,9 @@ impl RegistryService {
         subject: Option<&str>,
         default_to_global: bool,
     ) -> Result<Mode, RegistryError> {
+        if let Some(s) = subject {
+            known_name(s)?;
+        }
         let mut conn = self.conn().await?;
         match subject {
             None => self.mode_in_scope(&mut conn, GLOBAL).await,
@@ -108,6 +114,9 @@ impl RegistryService {
         mode: Mode,
         force: bool,
     ) -> Result<Mode, RegistryError> {
+        if mode == Mode::Import {
+            import_needs_admin(caller)?;
+        }
         if mode == Mode::Import && !force {
             let occupied = {
                 let mut conn = self.conn().await?;
@@ -153,8 +162,10 @@ impl RegistryService {
             validate_subject(s)?;
         }
         let mut conn = self.conn().await?;
-        self.authorize(&mut conn, caller, subject, Write::Settings)
-            .await
+        Ok(self
+            .authorize(&mut conn, caller, subject, Write::Settings)
+            .await?
+            .actor)
     }
 
     /// Puts (`Some`) or deletes (`None`) a setting with its audit entry; returns

@@ -79,5 +79,6 @@ pub fn router() -> Router<AppState> {
         )
         .fallback(|| async { RegistryError::NoSuchEndpoint })
         .method_not_allowed_fallback(|| async { RegistryError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(wire::json_bodies_only))
         .layer(DefaultBodyLimit::max(wire::BODY_LIMIT))
 }

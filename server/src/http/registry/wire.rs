@@ -21,13 +21,50 @@ pub const CONTENT_TYPE_V1: &str = "application/vnd.schemaregistry.v1+json";
 /// to 1 MiB separately; JSON escaping can grow one a lot).
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
-const ACCEPTED_TYPES: [&str; 5] = [
+/// The content types a request body may have: JSON ones only, so no
+/// cross-site "simple" request (form or text/plain, which a browser sends
+/// without asking) can write.
+const ACCEPTED_TYPES: [&str; 3] = [
     "application/vnd.schemaregistry.v1+json",
     "application/vnd.schemaregistry+json",
     "application/json",
-    "application/octet-stream",
-    "*/*",
 ];
+
+/// Refuses a body whose content type is missing or not JSON (parameters
+/// such as `charset` are allowed).
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), RegistryError> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return Err(RegistryError::UnsupportedMediaType("(none)".to_string()));
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    if ACCEPTED_TYPES
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(essence))
+    {
+        Ok(())
+    } else {
+        let shown: String = text.chars().take(100).collect();
+        Err(RegistryError::UnsupportedMediaType(shown))
+    }
+}
+
+/// A write to the registry (any method but GET, HEAD, OPTIONS) that carries
+/// a body, or names its type, must carry JSON: checked before anything else.
+pub async fn json_bodies_only(
+    req: Request,
+    next: axum::middleware::Next,
+) -> Result<Response, RegistryError> {
+    use axum::http::Method;
+    if [Method::GET, Method::HEAD, Method::OPTIONS].contains(req.method()) {
+        return Ok(next.run(req).await);
+    }
+    use axum::body::HttpBody;
+    if !req.body().is_end_stream() || req.headers().contains_key(CONTENT_TYPE) {
+        require_json(req.headers())?;
+    }
+    Ok(next.run(req).await)
+}
 
 impl IntoResponse for RegistryError {
     fn into_response(self) -> Response {
@@ -111,16 +148,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = RegistryError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, RegistryError> {
-        if let Some(value) = req.headers().get(CONTENT_TYPE) {
-            let text = value.to_str().unwrap_or_default();
-            let essence = text.split(';').next().unwrap_or_default().trim();
-            if !ACCEPTED_TYPES
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(essence))
-            {
-                return Err(RegistryError::UnsupportedMediaType(text.to_string()));
-            }
-        }
+        require_json(req.headers())?;
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 RegistryError::PayloadTooLarge(BODY_LIMIT)
