@@ -34,6 +34,7 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{link as link_identity, LinkError, Linked};
 pub use flow::routes;
 
 use crate::config::OidcConfig;
