@@ -150,9 +150,21 @@ mod tests {
 
     #[test]
     fn fetch_metadata_decides_when_present() {
-        assert!(check(&headers(&[("sec-fetch-site", "same-origin")]), HOST, HTTP, None).is_ok());
+        assert!(check(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            HOST,
+            HTTP,
+            None
+        )
+        .is_ok());
         assert!(check(&headers(&[("sec-fetch-site", "none")]), HOST, HTTP, None).is_ok());
-        assert!(check(&headers(&[("sec-fetch-site", "same-site")]), HOST, HTTP, None).is_err());
+        assert!(check(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            HOST,
+            HTTP,
+            None
+        )
+        .is_err());
         // A matching Origin does not rescue a cross-site fetch.
         let h = headers(&[
             ("sec-fetch-site", "cross-site"),

@@ -98,7 +98,11 @@ mod tests {
             "[::1]:8080",
             "LOCALHOST:1",
         ] {
-            assert_eq!(check(LOOPBACK, &headers(&[("host", host)]), None), Ok(()), "{host}");
+            assert_eq!(
+                check(LOOPBACK, &headers(&[("host", host)]), None),
+                Ok(()),
+                "{host}"
+            );
         }
         let v6: Option<IpAddr> = Some("::1".parse().expect("ip"));
         assert!(check(v6, &headers(&[("host", "[::1]:3000")]), None).is_ok());
@@ -118,7 +122,10 @@ mod tests {
             "[::1",
             "",
         ] {
-            assert!(check(LOOPBACK, &headers(&[("host", host)]), None).is_err(), "{host:?}");
+            assert!(
+                check(LOOPBACK, &headers(&[("host", host)]), None).is_err(),
+                "{host:?}"
+            );
         }
         assert!(check(LOOPBACK, &HeaderMap::new(), None).is_err());
         let public = public_host(Some("https://sb.example.com/"));

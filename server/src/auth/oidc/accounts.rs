@@ -490,7 +490,10 @@ mod tests {
             ..a.clone()
         };
         let fa = a.fallback_id("alice");
-        assert!(fa.starts_with("alice-") && fa.len() == "alice-".len() + 8, "{fa}");
+        assert!(
+            fa.starts_with("alice-") && fa.len() == "alice-".len() + 8,
+            "{fa}"
+        );
         assert_eq!(fa, a.fallback_id("alice"));
         assert_ne!(fa, b.fallback_id("alice"));
         assert!(valid_id(&fa));

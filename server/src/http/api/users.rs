@@ -34,9 +34,13 @@ pub async fn link_identity(
     let Json(body) = body.map_err(|e| AppError::invalid(e.body_text()))?;
     let issuer = match body.issuer {
         Some(issuer) => issuer,
-        None => state.auth.oidc_issuer().map(str::to_string).ok_or_else(|| {
-            AppError::invalid("OpenID Connect is not configured: name the issuer")
-        })?,
+        None => state
+            .auth
+            .oidc_issuer()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                AppError::invalid("OpenID Connect is not configured: name the issuer")
+            })?,
     };
     let linked =
         crate::auth::link_identity(&state.db, &admin.user_id, &user_id, &issuer, &body.subject)
