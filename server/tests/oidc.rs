@@ -459,7 +459,10 @@ async fn users_without_a_username_and_held_names(db: Db) {
         .as_str()
         .expect("user id")
         .to_string();
-    assert!(id.starts_with("bob-") && id.len() == "bob-".len() + 8, "{id}");
+    assert!(
+        id.starts_with("bob-") && id.len() == "bob-".len() + 8,
+        "{id}"
+    );
     // The same identity keeps that id.
     let (status, _, _) = Browser::new().sign_in(&portal, "bob").await;
     assert_eq!(status, 303);
@@ -531,7 +534,8 @@ async fn a_second_identity_with_the_same_username_inherits_nothing(db: Db) {
         .await
         .expect("session");
     let url = format!("{}/", portal.url).parse().expect("url");
-    root.jar.add_cookie_str(&format!("sb_session={token}"), &url);
+    root.jar
+        .add_cookie_str(&format!("sb_session={token}"), &url);
     for bad in [
         serde_json::json!({ "subject": "" }),
         serde_json::json!({ "subject": "alice", "issuer": "not a url" }),
