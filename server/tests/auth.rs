@@ -141,7 +141,12 @@ async fn dev_login_is_off_by_default_and_on_with_demo(db: Db) {
     let offered = |config: Config| {
         let db = db.clone();
         async move {
-            let (status, page) = common::call(&db, &config, "GET", "/signin").await;
+            let mut request = Request::get("/signin")
+                .header("host", common::HOST)
+                .body(Body::empty())
+                .expect("request");
+            set_peer(&mut request, "127.0.0.1");
+            let (status, _, page) = send(&db, &config, request).await;
             assert_eq!(status.as_u16(), 200);
             page.contains("data-user=\"amira.haddad\"")
         }
@@ -219,6 +224,23 @@ async fn dev_login_only_serves_this_machine_by_loopback_names(db: Db) {
         assert!(body.contains("refused"), "{case}: {body}");
     }
     assert_eq!(sessions(&db).await, 0);
+    // The sign-in page offers the demo users only where they would be accepted.
+    for (host, offered) in [
+        ("rebind.evil.example:3000", false),
+        ("localhost:3000", true),
+    ] {
+        let mut request = Request::get("/signin")
+            .header("host", host)
+            .body(Body::empty())
+            .expect("request");
+        set_peer(&mut request, "127.0.0.1");
+        let (_, _, page) = send(&db, &config, request).await;
+        assert_eq!(
+            page.contains("data-user=\"amira.haddad\""),
+            offered,
+            "{host}"
+        );
+    }
 
     // Loopback names with any port, over IPv4 or IPv6, and the public URL's host.
     for (host, peer) in [

@@ -181,6 +181,17 @@ impl app::services::Accounts for AuthService {
         if self.dev_login.is_err() {
             return Ok(None);
         }
+        // Offered only where it would be accepted: when rendering for a
+        // request (the sign-in page), that request must pass its checks.
+        if let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() {
+            let peer = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip());
+            if local_only::check(peer, &parts.headers, self.public_host.as_deref()).is_err() {
+                return Ok(None);
+            }
+        }
         self.demo_users().await.map(Some).map_err(internal)
     }
 
