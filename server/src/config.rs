@@ -110,7 +110,8 @@ impl Default for StatusConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemoConfig {
-    /// Start local brokers for the demo clusters `onprem`, `aws` and `gcp`.
+    /// Start local brokers for the demo clusters `onprem`, `aws` and `gcp`,
+    /// and offer the development sign-in (see `auth.dev_login`).
     pub enabled: bool,
     /// The Kafka-protocol broker binary (Nisshi).
     pub broker_bin: PathBuf,
