@@ -54,6 +54,21 @@ export const USERS = {
     groups: [],
     noUsername: true,
   },
+  // Another person whose preferred_username is "alice" (another subject).
+  'alice-2': {
+    name: 'Alice Impostor',
+    email: 'alice.impostor@example.com',
+    groups: [],
+    username: 'alice',
+  },
+  // No preferred_username and no email_verified claim: the email is not trusted.
+  'uma-sub': {
+    name: 'Uma Unverified',
+    email: 'uma@example.com',
+    groups: [],
+    noUsername: true,
+    emailVerified: null,
+  },
 };
 
 const port = Number(args.port);
@@ -103,10 +118,10 @@ const provider = new Provider(issuer, {
           sub,
           name: user.name,
           email: user.email,
-          email_verified: true,
           groups: user.groups,
         };
-        if (!user.noUsername) claims.preferred_username = sub;
+        if (user.emailVerified !== null) claims.email_verified = user.emailVerified ?? true;
+        if (!user.noUsername) claims.preferred_username = user.username ?? sub;
         return claims;
       },
     };

@@ -51,6 +51,19 @@ enum Command {
     /// Run only the provisioning worker (jobs, links, reconciliation); start
     /// several on PostgreSQL to share the work.
     Worker,
+    /// Bind a user id to an OpenID Connect identity: the identity's next
+    /// sign-in is as that user, with its teams and roles (audited, actor `cli`).
+    /// How a user hand-added to teams or `auth.admins` gets them.
+    LinkIdentity {
+        /// The user id to bind.
+        user_id: String,
+        /// The person's subject (`sub` claim) at the provider.
+        #[arg(long)]
+        subject: String,
+        /// The provider's issuer; `oidc.issuer_url` when not given.
+        #[arg(long)]
+        issuer: Option<String>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -89,6 +102,11 @@ pub fn main() -> ExitCode {
             Command::Migrate => migrate(config).await,
             Command::Reindex => reindex(config).await,
             Command::Worker => worker(config).await,
+            Command::LinkIdentity {
+                user_id,
+                subject,
+                issuer,
+            } => link_identity(config, &user_id, &subject, issuer).await,
         }
     });
     match result {
@@ -111,6 +129,32 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
         readiness.migrations_expected
     );
     db.close().await;
+    Ok(())
+}
+
+async fn link_identity(
+    config: Config,
+    user_id: &str,
+    subject: &str,
+    issuer: Option<String>,
+) -> anyhow::Result<()> {
+    let configured = config.oidc.issuer_url.trim();
+    let issuer = match issuer {
+        Some(issuer) => issuer,
+        None if !configured.is_empty() => configured.to_string(),
+        None => anyhow::bail!("name the issuer with --issuer: oidc.issuer_url is not set"),
+    };
+    let db = crate::serve::open_database(&config).await?;
+    let result = crate::auth::link_identity(&db, "cli", user_id, &issuer, subject).await;
+    db.close().await;
+    let linked = result.map_err(|e| anyhow::anyhow!("cannot link the identity: {e}"))?;
+    match (&linked.previous_user, linked.changed) {
+        (_, false) => println!("{user_id} is already linked to {issuer} {subject}"),
+        (Some(previous), true) => println!(
+            "{user_id} linked to {issuer} {subject} (which signed in as {previous} until now)"
+        ),
+        (None, true) => println!("{user_id} linked to {issuer} {subject}"),
+    }
     Ok(())
 }
 

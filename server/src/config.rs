@@ -110,7 +110,8 @@ impl Default for StatusConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemoConfig {
-    /// Start local brokers for the demo clusters `onprem`, `aws` and `gcp`.
+    /// Start local brokers for the demo clusters `onprem`, `aws` and `gcp`,
+    /// and offer the development sign-in (see `auth.dev_login`).
     pub enabled: bool,
     /// The Kafka-protocol broker binary (Nisshi).
     pub broker_bin: PathBuf,
@@ -131,8 +132,11 @@ impl Default for DemoConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
-    /// Offer the development sign-in (pick a demo user). Only ever offered
-    /// while `listen` is a loopback address.
+    /// Offer the development sign-in (pick a demo user); `--demo` turns it on
+    /// too. Even then it is refused while OpenID Connect is configured, when
+    /// `listen` is not a loopback address, and per request unless the client
+    /// is a loopback peer without `Forwarded`/`X-Forwarded-For` headers whose
+    /// `Host` is `localhost`, `127.0.0.1`, `[::1]` or the host of `public_url`.
     pub dev_login: bool,
     /// User ids with the admin role (`--demo` adds `platform.admin`).
     pub admins: Vec<String>,
@@ -141,8 +145,9 @@ pub struct AuthConfig {
     /// Mark the session cookie `Secure` (set when served behind HTTPS).
     pub secure_cookies: bool,
     /// The origin browsers see (e.g. `https://switchboard.example.com`) when a
-    /// proxy in front rewrites the `Host` header; the cross-site request check
-    /// accepts it besides the request's own `Host`.
+    /// proxy in front rewrites the `Host` header or terminates HTTPS; the
+    /// cross-site request check accepts it besides `http://<Host>` (or
+    /// `https://<Host>` when cookies are `Secure`).
     pub public_url: Option<String>,
     /// Sign-in attempts (development sign-in, OpenID Connect start and
     /// callback) allowed per client IP address and minute.
@@ -152,7 +157,7 @@ pub struct AuthConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
-            dev_login: true,
+            dev_login: false,
             admins: Vec::new(),
             session_hours: 12,
             secure_cookies: false,

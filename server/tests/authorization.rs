@@ -967,6 +967,21 @@ fn rows() -> Vec<Row> {
             |_| server_form::<mesh::ReconcileNow>(vec![]),
             &["drift_findings"],
         ),
+        row(
+            "PUT /api/v1/users/{id}/identity",
+            &[Admin],
+            Target::Nothing,
+            |_| {
+                rest(
+                    "PUT",
+                    "/api/v1/users/zoe.williams/identity",
+                    Some(json!({"issuer": "https://idp.example.com", "subject": "zoe-1"})),
+                )
+            },
+            // `users` is sign-in bookkeeping, outside the snapshot; the link's
+            // audit entry is written in the same transaction.
+            &["audit_log"],
+        ),
     ]
 }
 

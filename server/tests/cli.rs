@@ -177,3 +177,72 @@ fn environment_overrides_are_read_and_unrelated_variables_ignored() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn link_identity_binds_a_user_id_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf8");
+    let line = run_failing(
+        &[
+            "link-identity",
+            "alice",
+            "--subject",
+            "s-1",
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(line.contains("--issuer"), "{line}");
+    let line = run_failing(
+        &[
+            "link-identity",
+            "alice",
+            "--subject",
+            "s-1",
+            "--issuer",
+            "not a url",
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(line.contains("issuer must be an http(s) URL"), "{line}");
+    let out = Command::new(BIN)
+        .args(["link-identity", "alice", "--subject", "s-1"])
+        .args(["--issuer", "https://idp.example.com", "--data-dir", data])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("alice linked to https://idp.example.com s-1"),
+        "{stdout}"
+    );
+    // The binding is in the database, audited with the actor `cli`.
+    let url = format!("sqlite://{}", dir.path().join("switchboard.db").display());
+    let db = switchboard::db::Db::connect(&url).await.expect("database");
+    let query = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_one(db.pool())
+                .await
+                .expect(sql)
+        }
+    };
+    assert_eq!(
+        query("SELECT issuer || ' ' || subject FROM users WHERE id = 'alice'").await,
+        "https://idp.example.com s-1"
+    );
+    assert_eq!(
+        query("SELECT actor || ' ' || action FROM audit_log WHERE subject = 'user:alice'").await,
+        "cli user.identity_linked"
+    );
+    db.close().await;
+}

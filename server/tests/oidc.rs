@@ -20,7 +20,8 @@ use common::test_config;
 
 backend_suite!(
     sign_in_creates_the_user_with_teams_and_roles_from_groups,
-    users_without_a_username_and_taken_names,
+    users_without_a_username_and_held_names,
+    a_second_identity_with_the_same_username_inherits_nothing,
     tampered_state_is_refused,
     replayed_or_tampered_codes_are_refused,
     a_nonce_mismatch_is_refused,
@@ -99,6 +100,11 @@ impl Drop for Portal {
 }
 
 async fn portal(db: &Db) -> Portal {
+    portal_with(db, |_| {}).await
+}
+
+/// `portal` with changes to its configuration.
+async fn portal_with(db: &Db, configure: impl FnOnce(&mut Config)) -> Portal {
     capture_logs();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -125,6 +131,7 @@ async fn portal(db: &Db) -> Portal {
     .into();
     config.oidc.admin_groups = vec!["sb-admins".into()];
     config.oidc.data_protection_groups = vec!["sb-privacy".into()];
+    configure(&mut config);
     switchboard::auth::check_config(&config).expect("valid sign-in configuration");
     let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
     let state = switchboard::serve::app_state(db.clone(), &config, index, None);
@@ -329,16 +336,8 @@ fn refused(status: u16, body: &str, why: &str) {
 
 async fn sign_in_creates_the_user_with_teams_and_roles_from_groups(db: Db) {
     team(&db, "crm", &[]).await;
-    // A membership made by hand, which sign-in keeps…
-    team(&db, "billing", &["alice"]).await;
-    // …and one from an earlier sign-in whose group alice no longer has.
+    team(&db, "billing", &[]).await;
     team(&db, "legacy", &[]).await;
-    sqlx::query(
-        "INSERT INTO team_members (team_id, user_id, source) VALUES ('legacy', 'alice', 'oidc')",
-    )
-    .execute(db.pool())
-    .await
-    .expect("stale membership");
     let portal = portal(&db).await;
 
     // The sign-in page offers the provider.
@@ -374,14 +373,7 @@ async fn sign_in_creates_the_user_with_teams_and_roles_from_groups(db: Db) {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["user_id"], "alice");
     assert_eq!(me["admin"], true);
-    assert_eq!(me["teams"], serde_json::json!(["billing", "crm"]));
-    assert_eq!(
-        memberships(&db, "alice").await,
-        [
-            ("billing".to_string(), "manual".to_string()),
-            ("crm".to_string(), "oidc".to_string())
-        ]
-    );
+    assert_eq!(me["teams"], serde_json::json!(["crm"]));
     let row =
         sqlx::query("SELECT issuer, subject, name, email, admin FROM users WHERE id = 'alice'")
             .fetch_one(db.pool())
@@ -398,6 +390,16 @@ async fn sign_in_creates_the_user_with_teams_and_roles_from_groups(db: Db) {
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM oidc_logins").await, 0);
 
+    // A membership made by hand, which sign-in keeps, and one from an
+    // earlier sign-in whose group alice no longer has, which it drops.
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, source) \
+         VALUES ('billing', 'alice', 'manual'), ('legacy', 'alice', 'oidc')",
+    )
+    .execute(db.pool())
+    .await
+    .expect("memberships");
+
     // Data protection comes from its group; the team is created for it.
     let dora = Browser::new();
     let (status, _, body) = dora.sign_in(&portal, "dora").await;
@@ -407,7 +409,7 @@ async fn sign_in_creates_the_user_with_teams_and_roles_from_groups(db: Db) {
     assert_eq!(me["admin"], false);
     assert_eq!(me["teams"], serde_json::json!(["data-protection"]));
 
-    // Signing in again changes nothing and creates no second user.
+    // Signing in again creates no second user and brings the teams in step.
     let (status, _, _) = alice.sign_in(&portal, "alice").await;
     assert_eq!(status, 303);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 2);
@@ -415,17 +417,34 @@ async fn sign_in_creates_the_user_with_teams_and_roles_from_groups(db: Db) {
         alice.me(&portal).await.1["teams"],
         serde_json::json!(["billing", "crm"])
     );
+    assert_eq!(
+        memberships(&db, "alice").await,
+        [
+            ("billing".to_string(), "manual".to_string()),
+            ("crm".to_string(), "oidc".to_string())
+        ]
+    );
 }
 
-async fn users_without_a_username_and_taken_names(db: Db) {
+async fn users_without_a_username_and_held_names(db: Db) {
     let portal = portal(&db).await;
-    // No preferred_username: the (verified) email is the id.
+    // No preferred_username: the verified email is the id.
     let carol = Browser::new();
     let (status, _, body) = carol.sign_in(&portal, "carol-sub").await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(carol.me(&portal).await.1["user_id"], "carol@example.com");
+    // An email the provider does not say is verified is not used: the subject is the id.
+    let uma = Browser::new();
+    let (status, _, body) = uma.sign_in(&portal, "uma-sub").await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(uma.me(&portal).await.1["user_id"], "uma-sub");
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = 'uma-sub'")
+        .fetch_one(db.pool())
+        .await
+        .expect("user");
+    assert_eq!(email, "");
 
-    // "bob" is already bound to another identity: refused, not merged.
+    // "bob" is already bound to another identity: this one gets its own id.
     sqlx::query(
         "INSERT INTO users (id, issuer, subject, created_at, last_sign_in_at) \
          VALUES ('bob', 'https://other-idp.example', 'someone-else', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
@@ -434,14 +453,128 @@ async fn users_without_a_username_and_taken_names(db: Db) {
     .await
     .expect("user");
     let bob = Browser::new();
-    let (status, headers, body) = bob.sign_in(&portal, "bob").await;
-    assert_eq!(status, 403, "{body}");
-    assert!(body.contains("belongs to another account"), "{body}");
-    assert!(!headers
-        .get_all("set-cookie")
-        .iter()
-        .any(|c| c.to_str().unwrap_or_default().starts_with("sb_session=")));
-    assert_eq!(bob.me(&portal).await.0, 401);
+    let (status, _, body) = bob.sign_in(&portal, "bob").await;
+    assert_eq!(status, 303, "{body}");
+    let id = bob.me(&portal).await.1["user_id"]
+        .as_str()
+        .expect("user id")
+        .to_string();
+    assert!(
+        id.starts_with("bob-") && id.len() == "bob-".len() + 8,
+        "{id}"
+    );
+    // The same identity keeps that id.
+    let (status, _, _) = Browser::new().sign_in(&portal, "bob").await;
+    assert_eq!(status, 303);
+    let bound: String = sqlx::query_scalar("SELECT subject FROM users WHERE id = 'bob'")
+        .fetch_one(db.pool())
+        .await
+        .expect("bob");
+    assert_eq!(bound, "someone-else");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM users WHERE id LIKE 'bob-%'").await,
+        1
+    );
+}
+
+/// A PUT of JSON with the browser's session, from the portal's own origin.
+async fn put_json(
+    browser: &Browser,
+    portal: &Portal,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = browser
+        .http
+        .put(format!("{}{path}", portal.url))
+        .header("origin", &portal.url)
+        .json(&body)
+        .send()
+        .await
+        .expect("PUT");
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+async fn a_second_identity_with_the_same_username_inherits_nothing(db: Db) {
+    // Before anyone signed in, an admin made "alice" an admin and a member of billing.
+    team(&db, "billing", &["alice"]).await;
+    team(&db, "crm", &[]).await;
+    let portal = portal_with(&db, |config| {
+        config.auth.admins = vec!["alice".into(), "root".into()];
+    })
+    .await;
+
+    // Another person whose provider name is also "alice" signs in first.
+    let impostor = Browser::new();
+    let (status, _, body) = impostor.sign_in(&portal, "alice-2").await;
+    assert_eq!(status, 303, "{body}");
+    let (_, me) = impostor.me(&portal).await;
+    let impostor_id = me["user_id"].as_str().expect("user id").to_string();
+    assert_ne!(impostor_id, "alice");
+    assert!(impostor_id.starts_with("alice-"), "{impostor_id}");
+    assert_eq!(me["admin"], false, "{me}");
+    assert_eq!(me["teams"], serde_json::json!([]), "{me}");
+
+    // Only an admin binds the id "alice" to an identity…
+    let (status, _) = put_json(
+        &impostor,
+        &portal,
+        "/api/v1/users/alice/identity",
+        serde_json::json!({ "subject": "alice-2" }),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let root = Browser::new();
+    let token = switchboard::auth::sessions::create(&db, "root", time::Duration::hours(1))
+        .await
+        .expect("session");
+    let url = format!("{}/", portal.url).parse().expect("url");
+    root.jar
+        .add_cookie_str(&format!("sb_session={token}"), &url);
+    for bad in [
+        serde_json::json!({ "subject": "" }),
+        serde_json::json!({ "subject": "alice", "issuer": "not a url" }),
+        serde_json::json!({ "sub": "alice" }),
+    ] {
+        let (status, body) = put_json(&root, &portal, "/api/v1/users/alice/identity", bad).await;
+        assert_eq!(status, 400, "{body}");
+    }
+    // …here to the real alice (the configured issuer, subject "alice").
+    let (status, linked) = put_json(
+        &root,
+        &portal,
+        "/api/v1/users/alice/identity",
+        serde_json::json!({ "subject": "alice" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(linked["issuer"], portal._provider.issuer);
+    assert_eq!(linked["changed"], true);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.identity_linked' AND subject = 'user:alice' AND actor = 'root'").await,
+        1
+    );
+
+    let alice = Browser::new();
+    let (status, _, body) = alice.sign_in(&portal, "alice").await;
+    assert_eq!(status, 303, "{body}");
+    let (_, me) = alice.me(&portal).await;
+    assert_eq!(me["user_id"], "alice");
+    assert_eq!(me["admin"], true);
+    assert_eq!(me["teams"], serde_json::json!(["billing", "crm"]));
+
+    // The other identity signs in again: still its own user, with nothing of alice's.
+    let (status, _, _) = impostor.sign_in(&portal, "alice-2").await;
+    assert_eq!(status, 303);
+    let (_, me) = impostor.me(&portal).await;
+    assert_eq!(me["user_id"], impostor_id.as_str());
+    assert_eq!(me["admin"], false);
+    assert_eq!(me["teams"], serde_json::json!([]));
 }
 
 async fn tampered_state_is_refused(db: Db) {

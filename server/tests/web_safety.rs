@@ -1,5 +1,6 @@
-//! Web safety: cross-site request checks on cookie-carrying writes, and the
-//! sign-in rate limit, on both databases.
+//! Web safety: cross-site request checks on cookie-carrying writes and on
+//! sign-in and sign-out, the sign-in rate limit, and the security headers of
+//! every response, on both databases.
 
 mod common;
 
@@ -21,6 +22,9 @@ backend_suite!(
     requests_without_the_session_cookie_are_not_checked,
     the_public_url_is_accepted_as_own_origin,
     sign_in_is_rate_limited_per_client_address,
+    sign_in_and_sign_out_are_checked_without_a_session,
+    every_response_has_security_headers,
+    pages_allow_only_their_own_scripts,
 );
 
 const USER: &str = "amira.haddad";
@@ -63,7 +67,7 @@ impl App {
 
     /// Signs in through the development sign-in; returns the cookie pair.
     async fn sign_in(&self) -> String {
-        let (status, headers, body) = self.send(dev_login(None)).await;
+        let (status, headers, body) = self.send(dev_login(LOOPBACK)).await;
         assert_eq!(status, 303, "{body}");
         let cookie = headers["set-cookie"].to_str().expect("ascii");
         cookie.split(';').next().expect("pair").to_string()
@@ -80,16 +84,17 @@ impl App {
     }
 }
 
-fn dev_login(peer: Option<&str>) -> Request<Body> {
+const LOOPBACK: &str = "127.0.0.1";
+
+/// The development sign-in from a page of the site, from the peer `peer`.
+fn dev_login(peer: &str) -> Request<Body> {
     let mut request = Request::post("/auth/dev-login")
         .header("host", HOST)
+        .header("sec-fetch-site", "same-origin")
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from(format!("user_id={USER}")))
         .expect("request");
-    if let Some(peer) = peer {
-        let addr: SocketAddr = format!("{peer}:40000").parse().expect("peer");
-        request.extensions_mut().insert(ConnectInfo(addr));
-    }
+    common::set_peer(&mut request, peer);
     request
 }
 
@@ -156,6 +161,13 @@ async fn cross_site_writes_with_the_session_cookie_are_refused(db: Db) {
         ))
         .await;
     assert_refused(status, &body);
+    // So is another scheme: this site is served over http.
+    for header in ["origin", "referer"] {
+        let (status, _, body) = app
+            .send(logout(&cookie, &[(header, "https://127.0.0.1:3000")]))
+            .await;
+        assert_refused(status, &body);
+    }
     // No Sec-Fetch-Site, Origin or Referer at all: refused too.
     let (status, _, body) = app.send(logout(&cookie, &[])).await;
     assert_refused(status, &body);
@@ -208,10 +220,56 @@ async fn requests_without_the_session_cookie_are_not_checked(db: Db) {
     let (status, _, body) = app.send(request).await;
     assert!(!body.contains("Cross-site"), "{status}: {body}");
     // Even from another site: without the cookie it acts for nobody.
-    let mut request = dev_login(None);
+    let request = Request::post("/registry/subjects/anything/versions")
+        .header("host", HOST)
+        .header("origin", "http://evil.example")
+        .header("content-type", "application/vnd.schemaregistry.v1+json")
+        .body(Body::from(r#"{"schema": "\"string\""}"#))
+        .expect("request");
+    let (status, _, body) = app.send(request).await;
+    assert!(!body.contains("Cross-site"), "{status}: {body}");
+}
+
+async fn sign_in_and_sign_out_are_checked_without_a_session(db: Db) {
+    with_team(&db).await;
+    let app = App::new(&db, &test_config()).await;
+    // A page of another site signs the browser in as someone (login CSRF)…
+    for headers in [
+        vec![("origin", "http://evil.example")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("origin", "https://127.0.0.1:3000")],
+        vec![],
+    ] {
+        let mut request = dev_login(LOOPBACK);
+        request.headers_mut().remove("sec-fetch-site");
+        for (name, value) in &headers {
+            request
+                .headers_mut()
+                .insert(*name, value.parse().expect("value"));
+        }
+        let (status, response, body) = app.send(request).await;
+        assert_refused(status, &body);
+        assert!(response.get("set-cookie").is_none(), "{headers:?}");
+    }
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(sessions, 0);
+    // …or signs it out.
+    let request = Request::post("/auth/logout")
+        .header("host", HOST)
+        .header("origin", "http://evil.example")
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, body) = app.send(request).await;
+    assert_refused(status, &body);
+    // From the site itself both go through.
+    let mut request = dev_login(LOOPBACK);
+    request.headers_mut().remove("sec-fetch-site");
     request
         .headers_mut()
-        .insert("origin", "http://evil.example".parse().expect("value"));
+        .insert("origin", "http://127.0.0.1:3000".parse().expect("value"));
     let (status, _, body) = app.send(request).await;
     assert_eq!(status, 303, "{body}");
 }
@@ -244,11 +302,12 @@ async fn sign_in_is_rate_limited_per_client_address(db: Db) {
     let mut config = test_config();
     config.auth.sign_in_per_minute = 5;
     let app = App::new(&db, &config).await;
+    // Loopback peers (the development sign-in serves no other), each its own client.
     for attempt in 0..5 {
-        let (status, _, body) = app.send(dev_login(Some("192.0.2.7"))).await;
+        let (status, _, body) = app.send(dev_login("127.0.0.7")).await;
         assert_eq!(status, 303, "attempt {attempt}: {body}");
     }
-    let (status, headers, body) = app.send(dev_login(Some("192.0.2.7"))).await;
+    let (status, headers, body) = app.send(dev_login("127.0.0.7")).await;
     assert_eq!(status, 429, "{body}");
     let retry: u64 = headers["retry-after"]
         .to_str()
@@ -262,12 +321,136 @@ async fn sign_in_is_rate_limited_per_client_address(db: Db) {
             .header("host", HOST)
             .body(Body::empty())
             .expect("request");
-        let addr: SocketAddr = "192.0.2.7:40001".parse().expect("peer");
+        let addr: SocketAddr = "127.0.0.7:40001".parse().expect("peer");
         request.extensions_mut().insert(ConnectInfo(addr));
         let (status, _, body) = app.send(request).await;
         assert_eq!(status, 429, "{uri}: {body}");
     }
     // Another client is not held back.
-    let (status, _, body) = app.send(dev_login(Some("198.51.100.9"))).await;
+    let (status, _, body) = app.send(dev_login("127.0.0.9")).await;
     assert_eq!(status, 303, "{body}");
+}
+
+async fn get(app: &App, uri: &str) -> (u16, HeaderMap, String) {
+    let request = Request::get(uri)
+        .header("host", HOST)
+        .body(Body::empty())
+        .expect("request");
+    app.send(request).await
+}
+
+async fn every_response_has_security_headers(db: Db) {
+    with_team(&db).await;
+    let app = App::new(&db, &test_config()).await;
+    let cookie = app.sign_in().await;
+    let mut answers = Vec::new();
+    for uri in [
+        "/",
+        "/signin",
+        "/no-such-page",
+        "/healthz",
+        "/api/v1/me",
+        "/api/v1/events/no-such-event",
+        "/registry/subjects",
+        "/pkg/switchboard.css",
+    ] {
+        answers.push((uri.to_string(), get(&app, uri).await));
+    }
+    // A refusal, and a redirect.
+    let (status, headers, body) = app
+        .send(logout(&cookie, &[("origin", "http://evil.example")]))
+        .await;
+    assert_refused(status, &body);
+    answers.push(("refused logout".into(), (status, headers, body)));
+    let signed_in = app.send(dev_login(LOOPBACK)).await;
+    assert_eq!(signed_in.0, 303);
+    answers.push(("sign-in".into(), signed_in));
+    for (what, (status, headers, _)) in &answers {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_else(|| panic!("{what} ({status}): no {name}"))
+                .to_string()
+        };
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{what}");
+        let csp = header("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        // Nothing but pages may run scripts at all.
+        if !headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"))
+        {
+            assert!(csp.starts_with("default-src 'none'"), "{what}: {csp}");
+        }
+    }
+}
+
+/// The nonce of the page's policy: `'nonce-…'` in `script-src`.
+fn policy_nonce(csp: &str) -> String {
+    let script_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src "))
+        .unwrap_or_else(|| panic!("no script-src in {csp}"));
+    assert!(
+        !script_src.contains("'unsafe-inline'") && !script_src.contains("'unsafe-eval'"),
+        "{script_src}"
+    );
+    assert!(script_src.contains("'wasm-unsafe-eval'"), "{script_src}");
+    script_src
+        .split_whitespace()
+        .find_map(|s| s.strip_prefix("'nonce-")?.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("no nonce in {script_src}"))
+        .to_string()
+}
+
+async fn pages_allow_only_their_own_scripts(db: Db) {
+    with_team(&db).await;
+    let app = App::new(&db, &test_config()).await;
+    let cookie = app.sign_in().await;
+    let mut nonces = Vec::new();
+    let pages = [
+        "/",
+        "/signin",
+        "/clusters",
+        "/requests",
+        "/requests/new-event",
+        "/approvals",
+        "/applications",
+        "/notifications",
+        "/admin",
+        "/admin/audit",
+        "/events/no-such-event",
+        "/no-such-page",
+    ];
+    // Signed out and signed in: the pages stream different parts.
+    for (uri, signed_in) in pages.iter().flat_map(|p| [(*p, false), (*p, true)]) {
+        let mut request = Request::get(uri).header("host", HOST);
+        if signed_in {
+            request = request.header("cookie", &cookie);
+        }
+        let (_, headers, page) = app
+            .send(request.body(Body::empty()).expect("request"))
+            .await;
+        let csp = headers["content-security-policy"].to_str().expect("ascii");
+        let nonce = policy_nonce(csp);
+        // Every script of the page carries the policy's nonce: all run, and
+        // a script injected without it would not.
+        let scripts: Vec<&str> = page.split("<script").skip(1).collect();
+        assert!(!scripts.is_empty(), "{uri}: no scripts");
+        for script in scripts {
+            let tag = &script[..script.find('>').expect("tag end")];
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{uri}: a script without the nonce: <script{tag}>"
+            );
+        }
+        nonces.push(nonce);
+    }
+    // A fresh nonce per response.
+    let unique: std::collections::BTreeSet<_> = nonces.iter().collect();
+    assert_eq!(unique.len(), nonces.len(), "{nonces:?}");
 }

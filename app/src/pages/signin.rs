@@ -1,7 +1,8 @@
-//! Sign-in: "Sign in with <provider>" when OpenID Connect is configured, and
-//! the development sign-in (pick a demo user), offered only on a loopback
-//! address. A `?next=/path` query is handed to the provider sign-in, which
-//! returns there afterwards (same-site paths only; the server checks).
+//! Sign-in: "Sign in with <provider>" when OpenID Connect is configured, or
+//! the development sign-in (pick a demo user) when `--demo` turns it on and
+//! the request comes straight from this machine (the server decides). A
+//! `?next=/path` query is handed to the provider sign-in, which returns there
+//! afterwards (same-site paths only; the server checks).
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -9,13 +9,15 @@
 //! - `Sec-Fetch-Site` (sent by every current browser) is `same-origin` or
 //!   `none` (typed by the user); `same-site` and `cross-site` are refused;
 //! - without it, the `Origin` header (else the `Referer`) must name this
-//!   site: the request's own `Host`, or `auth.public_url` when a proxy
-//!   rewrites `Host`;
+//!   site, scheme included: `http://<Host>` (`https://` once cookies are
+//!   `Secure`), or `auth.public_url` when a proxy rewrites `Host`;
 //! - with none of these headers the request is refused (OWASP's advice).
 //!
 //! Requests without the session cookie are not checked: they act for nobody
 //! (API and schema registry clients authenticate otherwise or are anonymous),
-//! so forging them gains an attacker nothing.
+//! so forging them gains an attacker nothing. Except sign-in and sign-out:
+//! a forged sign-in signs the browser in as someone else (login CSRF), a
+//! forged sign-out ends its session; those two are always checked.
 //!
 //! Refusals answer 403 with the API's JSON error body.
 
@@ -35,7 +37,8 @@ pub async fn verify_origin(State(state): State<AppState>, req: Request, next: Ne
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if !unsafe_method || session_token(req.headers()).is_none() {
+    let always_checked = matches!(req.uri().path(), "/auth/dev-login" | "/auth/logout");
+    if !unsafe_method || (session_token(req.headers()).is_none() && !always_checked) {
         return next.run(req).await;
     }
     let authority = req
@@ -47,6 +50,7 @@ pub async fn verify_origin(State(state): State<AppState>, req: Request, next: Ne
     match check(
         req.headers(),
         authority.as_deref(),
+        state.auth.scheme(),
         state.auth.public_origin.as_deref(),
     ) {
         Ok(()) => next.run(req).await,
@@ -67,10 +71,12 @@ pub async fn verify_origin(State(state): State<AppState>, req: Request, next: Ne
 }
 
 /// `Ok` when the headers show a request from this site. `host` is the
-/// request's `Host`; `public_origin` the configured public URL's origin.
+/// request's `Host` and `scheme` the one browsers use for it;
+/// `public_origin` the configured public URL's origin.
 pub fn check(
     headers: &HeaderMap,
     host: Option<&str>,
+    scheme: &str,
     public_origin: Option<&str>,
 ) -> Result<(), &'static str> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
@@ -96,6 +102,9 @@ pub fn check(
         }
     }
     let host = host.ok_or("no Host header")?;
+    if url.scheme() != scheme {
+        return Err("Origin or Referer has another scheme");
+    }
     let authority = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
@@ -137,39 +146,52 @@ mod tests {
     }
 
     const HOST: Option<&str> = Some("127.0.0.1:3000");
+    const HTTP: &str = "http";
 
     #[test]
     fn fetch_metadata_decides_when_present() {
-        assert!(check(&headers(&[("sec-fetch-site", "same-origin")]), HOST, None).is_ok());
-        assert!(check(&headers(&[("sec-fetch-site", "none")]), HOST, None).is_ok());
-        assert!(check(&headers(&[("sec-fetch-site", "same-site")]), HOST, None).is_err());
+        assert!(check(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            HOST,
+            HTTP,
+            None
+        )
+        .is_ok());
+        assert!(check(&headers(&[("sec-fetch-site", "none")]), HOST, HTTP, None).is_ok());
+        assert!(check(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            HOST,
+            HTTP,
+            None
+        )
+        .is_err());
         // A matching Origin does not rescue a cross-site fetch.
         let h = headers(&[
             ("sec-fetch-site", "cross-site"),
             ("origin", "http://127.0.0.1:3000"),
         ]);
-        assert!(check(&h, HOST, None).is_err());
+        assert!(check(&h, HOST, HTTP, None).is_err());
     }
 
     #[test]
     fn origin_then_referer_must_name_this_host() {
         let ok = headers(&[("origin", "http://127.0.0.1:3000")]);
-        assert!(check(&ok, HOST, None).is_ok());
+        assert!(check(&ok, HOST, HTTP, None).is_ok());
         let other = headers(&[("origin", "http://evil.example")]);
-        assert!(check(&other, HOST, None).is_err());
+        assert!(check(&other, HOST, HTTP, None).is_err());
         let other_port = headers(&[("origin", "http://127.0.0.1:3001")]);
-        assert!(check(&other_port, HOST, None).is_err());
+        assert!(check(&other_port, HOST, HTTP, None).is_err());
         let referer = headers(&[("referer", "http://127.0.0.1:3000/events?q=x")]);
-        assert!(check(&referer, HOST, None).is_ok());
+        assert!(check(&referer, HOST, HTTP, None).is_ok());
         let null = headers(&[("origin", "null"), ("referer", "http://127.0.0.1:3000/")]);
-        assert!(check(&null, HOST, None).is_err());
-        assert!(check(&HeaderMap::new(), HOST, None).is_err());
+        assert!(check(&null, HOST, HTTP, None).is_err());
+        assert!(check(&HeaderMap::new(), HOST, HTTP, None).is_err());
         // Default ports: the browser omits them, a Host header may not.
         let https = headers(&[("origin", "https://sb.example.com")]);
-        assert!(check(&https, Some("sb.example.com:443"), None).is_ok());
+        assert!(check(&https, Some("sb.example.com:443"), "https", None).is_ok());
         // A look-alike host is another site.
         let lookalike = headers(&[("origin", "http://127.0.0.1:3000.evil.example")]);
-        assert!(check(&lookalike, HOST, None).is_err());
+        assert!(check(&lookalike, HOST, HTTP, None).is_err());
     }
 
     #[test]
@@ -177,8 +199,19 @@ mod tests {
         let public = public_origin(Some("https://sb.example.com/"));
         assert_eq!(public.as_deref(), Some("https://sb.example.com"));
         let h = headers(&[("origin", "https://sb.example.com")]);
-        assert!(check(&h, Some("10.0.0.7:3000"), public.as_deref()).is_ok());
+        assert!(check(&h, Some("10.0.0.7:3000"), HTTP, public.as_deref()).is_ok());
         let http = headers(&[("origin", "http://sb.example.com")]);
-        assert!(check(&http, Some("10.0.0.7:3000"), public.as_deref()).is_err());
+        assert!(check(&http, Some("10.0.0.7:3000"), HTTP, public.as_deref()).is_err());
+    }
+
+    #[test]
+    fn the_scheme_is_part_of_the_origin() {
+        // Same host and port, another scheme: another origin.
+        let https = headers(&[("origin", "https://127.0.0.1:3000")]);
+        assert!(check(&https, HOST, HTTP, None).is_err());
+        let referer = headers(&[("referer", "https://127.0.0.1:3000/events")]);
+        assert!(check(&referer, HOST, HTTP, None).is_err());
+        let http = headers(&[("origin", "http://sb.example.com")]);
+        assert!(check(&http, Some("sb.example.com"), "https", None).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! `POST /auth/dev-login` (pick a demo user) and `POST /auth/logout`.
-//! Plain form posts, so signing in works without JavaScript.
+//! Plain form posts, so signing in works without JavaScript. Both sit behind
+//! the cross-site request check even without a session (`csrf`).
 
 use axum::extract::State;
 use axum::http::header::{LOCATION, SET_COOKIE};
@@ -9,6 +10,7 @@ use axum::routing::post;
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::local_only;
 use super::middleware::session_token;
 use super::rate_limit::{too_many, ClientIp};
 use super::sessions;
@@ -28,16 +30,26 @@ struct DevLogin {
 async fn dev_login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Form(form): Form<DevLogin>,
 ) -> Response {
     let auth = &state.auth;
     if let Err(wait) = auth.limiter.check(ip) {
         return too_many(wait);
     }
-    if !auth.dev_login {
+    if let Err(why) = auth.dev_login {
         return (
             StatusCode::FORBIDDEN,
-            "The development sign-in is off: it is only offered on a loopback address.",
+            format!("The development sign-in is off: {why}."),
+        )
+            .into_response();
+    }
+    // ClientIp is the unspecified address when the peer is unknown: refused.
+    if let Err(why) = local_only::check(Some(ip), &headers, auth.public_host.as_deref()) {
+        tracing::warn!(reason = why, "development sign-in refused");
+        return (
+            StatusCode::FORBIDDEN,
+            format!("The development sign-in is refused: {why}."),
         )
             .into_response();
     }
@@ -47,6 +59,12 @@ async fn dev_login(
         Err(e) => {
             tracing::error!(error = %e, "cannot list demo users");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    // One browser, one session: the one it may hold ends (no fixation).
+    if let Some(old) = session_token(&headers) {
+        if let Err(e) = sessions::end(&state.db, &old).await {
+            tracing::warn!(error = %e, "cannot end the previous session");
         }
     }
     match sessions::create(&state.db, &form.user_id, auth.session_ttl).await {

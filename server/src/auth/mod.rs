@@ -1,11 +1,13 @@
 //! Sign-in and the caller of each request: OpenID Connect (`oidc`), and the
-//! development sign-in (pick a demo user), offered only while bound to
-//! loopback. Also the web-safety layers: cross-site request checks (`csrf`),
+//! development sign-in (pick a demo user), off unless `--demo` or
+//! `auth.dev_login` turns it on, never with OpenID Connect, and only for
+//! requests straight from this machine (`local_only`). Also the web-safety layers: cross-site request checks (`csrf`),
 //! sign-in rate limiting (`rate_limit`) and request logs without secrets
 //! (`logging`).
 
 mod csrf;
 mod dev_login;
+mod local_only;
 mod logging;
 mod middleware;
 pub mod oidc;
@@ -21,7 +23,7 @@ use sqlx::Row;
 pub use csrf::verify_origin;
 pub use logging::request_span;
 pub use middleware::resolve_caller;
-pub use oidc::OidcConfigError;
+pub use oidc::{link_identity, LinkError, Linked, OidcConfigError};
 
 use crate::db::{Db, DbError};
 use crate::errors::internal;
@@ -43,7 +45,8 @@ pub fn check_config(config: &crate::config::Config) -> Result<(), OidcConfigErro
 pub struct AuthService {
     db: Db,
     admins: Vec<String>,
-    dev_login: bool,
+    /// `Ok` when the development sign-in is on, else why it is off.
+    dev_login: Result<(), &'static str>,
     session_ttl: time::Duration,
     secure_cookies: bool,
     /// OpenID Connect sign-in, when configured.
@@ -51,6 +54,8 @@ pub struct AuthService {
     limiter: rate_limit::RateLimiter,
     /// Origin of `auth.public_url`, accepted by the cross-site request check.
     public_origin: Option<String>,
+    /// Host of `auth.public_url`, accepted by the development sign-in.
+    public_host: Option<String>,
 }
 
 impl AuthService {
@@ -74,8 +79,7 @@ impl AuthService {
         Self {
             db,
             admins,
-            // Never offered on a non-loopback address, whatever the configuration says.
-            dev_login: config.auth.dev_login && config.listen.ip().is_loopback(),
+            dev_login: dev_login_setting(config),
             session_ttl: time::Duration::hours(i64::from(config.auth.session_hours)),
             // Browsers that reach us over HTTPS get Secure cookies.
             secure_cookies: config.auth.secure_cookies
@@ -84,7 +88,23 @@ impl AuthService {
             oidc,
             limiter: rate_limit::RateLimiter::new(config.auth.sign_in_per_minute),
             public_origin: csrf::public_origin(config.auth.public_url.as_deref()),
+            public_host: local_only::public_host(config.auth.public_url.as_deref()),
         }
+    }
+
+    /// The scheme browsers use for this site: `https` once cookies are
+    /// `Secure` (served behind HTTPS), else `http`.
+    fn scheme(&self) -> &'static str {
+        if self.secure_cookies {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The configured provider's issuer, as users are bound to it.
+    pub fn oidc_issuer(&self) -> Option<&str> {
+        self.oidc.as_ref().map(|o| o.settings.issuer.as_str())
     }
 
     /// "Sign in with <name>" when OpenID Connect is configured.
@@ -134,14 +154,43 @@ impl AuthService {
     }
 }
 
+/// Whether the configuration turns the development sign-in on, or why not.
+fn dev_login_setting(config: &crate::config::Config) -> Result<(), &'static str> {
+    if !(config.auth.dev_login || config.demo.enabled) {
+        return Err("it is off (turn it on with --demo or auth.dev_login = true)");
+    }
+    if !config.oidc.issuer_url.trim().is_empty() {
+        // Anyone who can reach the port could sign in as any user, bypassing the provider.
+        tracing::warn!(
+            "the development sign-in is refused: OpenID Connect is configured (oidc.issuer_url)"
+        );
+        return Err("OpenID Connect is configured");
+    }
+    if !config.listen.ip().is_loopback() {
+        return Err("it is only offered on a loopback address");
+    }
+    Ok(())
+}
+
 /// The demo mesh's platform administrator.
 pub const DEMO_ADMIN: &str = "platform.admin";
 
 #[async_trait::async_trait]
 impl app::services::Accounts for AuthService {
     async fn dev_login_users(&self) -> Result<Option<Vec<String>>, AppError> {
-        if !self.dev_login {
+        if self.dev_login.is_err() {
             return Ok(None);
+        }
+        // Offered only where it would be accepted: when rendering for a
+        // request (the sign-in page), that request must pass its checks.
+        if let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() {
+            let peer = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip());
+            if local_only::check(peer, &parts.headers, self.public_host.as_deref()).is_err() {
+                return Ok(None);
+            }
         }
         self.demo_users().await.map(Some).map_err(internal)
     }

@@ -19,8 +19,10 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// Starts a session; returns the token for the cookie.
+/// Starts a session; returns the token for the cookie. Expired sessions of
+/// everyone are purged first, so they do not pile up.
 pub async fn create(db: &Db, user_id: &str, ttl: time::Duration) -> Result<String, DbError> {
+    purge_expired(db).await?;
     // Two v4 UUIDs: 244 random bits from the OS generator.
     let token = format!(
         "{}{}",
@@ -70,6 +72,15 @@ pub fn clearing_cookie(secure: bool) -> String {
         "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
         if secure { "; Secure" } else { "" }
     )
+}
+
+/// Deletes the sessions past their expiry; returns how many.
+pub async fn purge_expired(db: &Db) -> Result<u64, DbError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(db::now())
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn end(db: &Db, token: &str) -> Result<(), DbError> {

@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod nul_bytes;
 mod registry;
+mod security_headers;
 mod server_fn_status;
 
 use app::{shell, App};
@@ -33,9 +34,11 @@ pub fn router(state: AppState) -> Router {
             &state,
             routes,
             move || provide_context(services.clone()),
-            move || shell(options.clone()),
+            move || page_shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            page_shell,
+        ))
         .layer(axum::middleware::from_fn(server_fn_status::set_status))
         .layer(axum::middleware::from_fn(nul_bytes::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
@@ -48,6 +51,14 @@ pub fn router(state: AppState) -> Router {
             crate::auth::verify_origin,
         ))
         // Request spans without query strings of /auth/ (codes, states).
+        // Outermost but the trace: every answer, refusals included, gets them.
+        .layer(axum::middleware::from_fn(security_headers::set))
         .layer(TraceLayer::new_for_http().make_span_with(crate::auth::request_span))
         .with_state(state)
+}
+
+/// The app's shell, with the page's Content-Security-Policy set for its nonce.
+fn page_shell(options: leptos::config::LeptosOptions) -> impl leptos::IntoView {
+    security_headers::page_policy();
+    shell(options)
 }

@@ -103,8 +103,11 @@ impl TestDb {
     }
 }
 
+/// Defaults for in-process tests, with the development sign-in turned on
+/// (its explicit setting) so that tests sign in with `session`.
 pub fn test_config() -> Config {
     let mut config = Config::default();
+    config.auth.dev_login = true;
     config.status.timeout_ms = 1500;
     config.status.cache_ttl_ms = 300;
     config.site_root = PathBuf::from("/nonexistent-site");
@@ -260,13 +263,36 @@ pub fn wait_for_port(port: u16, within: Duration) {
     }
 }
 
-/// Signs in through the development sign-in; returns the `name=value` cookie pair.
-pub async fn session(db: &Db, config: &Config, user: &str) -> String {
-    let request = Request::post("/auth/dev-login")
+/// The `Host` of in-process requests that need one.
+pub const HOST: &str = "127.0.0.1:3000";
+
+/// A development sign-in as a browser on this machine sends it: from a
+/// loopback peer, for a loopback `Host`, from a page of the site.
+pub fn dev_login_request(user: &str) -> Request<Body> {
+    let mut request = Request::post("/auth/dev-login")
+        .header("host", HOST)
+        .header("origin", format!("http://{HOST}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from(format!("user_id={user}")))
         .expect("request");
-    let (status, headers, body) = send(db, config, request).await;
+    set_peer(&mut request, "127.0.0.1");
+    request
+}
+
+/// Records the TCP peer as `axum::serve` does with connect info.
+pub fn set_peer(request: &mut Request<Body>, ip: &str) {
+    let addr: std::net::SocketAddr = format!("{ip}:40000")
+        .parse()
+        .or_else(|_| format!("[{ip}]:40000").parse())
+        .expect("peer address");
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+}
+
+/// Signs in through the development sign-in; returns the `name=value` cookie pair.
+pub async fn session(db: &Db, config: &Config, user: &str) -> String {
+    let (status, headers, body) = send(db, config, dev_login_request(user)).await;
     assert_eq!(status, 303, "{body}");
     let cookie = headers["set-cookie"].to_str().expect("ascii");
     cookie.split(';').next().expect("pair").to_string()

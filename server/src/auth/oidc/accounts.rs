@@ -1,10 +1,13 @@
 //! Users from the provider's claims, and their teams and roles from its groups.
 //!
-//! The user id is the `preferred_username` claim, else the `email` claim
-//! (unless the provider says it is unverified), else the subject (`sub`).
-//! On first sign-in the id is bound to the provider's (issuer, subject);
-//! later sign-ins find the user by that pair, so a renamed account keeps its
-//! id, and another identity presenting the same name is refused.
+//! A user is its (issuer, subject) pair, never a name: sign-ins find the
+//! user by that pair, so a renamed account keeps its id. An identity signing
+//! in for the first time gets the `preferred_username` claim as its id, else
+//! the `email` claim when the provider says it is verified, else the subject;
+//! but only if nothing holds that id yet (a user, a team membership, an
+//! access request, a notification, a session, `auth.admins`): otherwise it
+//! gets `<name>-<8 hex digits of its identity>` and none of what that name
+//! holds. Only an admin gives an identity an existing id (`super::link`).
 //!
 //! Groups map to team memberships (`oidc.teams`), the admin role
 //! (`oidc.admin_groups`) and the data-protection team
@@ -15,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::audit;
@@ -78,25 +82,61 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The id a new user gets: preferred_username, else a verified (or not
-    /// marked unverified) email, else the subject.
+    /// The id a new user would like: preferred_username, else an email the
+    /// provider says is verified (no claim counts as unverified), else the
+    /// subject.
     pub fn user_id(&self) -> Option<String> {
         fn usable(v: &Option<String>) -> Option<&str> {
             v.as_deref().map(str::trim).filter(|s| valid_id(s))
         }
         usable(&self.preferred_username)
-            .or_else(|| {
-                (self.email_verified != Some(false))
-                    .then(|| usable(&self.email))
-                    .flatten()
-            })
+            .or_else(|| self.verified_email().filter(|e| valid_id(e)))
             .or_else(|| Some(self.subject.trim()).filter(|s| valid_id(s)))
             .map(str::to_string)
     }
+
+    /// The email, when the provider says it is verified.
+    pub fn verified_email(&self) -> Option<&str> {
+        (self.email_verified == Some(true))
+            .then(|| self.email.as_deref().map(str::trim))
+            .flatten()
+    }
+
+    /// The id given when the wished-for one is held: it names this identity,
+    /// so the same identity always gets the same one.
+    fn fallback_id(&self, wished: &str) -> String {
+        let digest = Sha256::digest(format!("{}\n{}", self.issuer, self.subject).as_bytes());
+        let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let mut base = wished.to_string();
+        while base.len() > 190 {
+            base.pop();
+        }
+        format!("{base}-{tag}")
+    }
 }
 
-fn valid_id(id: &str) -> bool {
+pub(super) fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 200 && !id.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// Whether anything holds this user id already: then a new identity must
+/// not get it (it would inherit teams, requests, notifications, the admin role).
+async fn held(tx: &mut Tx, id: &str, reserved: &[String]) -> Result<bool, AccountError> {
+    if reserved.iter().any(|r| r == id) {
+        return Ok(true);
+    }
+    let found = sqlx::query(
+        "SELECT 1 AS one FROM users WHERE id = $1 \
+         UNION ALL SELECT 1 FROM team_members WHERE user_id = $1 \
+         UNION ALL SELECT 1 FROM requests WHERE requester = $1 \
+         UNION ALL SELECT 1 FROM notifications WHERE user_id = $1 \
+         UNION ALL SELECT 1 FROM sessions WHERE user_id = $1 \
+         LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,10 +156,12 @@ impl From<sqlx::Error> for AccountError {
 }
 
 /// Creates or updates the user and its teams and roles; returns its id.
+/// `reserved` are ids held by configuration (`auth.admins`).
 pub async fn sign_in(
     db: &Db,
     identity: &Identity,
     mapping: &GroupMapping,
+    reserved: &[String],
 ) -> Result<String, AccountError> {
     let roles = mapping.roles(&identity.groups);
     let now = db::now();
@@ -135,14 +177,21 @@ pub async fn sign_in(
             row.try_get::<i64, _>("admin")? != 0,
         ),
         None => {
-            let id = identity.user_id().ok_or(AccountError::NoUsableId)?;
-            let taken = sqlx::query("SELECT 1 AS one FROM users WHERE id = $1")
-                .bind(&id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if taken.is_some() {
-                return Err(AccountError::Taken(id));
-            }
+            let wished = identity.user_id().ok_or(AccountError::NoUsableId)?;
+            let id = if held(&mut tx, &wished, reserved).await? {
+                let fallback = identity.fallback_id(&wished);
+                if held(&mut tx, &fallback, reserved).await? {
+                    return Err(AccountError::Taken(fallback));
+                }
+                tracing::info!(
+                    wished = %wished,
+                    user = %fallback,
+                    "a new identity's user name is held by another user; it gets its own id"
+                );
+                fallback
+            } else {
+                wished
+            };
             sqlx::query(
                 "INSERT INTO users (id, issuer, subject, name, email, admin, created_at, last_sign_in_at) \
                  VALUES ($1, $2, $3, '', '', 0, $4, $4)",
@@ -176,7 +225,7 @@ pub async fn sign_in(
         "UPDATE users SET name = $1, email = $2, admin = $3, last_sign_in_at = $4 WHERE id = $5",
     )
     .bind(identity.name.clone().unwrap_or_default())
-    .bind(identity.email.clone().unwrap_or_default())
+    .bind(identity.verified_email().unwrap_or_default())
     .bind(i64::from(roles.admin))
     .bind(&now)
     .bind(&id)
@@ -290,6 +339,27 @@ async fn sync_teams(
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_fallback_id_names_the_identity() {
+        let a = Identity {
+            issuer: "https://idp.example".into(),
+            subject: "a-1".into(),
+            ..Identity::default()
+        };
+        let b = Identity {
+            subject: "b-2".into(),
+            ..a.clone()
+        };
+        let fa = a.fallback_id("alice");
+        assert!(
+            fa.starts_with("alice-") && fa.len() == "alice-".len() + 8,
+            "{fa}"
+        );
+        assert_eq!(fa, a.fallback_id("alice"));
+        assert_ne!(fa, b.fallback_id("alice"));
+        assert!(valid_id(&fa));
+    }
+
     fn mapping() -> GroupMapping {
         GroupMapping {
             claim: "groups".into(),
@@ -339,6 +409,9 @@ mod tests {
         };
         assert_eq!(id.user_id().as_deref(), Some("alice"));
         id.preferred_username = Some("  ".into());
+        // No email_verified claim: the email is not used.
+        assert_eq!(id.user_id().as_deref(), Some("abc-123"));
+        id.email_verified = Some(true);
         assert_eq!(id.user_id().as_deref(), Some("alice@example.com"));
         id.email_verified = Some(false);
         assert_eq!(id.user_id().as_deref(), Some("abc-123"));

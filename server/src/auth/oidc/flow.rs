@@ -287,7 +287,7 @@ async fn finish(
         }
     }
 
-    let user = accounts::sign_in(&state.db, &identity, mapping)
+    let user = accounts::sign_in(&state.db, &identity, mapping, &state.auth.admins)
         .await
         .map_err(|e| match e {
             AccountError::Taken(id) => {

@@ -16,6 +16,7 @@
 
 mod accounts;
 mod flow;
+mod link;
 mod logins;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 
 pub use flow::routes;
+pub use link::{link as link_identity, LinkError, Linked};
 
 use crate::config::OidcConfig;
 

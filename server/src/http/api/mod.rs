@@ -9,10 +9,11 @@ mod me;
 mod mesh;
 mod notifications;
 mod taxonomy;
+mod users;
 mod webhooks;
 
 use app::error::AppError;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use super::ApiError;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/clusters", get(clusters::list))
         .route("/clusters/{id}", get(clusters::show))
         .route("/me", get(me::me))
+        .route("/users/{id}/identity", put(users::link_identity))
         .route("/tags", get(taxonomy::tags).post(taxonomy::save_tag))
         .route("/teams", get(taxonomy::teams).post(taxonomy::save_team))
         .route("/discovery", get(discovery::show))
