@@ -836,13 +836,17 @@ fn rows() -> Vec<Row> {
             &["registry_config", "audit_log"],
         ),
         // ---- reads that only some roles may make (they change nothing) ----
-        row(
-            "GET /api/v1/requests/{id}",
-            &[Requester, Owner, DataProtection, Admin],
-            Target::PiiRequest,
-            |p| rest("GET", format!("/api/v1/requests/{}", p.id), None),
-            &[],
-        ),
+        // Someone else's request is as unknown as a missing one.
+        Row {
+            refusal: Refusal::NotFound,
+            ..row(
+                "GET /api/v1/requests/{id}",
+                &[Requester, Owner, DataProtection, Admin],
+                Target::PiiRequest,
+                |p| rest("GET", format!("/api/v1/requests/{}", p.id), None),
+                &[],
+            )
+        },
         row(
             "GET /api/v1/discovery",
             &[Admin],
@@ -885,13 +889,17 @@ fn rows() -> Vec<Row> {
             |_| rest("GET", "/api/v1/jobs", None),
             &[],
         ),
-        row(
-            "server fn get_request",
-            &[Requester, Owner, DataProtection, Admin],
-            Target::PiiRequest,
-            |p| server_form::<access::GetRequest>(vec![("id", p.id.clone())]),
-            &[],
-        ),
+        // Someone else's request is as unknown as a missing one.
+        Row {
+            refusal: Refusal::NotFound,
+            ..row(
+                "server fn get_request",
+                &[Requester, Owner, DataProtection, Admin],
+                Target::PiiRequest,
+                |p| server_form::<access::GetRequest>(vec![("id", p.id.clone())]),
+                &[],
+            )
+        },
         row(
             "server fn unclaimed_topics",
             &[Admin],

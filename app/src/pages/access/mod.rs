@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod approvals;
 pub mod connect;
+mod quote;
 pub mod detail;
 pub mod jobs;
 pub mod list;
