@@ -165,7 +165,15 @@ mod tests {
             checked_at: "2026-01-01T00:00:00Z".into(),
         };
         let text = serde_json::to_string(&c.without_connection_details()).expect("json");
-        for secret in ["19093", "switchboard", "KAFKA_AWS_PASSWORD", "ca.pem", "SCRAM", "bootstrap", "security"] {
+        for secret in [
+            "19093",
+            "switchboard",
+            "KAFKA_AWS_PASSWORD",
+            "ca.pem",
+            "SCRAM",
+            "bootstrap",
+            "security",
+        ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(text.contains("\"state\":\"unreachable\""), "{text}");

@@ -1000,7 +1000,12 @@ async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
             .iter()
             .map(|b| {
                 let text = |k: &str| b[k].as_str().expect("text").to_string();
-                format!("{} {}:{}", text("operation"), text("resource_type"), text("resource_name"))
+                format!(
+                    "{} {}:{}",
+                    text("operation"),
+                    text("resource_type"),
+                    text("resource_name")
+                )
             })
             .collect();
         l.sort();
@@ -1035,7 +1040,10 @@ async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
     );
     let (state, kept) = bindings_of(&second).await;
     assert_eq!(state, "active");
-    assert_eq!(kept, second_bindings, "the second grant's bindings stay recorded");
+    assert_eq!(
+        kept, second_bindings,
+        "the second grant's bindings stay recorded"
+    );
     assert!(jobs_of(&env.db, &second.id)
         .await
         .iter()

@@ -19,9 +19,7 @@ fn principal_char(c: char) -> bool {
 /// into client settings).
 pub fn principal(s: &str) -> Result<String, String> {
     let Some(name) = s.strip_prefix("User:") else {
-        return Err(
-            "the principal must start with `User:` (for example `User:svc-orders`)".into(),
-        );
+        return Err("the principal must start with `User:` (for example `User:svc-orders`)".into());
     };
     if name.is_empty() || name.len() > 255 {
         return Err("the principal's name after `User:` must be 1-255 characters".into());

@@ -379,17 +379,26 @@ mod tests {
             python.contains(r#""sasl.username": "svc\" password=\"x","#),
             "{python}"
         );
-        assert!(python.contains(r#"# producer.produce("t\"); evil(", key="#), "{python}");
+        assert!(
+            python.contains(r#"# producer.produce("t\"); evil(", key="#),
+            "{python}"
+        );
         let python = python_settings(&consumer, REGISTRY);
         assert!(python.contains(r#""group.id": "g\"\\","#), "{python}");
-        assert!(python.contains(r#"consumer.subscribe(["t\"); evil("])"#), "{python}");
+        assert!(
+            python.contains(r#"consumer.subscribe(["t\"); evil("])"#),
+            "{python}"
+        );
 
         let rust = rust_settings(&c, REGISTRY);
         assert!(
             rust.contains(r#".set("sasl.username", "svc\" password=\"x")"#),
             "{rust}"
         );
-        assert!(rust.contains(r#"FutureRecord::to("t\"); evil(")"#), "{rust}");
+        assert!(
+            rust.contains(r#"FutureRecord::to("t\"); evil(")"#),
+            "{rust}"
+        );
         let rust = rust_settings(&consumer, REGISTRY);
         assert!(rust.contains(r#".set("group.id", "g\"\\")"#), "{rust}");
     }

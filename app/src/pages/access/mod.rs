@@ -3,11 +3,11 @@
 pub mod applications;
 pub mod approvals;
 pub mod connect;
-mod quote;
 pub mod detail;
 pub mod jobs;
 pub mod list;
 pub mod new_event;
+mod quote;
 pub mod request_form;
 pub mod steps;
 pub mod widgets;

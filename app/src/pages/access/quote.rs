@@ -201,7 +201,11 @@ mod tests {
             let mut read = String::new();
             let mut chars = inner.chars();
             while let Some(c) = chars.next() {
-                read.push(if c == '\\' { chars.next().expect("escaped") } else { c });
+                read.push(if c == '\\' {
+                    chars.next().expect("escaped")
+                } else {
+                    c
+                });
             }
             assert_eq!(read, *s);
         }
