@@ -879,13 +879,13 @@ async fn revoke_enqueues_delete_jobs_for_exactly_the_bindings(db: Db) {
     env.decide(SOFIA, &r.id, true).await;
     env.decide(MARGARET, &r.id, true).await;
 
-    // Strangers may not; a reason is required.
+    // To strangers the request is as unknown as a missing one; a reason is required.
     let err = env
         .access()
         .revoke(env.caller(KATE).await, &r.id, "no")
         .await
         .expect_err("stranger");
-    assert_eq!(err.code, ErrorCode::Forbidden);
+    assert_eq!(err.code, ErrorCode::NotFound);
     let err = env
         .access()
         .revoke(env.caller(ARJUN).await, &r.id, " ")

@@ -2,7 +2,8 @@
 //! clusters (addresses, SASL user names, secret variable names, CA paths)
 //! and team members for signed-in callers only, through the REST API, the
 //! server functions and the pages; a request the caller may not see is as
-//! unknown as a missing one; pages of missing things answer HTTP 404.
+//! unknown as a missing one, to read or to act on; pages of missing things
+//! answer HTTP 404.
 
 mod common;
 
@@ -257,6 +258,42 @@ async fn requests_the_caller_may_not_see_answer_404_like_missing_ones(db: Db) {
     assert_eq!(missing_status, 404, "{absent}");
     // The same answer but for the id itself.
     assert_eq!(hidden.replace(&id, "N"), absent.replace(missing, "N"));
+
+    // Acting on it says no more than reading it.
+    for (tail, body) in [
+        ("/cancel", None),
+        ("/decision", Some(r#"{"approve": true, "comment": "ok"}"#)),
+        ("/revoke", Some(r#"{"reason": "probing"}"#)),
+    ] {
+        let (hidden_status, hidden) = api(
+            &db,
+            &cfg,
+            "POST",
+            &format!("/api/v1/requests/{id}{tail}"),
+            Some(&kate),
+            body,
+        )
+        .await;
+        let (missing_status, absent) = api(
+            &db,
+            &cfg,
+            "POST",
+            &format!("/api/v1/requests/{missing}{tail}"),
+            Some(&kate),
+            body,
+        )
+        .await;
+        assert_eq!(
+            (hidden_status, missing_status),
+            (404, 404),
+            "{tail}: {hidden}"
+        );
+        assert_eq!(
+            hidden.replace(&id, "N"),
+            absent.replace(missing, "N"),
+            "{tail}"
+        );
+    }
 
     let form = |id: &str| format!("id={id}");
     let (hidden_status, hidden) =

@@ -41,7 +41,7 @@ impl AccessService {
         reason: &str,
     ) -> Result<RequestView, AppError> {
         let caller = require_signed_in(caller)?;
-        let (tx, row, steps) = self.locked(id).await?;
+        let (tx, row, steps) = self.locked_for(&caller, id).await?;
         if !rules::may_revoke(&caller, &row) {
             return Err(forbidden(
                 "Only the event's owners, the requesting team and admins revoke access.",
