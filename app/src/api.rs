@@ -9,14 +9,20 @@ use crate::error::AppError;
 
 #[server]
 pub async fn list_clusters() -> Result<Vec<ClusterView>, AppError> {
-    crate::services::services()?.clusters.list().await
+    let caller = crate::services::caller();
+    crate::services::services()?
+        .clusters
+        .list(caller.as_ref())
+        .await
 }
 
 #[server]
 pub async fn refresh_clusters() -> Result<Vec<ClusterView>, AppError> {
-    // It makes the server contact every broker at once: signed-in users only.
-    crate::services::require_caller()?;
-    crate::services::services()?.clusters.refresh().await
+    let caller = crate::services::caller();
+    crate::services::services()?
+        .clusters
+        .refresh(caller.as_ref())
+        .await
 }
 
 #[server]
@@ -74,7 +80,11 @@ pub async fn save_tag(
 
 #[server]
 pub async fn list_team_defs() -> Result<Vec<crate::catalogue::TeamDef>, AppError> {
-    crate::services::services()?.catalogue.team_defs().await
+    let caller = crate::services::caller();
+    crate::services::services()?
+        .catalogue
+        .team_defs(caller.as_ref())
+        .await
 }
 
 #[server]

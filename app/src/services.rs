@@ -10,10 +10,14 @@ use crate::error::AppError;
 
 #[async_trait::async_trait]
 pub trait ClusterDirectory: Send + Sync + 'static {
-    /// Every cluster with its latest status; never waits on an unreachable broker.
-    async fn list(&self) -> Result<Vec<ClusterView>, AppError>;
-    /// Checks every cluster now, waiting (with the configured timeout) for the answers.
-    async fn refresh(&self) -> Result<Vec<ClusterView>, AppError>;
+    /// Every cluster with its latest status; never waits on an unreachable
+    /// broker. Connection details for signed-in callers only.
+    async fn list(&self, caller: Option<&Caller>) -> Result<Vec<ClusterView>, AppError>;
+    /// Checks every cluster now, waiting (with the configured timeout) for
+    /// the answers. Signed-in callers only: it contacts every broker.
+    async fn refresh(&self, caller: Option<&Caller>) -> Result<Vec<ClusterView>, AppError>;
+    /// One cluster; connection details for signed-in callers only.
+    async fn get(&self, caller: Option<&Caller>, id: &str) -> Result<ClusterView, AppError>;
 }
 
 #[async_trait::async_trait]
@@ -34,7 +38,11 @@ pub trait Catalogue: Send + Sync + 'static {
         caller: Option<Caller>,
         tag: crate::catalogue::TagDef,
     ) -> Result<(), AppError>;
-    async fn team_defs(&self) -> Result<Vec<crate::catalogue::TeamDef>, AppError>;
+    /// Members for signed-in callers only (anonymous: none listed).
+    async fn team_defs(
+        &self,
+        caller: Option<&Caller>,
+    ) -> Result<Vec<crate::catalogue::TeamDef>, AppError>;
     /// Admins only.
     async fn save_team(
         &self,

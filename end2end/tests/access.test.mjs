@@ -91,7 +91,8 @@ test('consume a PII event on another cluster: owner and data protection approve,
   );
   assert.equal(await staff.locator('[data-testid=step][data-kind=create_mirror_link]').count(), 1);
 
-  const clusters = await (await fetch(`${ctx.sb.url}/api/v1/clusters`)).json();
+  // Connection details are for signed-in callers: ask with the staff session.
+  const clusters = await (await staff.request.fetch(`${ctx.sb.url}/api/v1/clusters`)).json();
   const gcp = clusters.find((c) => c.id === 'gcp');
   await staff.getByTestId('connection').waitFor();
   assert.equal((await staff.getByTestId('bootstrap-servers').textContent()).trim(), gcp.bootstrap_servers);

@@ -36,11 +36,13 @@ backend_suite!(
     end_dates_in_the_past_or_beyond_policy_are_refused,
     smuggled_team_and_role_are_ignored,
     revoke_enqueues_delete_jobs_for_exactly_the_bindings,
+    revoke_keeps_the_bindings_another_grant_holds,
     expiry_sweep_announces_once_then_expires,
     inbox_and_count_per_role,
     bulk_approval_with_one_failing_item,
     admins_reassign_the_owner_step,
     applications_are_registered_by_their_team,
+    principals_outside_kafka_syntax_are_refused,
 );
 
 const ADMIN: &str = "platform.admin";
@@ -877,13 +879,13 @@ async fn revoke_enqueues_delete_jobs_for_exactly_the_bindings(db: Db) {
     env.decide(SOFIA, &r.id, true).await;
     env.decide(MARGARET, &r.id, true).await;
 
-    // Strangers may not; a reason is required.
+    // To strangers the request is as unknown as a missing one; a reason is required.
     let err = env
         .access()
         .revoke(env.caller(KATE).await, &r.id, "no")
         .await
         .expect_err("stranger");
-    assert_eq!(err.code, ErrorCode::Forbidden);
+    assert_eq!(err.code, ErrorCode::NotFound);
     let err = env
         .access()
         .revoke(env.caller(ARJUN).await, &r.id, " ")
@@ -936,6 +938,130 @@ async fn revoke_enqueues_delete_jobs_for_exactly_the_bindings(db: Db) {
         .await
         .expect_err("not granted");
     assert_eq!(err.code, ErrorCode::Conflict);
+}
+
+/// Two applications of two teams share one principal (principals are not
+/// unique); their consume grants share the topic bindings, not the group.
+async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
+    let env = env(db).await;
+    let register = |user: &'static str, team: &'static str, name: &'static str| {
+        let env = &env;
+        async move {
+            let new = NewApplication {
+                team: team.into(),
+                name: name.into(),
+                description: "an application".into(),
+                principals: vec![Principal {
+                    cluster: "onprem".into(),
+                    principal: "User:svc-shared".into(),
+                }],
+            };
+            env.access()
+                .register_application(env.caller(user).await, new)
+                .await
+                .expect("application registered")
+                .id
+        }
+    };
+    let insights = register(ZOE, "customer-insights", "churn-model").await;
+    let desk = register(KATE, "service-desk", "desk-board").await;
+    let first = env.consume(ZOE, &insights, PLAIN_EVENT, "onprem").await;
+    let mut form = consume_form(&desk, PLAIN_EVENT, "onprem");
+    form.group = "desk.board".into();
+    let second = env
+        .access()
+        .submit_consume(env.caller(KATE).await, form)
+        .await
+        .expect("submitted");
+    for r in [&first, &second] {
+        env.decide(GARETH, &r.id, true).await;
+        env.access()
+            .mark_provisioned(&r.id)
+            .await
+            .expect("worker: done");
+    }
+    let bindings_of = |r: &RequestView| {
+        let db = env.db.clone();
+        let id: i64 = r.id.parse().expect("id");
+        async move {
+            let (state, stored): (String, String) =
+                sqlx::query_as("SELECT state, bindings_json FROM grants WHERE request_id = $1")
+                    .bind(id)
+                    .fetch_one(db.pool())
+                    .await
+                    .expect("grant");
+            (state, json(&stored))
+        }
+    };
+    let labels = |bindings: &Value| -> Vec<String> {
+        let mut l: Vec<String> = bindings
+            .as_array()
+            .expect("bindings")
+            .iter()
+            .map(|b| {
+                let text = |k: &str| b[k].as_str().expect("text").to_string();
+                format!(
+                    "{} {}:{}",
+                    text("operation"),
+                    text("resource_type"),
+                    text("resource_name")
+                )
+            })
+            .collect();
+        l.sort();
+        l
+    };
+    let topic = "fieldservice.job.assigned.v1";
+    let (_, second_bindings) = bindings_of(&second).await;
+    assert_eq!(
+        labels(&second_bindings),
+        [
+            format!("DESCRIBE topic:{topic}"),
+            "READ group:desk.board".to_string(),
+            format!("READ topic:{topic}"),
+        ]
+    );
+
+    // The first goes: only its group binding is deleted, the topic bindings
+    // the second grant holds stay.
+    env.access()
+        .revoke(env.caller(ZOE).await, &first.id, "model retired")
+        .await
+        .expect("revoked");
+    let deletes: Vec<_> = jobs_of(&env.db, &first.id)
+        .await
+        .into_iter()
+        .filter(|j| j.0 == "delete_acls")
+        .collect();
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(
+        labels(&deletes[0].3["bindings"]),
+        ["READ group:insights.churn"]
+    );
+    let (state, kept) = bindings_of(&second).await;
+    assert_eq!(state, "active");
+    assert_eq!(
+        kept, second_bindings,
+        "the second grant's bindings stay recorded"
+    );
+    assert!(jobs_of(&env.db, &second.id)
+        .await
+        .iter()
+        .all(|j| j.0 != "delete_acls"));
+
+    // The second goes too: now every one of its bindings is deleted.
+    env.access()
+        .revoke(env.caller(KATE).await, &second.id, "board retired")
+        .await
+        .expect("revoked");
+    let deletes: Vec<_> = jobs_of(&env.db, &second.id)
+        .await
+        .into_iter()
+        .filter(|j| j.0 == "delete_acls")
+        .collect();
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].3["bindings"], second_bindings);
+    assert_eq!(bindings_of(&second).await.0, "revoked");
 }
 
 async fn expiry_sweep_announces_once_then_expires(db: Db) {
@@ -1332,4 +1458,49 @@ async fn applications_are_registered_by_their_team(db: Db) {
     )
     .await;
     assert_eq!(json(&text).as_array().expect("list").len(), 1);
+}
+
+/// A principal is pasted into client settings: one that could break out of
+/// a quoted string there is refused with a 400, and nothing is stored.
+async fn principals_outside_kafka_syntax_are_refused(db: Db) {
+    let env = env(db).await;
+    let cookie = session(&env.db, &env.cfg, ZOE).await;
+    let tables = ["applications", "application_principals", "audit_log"];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(count(&env.db, t).await);
+    }
+    for principal in [
+        r#"User:svc"x"#,
+        r#"User:svc\" password="stolen"#,
+        "User:svc x",
+        "User:svc'x",
+        "User:svc\\x",
+        "User:svc\nsasl.mechanism=PLAIN",
+    ] {
+        let body = serde_json::json!({
+            "team": "customer-insights", "name": "quoted", "description": "d",
+            "principals": [{"cluster": "gcp", "principal": principal}]
+        })
+        .to_string();
+        let (status, text) = api(
+            &env.db,
+            &env.cfg,
+            "POST",
+            "/api/v1/applications",
+            Some(&cookie),
+            Some(&body),
+        )
+        .await;
+        assert_eq!(status, 400, "{principal:?}: {text}");
+        assert!(
+            json(&text)["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("may hold only")),
+            "{principal:?}: {text}"
+        );
+    }
+    for (t, n) in tables.iter().zip(before) {
+        assert_eq!(count(&env.db, t).await, n, "{t}");
+    }
 }

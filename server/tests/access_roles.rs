@@ -1,7 +1,7 @@
 //! Roles of the access workflow over REST, on both databases: for each role
 //! (anonymous, staff, team member, event owner, data protection, admin) and
-//! each access action it may not take, the call answers 401 or 403 and the
-//! access tables and the audit log are unchanged.
+//! each access action it may not take, the call answers 401 or 403 (404 for a
+//! request it may not see) and the access tables and the audit log are unchanged.
 
 mod common;
 
@@ -355,14 +355,19 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
             "/api/v1/requests/new-event".to_string(),
             Some(new_event_body.clone()),
         ),
-        ("GET", pii(""), None),
-        ("POST", pii("/decision"), Some(approve.to_string())),
-        ("POST", pii("/cancel"), None),
         ("POST", pii("/reassign"), Some(reassign.to_string())),
-        ("POST", granted("/revoke"), Some(revoke.to_string())),
         ("GET", "/api/v1/jobs".to_string(), None),
     ] {
         cases.push((STAFF, method, uri, body, 403));
+    }
+    // A request the caller may not see is as unknown as a missing one.
+    for (method, uri, body) in [
+        ("GET", pii(""), None),
+        ("POST", pii("/decision"), Some(approve.to_string())),
+        ("POST", pii("/cancel"), None),
+        ("POST", granted("/revoke"), Some(revoke.to_string())),
+    ] {
+        cases.push((STAFF, method, uri, body, 404));
     }
     // Team member (the requester's team mate): not the owner, not the requester.
     for (method, uri, body) in [
@@ -379,11 +384,15 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
         ("POST", pii("/decision"), Some(approve.to_string())),
         ("POST", pii("/cancel"), None),
         ("POST", pii("/reassign"), Some(reassign.to_string())),
-        ("GET", granted(""), None),
-        ("POST", granted("/revoke"), Some(revoke.to_string())),
         ("GET", "/api/v1/jobs".to_string(), None),
     ] {
         cases.push((ARJUN, method, uri, body, 403));
+    }
+    for (method, uri, body) in [
+        ("GET", granted(""), None),
+        ("POST", granted("/revoke"), Some(revoke.to_string())),
+    ] {
+        cases.push((ARJUN, method, uri, body, 404));
     }
     // Event owner: decides its own events' owner step, nothing else.
     for (method, uri, body) in [
@@ -394,18 +403,21 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
         ),
         ("POST", pii("/cancel"), None),
         ("POST", pii("/reassign"), Some(reassign.to_string())),
-        ("POST", proposal("/decision"), Some(approve.to_string())),
-        ("POST", granted("/revoke"), Some(revoke.to_string())),
         ("GET", "/api/v1/jobs".to_string(), None),
     ] {
         cases.push((SOFIA, method, uri, body, 403));
     }
-    // Data protection: its step only.
+    // Gareth's proposal and Kate's grant are not the owner's to see.
     for (method, uri, body) in [
         ("POST", proposal("/decision"), Some(approve.to_string())),
+        ("POST", granted("/revoke"), Some(revoke.to_string())),
+    ] {
+        cases.push((SOFIA, method, uri, body, 404));
+    }
+    // Data protection: its step only.
+    for (method, uri, body) in [
         ("POST", pii("/cancel"), None),
         ("POST", pii("/reassign"), Some(reassign.to_string())),
-        ("POST", granted("/revoke"), Some(revoke.to_string())),
         (
             "POST",
             "/api/v1/requests/new-event".to_string(),
@@ -414,6 +426,12 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
         ("GET", "/api/v1/jobs".to_string(), None),
     ] {
         cases.push((MARGARET, method, uri, body, 403));
+    }
+    for (method, uri, body) in [
+        ("POST", proposal("/decision"), Some(approve.to_string())),
+        ("POST", granted("/revoke"), Some(revoke.to_string())),
+    ] {
+        cases.push((MARGARET, method, uri, body, 404));
     }
     // Admin: not its own request, and only the requester cancels.
     for (method, uri, body) in [
@@ -446,10 +464,10 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
             if user.is_empty() { "anonymous" } else { user }
         );
         let code = json(&text)["error"]["code"].as_str().map(str::to_string);
-        let want = if *expected == 401 {
-            "unauthenticated"
-        } else {
-            "forbidden"
+        let want = match *expected {
+            401 => "unauthenticated",
+            404 => "not_found",
+            _ => "forbidden",
         };
         assert_eq!(code.as_deref(), Some(want), "{method} {uri}: {text}");
         assert_eq!(

@@ -5,7 +5,8 @@
 //! called by each role — anonymous, staff, a member of an unrelated team, the
 //! requester (a member of the requesting team), the event owner, data
 //! protection and an admin. Each role the action is not for gets 401
-//! (anonymous) or 403 and no row of any table changes, the audit log
+//! (anonymous) or 403 (404 for a request it may not see: as unknown as a
+//! missing one) and no row of any table changes, the audit log
 //! included; each role it is for succeeds and changes what the action
 //! changes, so a check that is too strict, or a request this test builds
 //! wrong, fails the test too.
@@ -123,6 +124,20 @@ enum Target {
     Job,
 }
 
+impl Target {
+    /// Whether `role` may see the target. A request it may not see is as
+    /// unknown to it as a missing one: refused with 404, not 403.
+    fn seen_by(self, role: Role) -> bool {
+        let viewers: &[Role] = match self {
+            Target::PiiRequest => &[Requester, Owner, DataProtection, Admin],
+            Target::PlainRequest | Target::Granted => &[Requester, Owner, Admin],
+            Target::Proposal => &[Requester, Admin],
+            _ => return true,
+        };
+        viewers.contains(&role)
+    }
+}
+
 struct Prepared {
     /// The request, application or notification id; empty for `Nothing`.
     id: String,
@@ -190,6 +205,9 @@ enum Refusal {
     Forbidden,
     /// 404 `not_found`: someone else's notification is as unknown as a missing one.
     NotFound,
+    /// An action on a request: 403 for a role that may see the request, 404
+    /// for one that may not (as unknown to it as a missing one).
+    Unseen,
     /// Bulk decisions: 200, every item refused (`ok: false`).
     PerItem,
 }
@@ -439,52 +457,64 @@ fn rows() -> Vec<Row> {
             |p| rest("POST", "/api/v1/requests/new-event", Some(new_event(p.n))),
             SUBMITTED,
         ),
-        row(
-            "POST /api/v1/requests/{id}/decision (PII consume)",
-            &[Owner, DataProtection, Admin],
-            Target::PiiRequest,
-            |p| {
-                rest(
-                    "POST",
-                    format!("/api/v1/requests/{}/decision", p.id),
-                    Some(json!({"approve": true, "comment": "looks fine"})),
-                )
-            },
-            &["request_approvals", "audit_log"],
-        ),
-        row(
-            "POST /api/v1/requests/{id}/decision (internal consume)",
-            &[Owner, Admin],
-            Target::PlainRequest,
-            |p| {
-                rest(
-                    "POST",
-                    format!("/api/v1/requests/{}/decision", p.id),
-                    Some(json!({"approve": false, "comment": "not for reports"})),
-                )
-            },
-            &["requests", "request_approvals", "audit_log"],
-        ),
-        row(
-            "POST /api/v1/requests/{id}/decision (new event)",
-            &[Admin],
-            Target::Proposal,
-            |p| {
-                rest(
-                    "POST",
-                    format!("/api/v1/requests/{}/decision", p.id),
-                    Some(json!({"approve": true, "comment": "looks fine"})),
-                )
-            },
-            &["requests", "request_approvals", "audit_log"],
-        ),
-        row(
-            "POST /api/v1/requests/{id}/cancel",
-            &[Requester],
-            Target::PiiRequest,
-            |p| rest("POST", format!("/api/v1/requests/{}/cancel", p.id), None),
-            &["requests", "audit_log"],
-        ),
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "POST /api/v1/requests/{id}/decision (PII consume)",
+                &[Owner, DataProtection, Admin],
+                Target::PiiRequest,
+                |p| {
+                    rest(
+                        "POST",
+                        format!("/api/v1/requests/{}/decision", p.id),
+                        Some(json!({"approve": true, "comment": "looks fine"})),
+                    )
+                },
+                &["request_approvals", "audit_log"],
+            )
+        },
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "POST /api/v1/requests/{id}/decision (internal consume)",
+                &[Owner, Admin],
+                Target::PlainRequest,
+                |p| {
+                    rest(
+                        "POST",
+                        format!("/api/v1/requests/{}/decision", p.id),
+                        Some(json!({"approve": false, "comment": "not for reports"})),
+                    )
+                },
+                &["requests", "request_approvals", "audit_log"],
+            )
+        },
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "POST /api/v1/requests/{id}/decision (new event)",
+                &[Admin],
+                Target::Proposal,
+                |p| {
+                    rest(
+                        "POST",
+                        format!("/api/v1/requests/{}/decision", p.id),
+                        Some(json!({"approve": true, "comment": "looks fine"})),
+                    )
+                },
+                &["requests", "request_approvals", "audit_log"],
+            )
+        },
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "POST /api/v1/requests/{id}/cancel",
+                &[Requester],
+                Target::PiiRequest,
+                |p| rest("POST", format!("/api/v1/requests/{}/cancel", p.id), None),
+                &["requests", "audit_log"],
+            )
+        },
         row(
             "POST /api/v1/requests/{id}/reassign",
             &[Admin],
@@ -498,19 +528,22 @@ fn rows() -> Vec<Row> {
             },
             &["request_approvals", "audit_log"],
         ),
-        row(
-            "POST /api/v1/requests/{id}/revoke",
-            &[Owner, Requester, Admin],
-            Target::Granted,
-            |p| {
-                rest(
-                    "POST",
-                    format!("/api/v1/requests/{}/revoke", p.id),
-                    Some(json!({"reason": "no longer needed"})),
-                )
-            },
-            &["requests", "audit_log"],
-        ),
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "POST /api/v1/requests/{id}/revoke",
+                &[Owner, Requester, Admin],
+                Target::Granted,
+                |p| {
+                    rest(
+                        "POST",
+                        format!("/api/v1/requests/{}/revoke", p.id),
+                        Some(json!({"reason": "no longer needed"})),
+                    )
+                },
+                &["requests", "audit_log"],
+            )
+        },
         Row {
             refusal: Refusal::PerItem,
             ..row(
@@ -726,33 +759,42 @@ fn rows() -> Vec<Row> {
             |p| server_json::<access::SubmitNewEvent>(json!({"form": new_event(p.n)})),
             SUBMITTED,
         ),
-        row(
-            "server fn decide_request (PII consume)",
-            &[Owner, DataProtection, Admin],
-            Target::PiiRequest,
-            |p| server_json::<access::DecideRequest>(json!({"decision": decision(p)})),
-            &["request_approvals", "audit_log"],
-        ),
-        row(
-            "server fn decide_request (internal consume)",
-            &[Owner, Admin],
-            Target::PlainRequest,
-            |p| server_json::<access::DecideRequest>(json!({"decision": decision(p)})),
-            &[
-                "requests",
-                "request_approvals",
-                "grants",
-                "provisioning_jobs",
-                "audit_log",
-            ],
-        ),
-        row(
-            "server fn decide_request (new event)",
-            &[Admin],
-            Target::Proposal,
-            |p| server_json::<access::DecideRequest>(json!({"decision": decision(p)})),
-            &["requests", "request_approvals", "audit_log"],
-        ),
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "server fn decide_request (PII consume)",
+                &[Owner, DataProtection, Admin],
+                Target::PiiRequest,
+                |p| server_json::<access::DecideRequest>(json!({"decision": decision(p)})),
+                &["request_approvals", "audit_log"],
+            )
+        },
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "server fn decide_request (internal consume)",
+                &[Owner, Admin],
+                Target::PlainRequest,
+                |p| server_json::<access::DecideRequest>(json!({"decision": decision(p)})),
+                &[
+                    "requests",
+                    "request_approvals",
+                    "grants",
+                    "provisioning_jobs",
+                    "audit_log",
+                ],
+            )
+        },
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "server fn decide_request (new event)",
+                &[Admin],
+                Target::Proposal,
+                |p| server_json::<access::DecideRequest>(json!({"decision": decision(p)})),
+                &["requests", "request_approvals", "audit_log"],
+            )
+        },
         Row {
             refusal: Refusal::PerItem,
             ..row(
@@ -763,13 +805,16 @@ fn rows() -> Vec<Row> {
                 &["request_approvals", "audit_log"],
             )
         },
-        row(
-            "server fn cancel_request",
-            &[Requester],
-            Target::PiiRequest,
-            |p| server_form::<access::CancelRequest>(vec![("id", p.id.clone())]),
-            &["requests", "audit_log"],
-        ),
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "server fn cancel_request",
+                &[Requester],
+                Target::PiiRequest,
+                |p| server_form::<access::CancelRequest>(vec![("id", p.id.clone())]),
+                &["requests", "audit_log"],
+            )
+        },
         row(
             "server fn reassign_request",
             &[Admin],
@@ -782,18 +827,21 @@ fn rows() -> Vec<Row> {
             },
             &["request_approvals", "audit_log"],
         ),
-        row(
-            "server fn revoke_request",
-            &[Owner, Requester, Admin],
-            Target::Granted,
-            |p| {
-                server_form::<access::RevokeRequest>(vec![
-                    ("id", p.id.clone()),
-                    ("reason", "no longer needed".into()),
-                ])
-            },
-            &["requests", "audit_log"],
-        ),
+        Row {
+            refusal: Refusal::Unseen,
+            ..row(
+                "server fn revoke_request",
+                &[Owner, Requester, Admin],
+                Target::Granted,
+                |p| {
+                    server_form::<access::RevokeRequest>(vec![
+                        ("id", p.id.clone()),
+                        ("reason", "no longer needed".into()),
+                    ])
+                },
+                &["requests", "audit_log"],
+            )
+        },
         Row {
             refusal: Refusal::NotFound,
             ..row(
@@ -836,13 +884,17 @@ fn rows() -> Vec<Row> {
             &["registry_config", "audit_log"],
         ),
         // ---- reads that only some roles may make (they change nothing) ----
-        row(
-            "GET /api/v1/requests/{id}",
-            &[Requester, Owner, DataProtection, Admin],
-            Target::PiiRequest,
-            |p| rest("GET", format!("/api/v1/requests/{}", p.id), None),
-            &[],
-        ),
+        // Someone else's request is as unknown as a missing one.
+        Row {
+            refusal: Refusal::NotFound,
+            ..row(
+                "GET /api/v1/requests/{id}",
+                &[Requester, Owner, DataProtection, Admin],
+                Target::PiiRequest,
+                |p| rest("GET", format!("/api/v1/requests/{}", p.id), None),
+                &[],
+            )
+        },
         row(
             "GET /api/v1/discovery",
             &[Admin],
@@ -885,13 +937,17 @@ fn rows() -> Vec<Row> {
             |_| rest("GET", "/api/v1/jobs", None),
             &[],
         ),
-        row(
-            "server fn get_request",
-            &[Requester, Owner, DataProtection, Admin],
-            Target::PiiRequest,
-            |p| server_form::<access::GetRequest>(vec![("id", p.id.clone())]),
-            &[],
-        ),
+        // Someone else's request is as unknown as a missing one.
+        Row {
+            refusal: Refusal::NotFound,
+            ..row(
+                "server fn get_request",
+                &[Requester, Owner, DataProtection, Admin],
+                Target::PiiRequest,
+                |p| server_form::<access::GetRequest>(vec![("id", p.id.clone())]),
+                &[],
+            )
+        },
         row(
             "server fn unclaimed_topics",
             &[Admin],
@@ -1355,6 +1411,8 @@ fn refusal_deviation(row: &Row, role: Role, call: &Call, answer: &Answer) -> Opt
     let (status, code) = match (role, row.refusal) {
         (Anonymous, _) => (401, "unauthenticated"),
         (_, Refusal::Forbidden) => (403, "forbidden"),
+        (_, Refusal::Unseen) if !row.target.seen_by(role) => (404, "not_found"),
+        (_, Refusal::Unseen) => (403, "forbidden"),
         (_, Refusal::NotFound) => (404, "not_found"),
         (_, Refusal::PerItem) => {
             let v = answer.json();

@@ -55,8 +55,15 @@ async fn a_stopped_broker_shows_unreachable_and_pages_stay_fast() {
         .expect("insert");
     let board = StatusBoard::new(Duration::from_millis(1500), Duration::from_millis(200));
     let service = Arc::new(ClusterService::new(db.db.clone(), board));
+    // Signed in: the broker's error is shown.
+    let caller = app::auth::Caller {
+        user_id: "staff.member".into(),
+        admin: false,
+        teams: Vec::new(),
+    };
+    let caller = Some(&caller);
 
-    let list = service.list().await.expect("list");
+    let list = service.list(caller).await.expect("list");
     assert!(list[0].status.is_reachable(), "{:?}", list[0].status);
 
     broker.stop();
@@ -64,7 +71,7 @@ async fn a_stopped_broker_shows_unreachable_and_pages_stay_fast() {
 
     // Stale entry: answered at once from cache while a background check runs.
     let started = Instant::now();
-    let list = service.list().await.expect("list");
+    let list = service.list(caller).await.expect("list");
     assert!(
         started.elapsed() < Duration::from_millis(500),
         "{:?}",
@@ -76,7 +83,7 @@ async fn a_stopped_broker_shows_unreachable_and_pages_stay_fast() {
     let deadline = Instant::now() + Duration::from_secs(6);
     loop {
         let started = Instant::now();
-        let list = service.list().await.expect("list");
+        let list = service.list(caller).await.expect("list");
         assert!(started.elapsed() < Duration::from_millis(500));
         if let ClusterStatus::Unreachable { error, .. } = &list[0].status {
             assert!(error.contains("no broker answered"), "{error}");

@@ -237,7 +237,7 @@ async fn only_admins_manage_tags_and_teams(db: Db) {
         .await
         .1
         .contains("gdpr-art9"));
-    assert!(api(&db, &cfg, "GET", "/api/v1/teams", None, None)
+    assert!(api(&db, &cfg, "GET", "/api/v1/teams", Some(&admin), None)
         .await
         .1
         .contains("new.person"));

@@ -124,17 +124,30 @@ async fn rest_lists_clusters_with_status(db: Db) {
     clusters::upsert(&db, &cluster, "test")
         .await
         .expect("insert");
+    let mut cfg = test_config();
+    cfg.auth.admins = vec!["platform.admin".into()];
+    let cookie = common::session(&db, &cfg, "platform.admin").await;
     let started = std::time::Instant::now();
-    let (status, body) = call(&db, &test_config(), "GET", "/api/v1/clusters").await;
+    let (status, body) =
+        common::api(&db, &cfg, "GET", "/api/v1/clusters", Some(&cookie), None).await;
     assert_eq!(status, 200, "{body}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let v = json(&body);
     assert_eq!(v[0]["id"], "gcp");
     assert_eq!(v[0]["platform"], "aws");
     assert_eq!(v[0]["flavour"], "confluent");
+    assert_eq!(v[0]["bootstrap_servers"], format!("127.0.0.1:{port}"));
     assert_eq!(v[0]["status"]["state"], "unreachable");
     let error = v[0]["status"]["error"].as_str().expect("error text");
     assert!(error.contains(&port.to_string()), "{error}");
+
+    // Anonymous callers learn that it is unreachable, not where it is.
+    let (status, body) = call(&db, &cfg, "GET", "/api/v1/clusters").await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v[0]["status"]["state"], "unreachable");
+    assert!(v[0].get("bootstrap_servers").is_none(), "{body}");
+    assert!(!body.contains(&port.to_string()), "{body}");
 }
 
 async fn rest_unknown_cluster_is_a_json_404(db: Db) {

@@ -8,7 +8,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::access::{Decision, NewEventForm, RequestState, RequestView};
+use app::access::{
+    ConsumeForm, Decision, NewApplication, NewEventForm, Principal, RequestState, RequestView,
+};
 use app::auth::Caller;
 use app::services::Access;
 use sqlx::Row;
@@ -27,11 +29,16 @@ use common::{free_port, Broker};
 backend_suite!(
     approved_new_event_gets_its_topic_and_schema,
     broker_down_retries_then_completes,
+    a_delete_job_keeps_the_bindings_a_later_grant_holds,
 );
 
 const ADMIN: &str = "platform.admin";
-// field-service: may propose fieldservice.* events
+// field-service: may propose fieldservice.* events, owns fieldservice.job.assigned
 const GARETH: &str = "gareth.evans";
+// customer-insights
+const ZOE: &str = "zoe.williams";
+// service-desk
+const KATE: &str = "kate.morgan";
 
 const EVENT: &str = "fieldservice.part.ordered";
 const TOPIC: &str = "fieldservice.part.ordered.v1";
@@ -384,5 +391,93 @@ async fn broker_down_retries_then_completes(db: Db) {
         tail,
         ["request.active", "request.retrying", "request.failed"]
     );
+    broker.stop();
+}
+
+/// Kate's team registers an application with the principal Zoe's team's
+/// application had, after Zoe's grant was revoked but before its delete job
+/// ran: the job leaves the bindings the new grant holds on the broker.
+async fn a_delete_job_keeps_the_bindings_a_later_grant_holds(db: Db) {
+    let broker = Broker::start();
+    let env = env(db, broker.port).await;
+    let worker = env.worker();
+    let access = &env.state.access;
+    let consume = |user: &'static str, team: &'static str, name: &'static str| {
+        let env = &env;
+        async move {
+            let app = access
+                .register_application(
+                    env.caller(user).await,
+                    NewApplication {
+                        team: team.into(),
+                        name: name.into(),
+                        description: "an application".into(),
+                        principals: vec![Principal {
+                            cluster: "onprem".into(),
+                            principal: "User:svc-shared".into(),
+                        }],
+                    },
+                )
+                .await
+                .expect("application")
+                .id;
+            let form = ConsumeForm {
+                event: "fieldservice.job.assigned".into(),
+                cluster: "onprem".into(),
+                application: app,
+                group: "jobs.board".into(),
+                group_is_prefix: false,
+                purpose: "a board of jobs".into(),
+                end_date: None,
+            };
+            let r = access
+                .submit_consume(env.caller(user).await, form)
+                .await
+                .expect("submitted");
+            access
+                .decide(
+                    env.caller(GARETH).await,
+                    Decision {
+                        request: r.id.clone(),
+                        approve: true,
+                        comment: "ok".into(),
+                    },
+                )
+                .await
+                .expect("approved")
+        }
+    };
+    let first = consume(ZOE, "customer-insights", "jobs-board").await;
+    let report = worker.run_pass().await.expect("pass");
+    assert_eq!(report.done.len(), 1, "{report:?}");
+    assert_eq!(env.request_state(&first.id).await, RequestState::Active);
+    access
+        .revoke(env.caller(ZOE).await, &first.id, "board retired")
+        .await
+        .expect("revoked");
+    let second = consume(KATE, "service-desk", "desk-board").await;
+
+    let report = worker.run_pass().await.expect("pass");
+    assert_eq!(report.done.len(), 2, "delete and create: {report:?}");
+    let outcome = |request: &str, kind: &'static str| {
+        let db = env.db.clone();
+        let id: i64 = request.parse().expect("id");
+        async move {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT outcome FROM provisioning_jobs WHERE request_id = $1 AND kind = $2",
+            )
+            .bind(id)
+            .bind(kind)
+            .fetch_one(db.pool())
+            .await
+            .expect("job")
+        }
+    };
+    assert_eq!(
+        outcome(&first.id, "delete_acls").await.as_deref(),
+        Some("no ACL binding deleted: other grants hold all 3"),
+        "no DeleteAcls for bindings the second grant holds"
+    );
+    assert_eq!(env.request_state(&second.id).await, RequestState::Active);
     broker.stop();
 }

@@ -45,11 +45,12 @@ fn ConfigTable(list: Vec<ClusterView>) -> impl IntoView {
     let rows = list
         .into_iter()
         .map(|c| {
-            let s = c.security;
+            // Admins are signed in: the server sends every detail.
+            let s = c.security.unwrap_or_default();
             view! {
                 <tr data-testid="config-row">
                     <td class="mono">{c.id}</td>
-                    <td class="mono">{c.bootstrap_servers}</td>
+                    <td class="mono">{c.bootstrap_servers.unwrap_or_default()}</td>
                     <td>{s.protocol}</td>
                     <td>{s.sasl_mechanism.unwrap_or_else(|| "—".into())}</td>
                     <td class="mono">{s.sasl_username.unwrap_or_else(|| "—".into())}</td>

@@ -115,7 +115,7 @@ fn ClusterTable(list: Vec<ClusterView>, links: ClusterLinks) -> impl IntoView {
                     </td>
                     <td>{c.platform.label()}<div class="muted">{c.region.clone()}</div></td>
                     <td>{c.flavour.label()}</td>
-                    <td class="mono">{c.bootstrap_servers.clone()}</td>
+                    <td class="mono">{c.bootstrap_servers.clone().unwrap_or_else(|| "sign in to see".into())}</td>
                     <td>{if c.in_mesh { "yes" } else { "no" }}</td>
                     <td><StatusBadge status=c.status.clone()/><div><StatusDetail status=c.status/></div></td>
                 </tr>

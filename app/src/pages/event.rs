@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_event, UpdateEvent};
 use crate::catalogue::{EventDetail, FieldView, LiveTopic};
-use crate::components::errors::{ErrorTemplate, Loading};
+use crate::components::errors::{ErrorTemplate, Loading, PageStatus};
 use crate::components::tags::TagChips;
 use crate::mesh_api::list_links;
 use crate::pages::event_edit::EventEditor;
@@ -24,10 +24,18 @@ pub fn EventPage() -> impl IntoView {
         move || (name.get(), save.version().get(), propose.version().get()),
         |(n, _, _)| get_event(n),
     );
+    let status = PageStatus::current();
     view! {
         <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
             <Transition fallback=Loading>
-                {move || Suspend::new(async move { event.await.map(|e| view! { <EventView e save propose/> }) })}
+                {move || {
+                    let status = status.clone();
+                    Suspend::new(async move {
+                        let found = event.await;
+                        status.check(&found);
+                        found.map(|e| view! { <EventView e save propose/> })
+                    })
+                }}
             </Transition>
         </ErrorBoundary>
     }

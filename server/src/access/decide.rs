@@ -58,18 +58,28 @@ impl AccessService {
         Ok((tx, row, steps))
     }
 
+    /// `locked` for an action of `caller`: a request the caller may not see
+    /// is as unknown as a missing one (404), so acting on ids cannot probe
+    /// which exist.
+    pub(super) async fn locked_for(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(Tx, RequestRow, Vec<StepRow>), AppError> {
+        let (tx, row, steps) = self.locked(id).await?;
+        if !rules::may_view(caller, &row, &steps) {
+            return Err(not_found(id));
+        }
+        Ok((tx, row, steps))
+    }
+
     pub async fn decide_one(
         &self,
         caller: Option<Caller>,
         decision: Decision,
     ) -> Result<RequestView, AppError> {
         let caller = require_signed_in(caller)?;
-        let (mut tx, row, steps) = self.locked(&decision.request).await?;
-        if !rules::may_view(&caller, &row, &steps) && !caller.admin {
-            return Err(forbidden(
-                "Only the teams of the pending approval steps (and admins) decide this request.",
-            ));
-        }
+        let (mut tx, row, steps) = self.locked_for(&caller, &decision.request).await?;
         if row.state != RequestState::Submitted {
             return Err(conflict(format!(
                 "request {} is {} and waits for no decision",
@@ -422,7 +432,7 @@ impl AccessService {
         id: &str,
     ) -> Result<RequestView, AppError> {
         let caller = require_signed_in(caller)?;
-        let (mut tx, row, steps) = self.locked(id).await?;
+        let (mut tx, row, steps) = self.locked_for(&caller, id).await?;
         if row.requester != caller.user_id {
             return Err(forbidden("Only the requester cancels a request."));
         }

@@ -1,7 +1,7 @@
 //! After approval: revocation, the expiry sweep (and its expiring-soon
 //! notices), and the provisioning outcomes the worker reports. Each change is
 //! one transaction with its audit entry; taking access away enqueues
-//! `delete_acls` for exactly the grant's bindings.
+//! `delete_acls` for the grant's bindings that no other live grant holds.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,7 +41,7 @@ impl AccessService {
         reason: &str,
     ) -> Result<RequestView, AppError> {
         let caller = require_signed_in(caller)?;
-        let (tx, row, steps) = self.locked(id).await?;
+        let (tx, row, steps) = self.locked_for(&caller, id).await?;
         if !rules::may_revoke(&caller, &row) {
             return Err(forbidden(
                 "Only the event's owners, the requesting team and admins revoke access.",
@@ -75,8 +75,9 @@ impl AccessService {
         self.finish(tx, &caller, id, steps).await
     }
 
-    /// Revokes or expires the request locked in `tx`: state, grant, delete
-    /// jobs for exactly its bindings, and the audit entry.
+    /// Revokes or expires the request locked in `tx`: state, grant, a delete
+    /// job for its bindings that no other live grant on the cluster holds
+    /// (none when all are shared), and the audit entry.
     async fn take_away(
         &self,
         mut tx: Tx,
@@ -95,24 +96,41 @@ impl AccessService {
         repo::set_state(&mut tx, id, to).await.map_err(internal)?;
         let mut jobs = Vec::new();
         if let Some(grant) = repo::grant_of(&mut tx, id).await.map_err(internal)? {
+            // First, before this grant leaves the live ones: see the lock's why.
+            repo::lock_live_grants_of(&mut tx, &grant.cluster, &grant.principal)
+                .await
+                .map_err(internal)?;
             repo::set_grant_state(&mut tx, grant.id, state::as_str(to))
                 .await
                 .map_err(internal)?;
-            let job = NewJob {
-                kind: JobKind::DeleteAcls,
-                cluster: grant.cluster.clone(),
-                grant: Some(grant.id),
-                payload: JobPayload::Acls {
-                    grant: grant.id,
-                    bindings: grant.bindings.clone(),
-                },
-            };
-            jobs.push(
-                repo::insert_job(&mut tx, id, &job)
+            let held =
+                repo::bindings_held_by_others(&mut tx, &grant.cluster, &grant.principal, grant.id)
                     .await
-                    .map_err(internal)?
-                    .to_string(),
-            );
+                    .map_err(internal)?;
+            let bindings: Vec<_> = grant
+                .bindings
+                .iter()
+                .filter(|b| !held.contains(b))
+                .cloned()
+                .collect();
+            // Every binding still needed by another grant: nothing to delete.
+            if !bindings.is_empty() {
+                let job = NewJob {
+                    kind: JobKind::DeleteAcls,
+                    cluster: grant.cluster.clone(),
+                    grant: Some(grant.id),
+                    payload: JobPayload::Acls {
+                        grant: grant.id,
+                        bindings,
+                    },
+                };
+                jobs.push(
+                    repo::insert_job(&mut tx, id, &job)
+                        .await
+                        .map_err(internal)?
+                        .to_string(),
+                );
+            }
         }
         if let Some(job) = self.link_stop_if_last(&mut tx, &row).await? {
             jobs.push(

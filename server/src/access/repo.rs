@@ -489,6 +489,55 @@ pub async fn set_grant_state(
     Ok(())
 }
 
+/// Takes the write lock of every live grant (pending or active) of
+/// `principal` on `cluster` (row locks on PostgreSQL; SQLite's transactions
+/// already hold the database write lock), so two revocations of grants
+/// sharing bindings run one after the other and the second sees the first's
+/// grant gone: neither keeps a binding only because of the other.
+pub async fn lock_live_grants_of(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    principal: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE grants SET updated_at = updated_at \
+         WHERE cluster_id = $1 AND principal = $2 AND state IN ('pending', 'active')",
+    )
+    .bind(cluster)
+    .bind(principal)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The bindings of `principal` on `cluster` that live grants (pending or
+/// active) other than `except` hold: taking one grant away must not delete
+/// them (principals are not unique across applications).
+pub async fn bindings_held_by_others(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    principal: &str,
+    except: i64,
+) -> Result<Vec<AclBinding>, DbError> {
+    let rows = sqlx::query(
+        "SELECT bindings_json FROM grants \
+         WHERE cluster_id = $1 AND principal = $2 AND id <> $3 AND state IN ('pending', 'active')",
+    )
+    .bind(cluster)
+    .bind(principal)
+    .bind(except)
+    .fetch_all(conn)
+    .await?;
+    let mut held = Vec::new();
+    for r in &rows {
+        let json: String = r.try_get("bindings_json")?;
+        let bindings: Vec<AclBinding> =
+            serde_json::from_str(&json).map_err(|_| DbError::NotFound)?;
+        held.extend(bindings);
+    }
+    Ok(held)
+}
+
 /// Live grants (pending or active) whose end is at or before `until`.
 pub async fn grants_ending_by(
     conn: &mut AnyConnection,

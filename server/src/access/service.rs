@@ -213,7 +213,8 @@ impl AccessService {
         Ok(app)
     }
 
-    /// The request as the caller sees it; 403 unless the caller is involved.
+    /// The request as the caller sees it. One the caller may not see is as
+    /// unknown as a missing one (404, same message), so ids cannot be probed.
     pub async fn show(&self, caller: Option<Caller>, id: &str) -> Result<RequestView, AppError> {
         let caller = require_signed_in(caller)?;
         let rid = parse_id(id)?;
@@ -224,9 +225,7 @@ impl AccessService {
             .ok_or_else(|| not_found(id))?;
         let steps = repo::steps(&mut conn, rid).await.map_err(internal)?;
         if !rules::may_view(&caller, &row, &steps) {
-            return Err(forbidden(
-                "Only the requester, the teams involved and admins see this request.",
-            ));
+            return Err(not_found(id));
         }
         view(&mut conn, &caller, row, steps).await.map_err(internal)
     }

@@ -555,7 +555,7 @@ impl app::services::Catalogue for CatalogueService {
         Ok(())
     }
 
-    async fn team_defs(&self) -> Result<Vec<TeamDef>, AppError> {
+    async fn team_defs(&self, caller: Option<&Caller>) -> Result<Vec<TeamDef>, AppError> {
         Ok(repo::list_teams(&self.db)
             .await
             .map_err(internal)?
@@ -564,7 +564,12 @@ impl app::services::Catalogue for CatalogueService {
                 id: t.id,
                 name: t.name,
                 description: t.description,
-                members: t.members,
+                // Who is in which team is for signed-in users only.
+                members: if caller.is_some() {
+                    t.members
+                } else {
+                    Vec::new()
+                },
             })
             .collect())
     }

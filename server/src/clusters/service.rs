@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use app::auth::Caller;
 use app::clusters::ClusterView;
 use app::error::AppError;
 use app::services::ClusterDirectory;
@@ -20,15 +21,6 @@ pub struct ClusterService {
 impl ClusterService {
     pub fn new(db: Db, board: Arc<StatusBoard>) -> Self {
         Self { db, board }
-    }
-
-    pub async fn get(&self, id: &str) -> Result<ClusterView, AppError> {
-        let cluster = super::repo::get(&self.db, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::not_found(format!("no cluster with id `{id}`")))?;
-        let status = self.board.current(&cluster).await;
-        Ok(view(&cluster, status))
     }
 
     /// Checks every cluster once, concurrently (used at start to warm the cache).
@@ -55,14 +47,35 @@ impl ClusterService {
     }
 }
 
+/// The view a caller may see: anonymous callers get none of the connection
+/// details (addresses, security settings, broker errors).
+fn for_caller(view: ClusterView, caller: Option<&Caller>) -> ClusterView {
+    if caller.is_some() {
+        view
+    } else {
+        view.without_connection_details()
+    }
+}
+
 #[async_trait::async_trait]
 impl ClusterDirectory for ClusterService {
-    async fn list(&self) -> Result<Vec<ClusterView>, AppError> {
-        self.views(false).await
+    async fn list(&self, caller: Option<&Caller>) -> Result<Vec<ClusterView>, AppError> {
+        let views = self.views(false).await?;
+        Ok(views.into_iter().map(|v| for_caller(v, caller)).collect())
     }
 
-    async fn refresh(&self) -> Result<Vec<ClusterView>, AppError> {
+    async fn refresh(&self, caller: Option<&Caller>) -> Result<Vec<ClusterView>, AppError> {
+        crate::auth::require_signed_in(caller.cloned())?;
         self.views(true).await
+    }
+
+    async fn get(&self, caller: Option<&Caller>, id: &str) -> Result<ClusterView, AppError> {
+        let cluster = super::repo::get(&self.db, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found(format!("no cluster with id `{id}`")))?;
+        let status = self.board.current(&cluster).await;
+        Ok(for_caller(view(&cluster, status), caller))
     }
 }
 
@@ -73,10 +86,10 @@ fn view(cluster: &Cluster, status: app::clusters::ClusterStatus) -> ClusterView 
         name: s.name.clone(),
         platform: s.platform,
         region: s.region.clone(),
-        bootstrap_servers: s.bootstrap_servers.clone(),
+        bootstrap_servers: Some(s.bootstrap_servers.clone()),
         flavour: s.flavour,
         in_mesh: s.in_mesh,
-        security: cluster.security_view(),
+        security: Some(cluster.security_view()),
         status,
     }
 }

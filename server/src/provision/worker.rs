@@ -266,8 +266,8 @@ impl Provisioner {
             ("create_acls", JobPayload::Acls { bindings, .. }) => {
                 self.acls(&job.cluster, &bindings, true).await
             }
-            ("delete_acls", JobPayload::Acls { bindings, .. }) => {
-                self.acls(&job.cluster, &bindings, false).await
+            ("delete_acls", JobPayload::Acls { grant, bindings }) => {
+                self.delete_acls(&job.cluster, grant, bindings).await
             }
             (
                 kind @ ("create_mirror_link" | "stop_mirror_link"),
@@ -330,6 +330,52 @@ impl Provisioner {
         } else {
             format!("{} ACL bindings {verb}d", bindings.len())
         }))
+    }
+
+    /// Deletes the bindings of a grant taken away, except those another live
+    /// grant holds by now (one approved after the job was queued): the
+    /// revocation left out the ones held then, this the ones held since.
+    async fn delete_acls(
+        &self,
+        cluster_id: &str,
+        grant: i64,
+        mut bindings: Vec<AclBinding>,
+    ) -> Result<Option<String>, String> {
+        let mut principals: Vec<&str> = bindings.iter().map(|b| b.principal.as_str()).collect();
+        principals.sort_unstable();
+        principals.dedup();
+        let mut held = Vec::new();
+        {
+            let mut conn = self.db.pool().acquire().await.map_err(|e| {
+                tracing::warn!(error = %e, "cannot read the bindings of other grants");
+                "the database is unavailable".to_string()
+            })?;
+            for principal in principals {
+                let mut of = crate::access::repo::bindings_held_by_others(
+                    &mut conn, cluster_id, principal, grant,
+                )
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "cannot read the bindings of other grants");
+                    "cannot read the bindings of other grants".to_string()
+                })?;
+                held.append(&mut of);
+            }
+        }
+        let before = bindings.len();
+        bindings.retain(|b| !held.contains(b));
+        let kept = before - bindings.len();
+        if bindings.is_empty() {
+            return Ok(Some(format!(
+                "no ACL binding deleted: other grants hold all {kept}"
+            )));
+        }
+        let done = self.acls(cluster_id, &bindings, false).await?;
+        Ok(match (done, kept) {
+            (done, 0) => done,
+            (Some(done), kept) => Some(format!("{done}; {kept} kept for other grants")),
+            (None, kept) => Some(format!("{kept} kept for other grants")),
+        })
     }
 
     /// A parked job: admins hear of it through the audit log.

@@ -1,9 +1,13 @@
 //! How to connect with an active grant: the cluster's bootstrap servers, the
 //! topic, group and principal, the schema registry, and client settings ready
-//! to paste for Java, Python (confluent-kafka) and Rust (rdkafka).
+//! to paste for Java, Python (confluent-kafka) and Rust (rdkafka), each value
+//! quoted for its language.
 
 use leptos::prelude::*;
 
+use super::quote::{
+    comment, jaas_string, java_string, properties_value, python_string, rust_string,
+};
 use crate::access::ConnectionInfo;
 
 /// The principal's name as SASL knows it (`User:svc-x` → `svc-x`).
@@ -31,58 +35,68 @@ fn login_module(mechanism: &str) -> Option<&'static str> {
     }
 }
 
-/// A Java client's `.properties` (Confluent Avro serdes).
+/// One `key=value` line of a `.properties` file.
+fn property(key: &str, value: &str) -> String {
+    format!("{key}={}\n", properties_value(value))
+}
+
+/// A Java client's `.properties` (Confluent Avro serdes). Every value is
+/// quoted for `.properties` (and the JAAS user name for JAAS inside it).
 pub fn java_settings(c: &ConnectionInfo, registry: &str) -> String {
-    let mut s = format!("# {} of {} (Confluent Avro)\n", role(c), c.topic);
-    s.push_str(&format!("bootstrap.servers={}\n", c.bootstrap_servers));
-    s.push_str(&format!("security.protocol={}\n", c.security_protocol));
+    let mut s = format!("# {} of {} (Confluent Avro)\n", role(c), comment(&c.topic));
+    s.push_str(&property("bootstrap.servers", &c.bootstrap_servers));
+    s.push_str(&property("security.protocol", &c.security_protocol));
     if let Some(mechanism) = &c.sasl_mechanism {
-        s.push_str(&format!("sasl.mechanism={mechanism}\n"));
-        s.push_str(&format!("# sasl.username={}\n", user_name(c)));
+        s.push_str(&property("sasl.mechanism", mechanism));
+        s.push_str(&format!("# sasl.username={}\n", comment(user_name(c))));
         s.push_str("# Put the password in from your secret store; never commit it.\n");
         match login_module(mechanism) {
-            Some(module) => s.push_str(&format!(
-                "sasl.jaas.config={module} required username=\"{}\" password=\"<password>\";\n",
-                user_name(c)
+            Some(module) => s.push_str(&property(
+                "sasl.jaas.config",
+                &format!(
+                    "{module} required username={} password=\"<password>\";",
+                    jaas_string(user_name(c))
+                ),
             )),
             None => s.push_str(&format!(
-                "# sasl.jaas.config=<the login module of {mechanism} for {}>\n",
-                user_name(c)
+                "# sasl.jaas.config=<the login module of {} for {}>\n",
+                comment(mechanism),
+                comment(user_name(c))
             )),
         }
     }
-    s.push_str(&format!("schema.registry.url={registry}\n"));
+    s.push_str(&property("schema.registry.url", registry));
     if c.produce {
         s.push_str("key.serializer=org.apache.kafka.common.serialization.StringSerializer\n");
         s.push_str("value.serializer=io.confluent.kafka.serializers.KafkaAvroSerializer\n");
         s.push_str(&format!(
             "# The value schema is registered as {}: use it as is.\n",
-            c.value_subject
+            comment(&c.value_subject)
         ));
         s.push_str("auto.register.schemas=false\n");
         s.push_str("use.latest.version=true\n");
         s.push_str("acks=all\n");
         s.push_str(&format!(
-            "# producer.send(new ProducerRecord<>(\"{}\", key, value));\n",
-            c.topic
+            "# producer.send(new ProducerRecord<>({}, key, value));\n",
+            java_string(&c.topic)
         ));
     } else {
         s.push_str("key.deserializer=org.apache.kafka.common.serialization.StringDeserializer\n");
         s.push_str("value.deserializer=io.confluent.kafka.serializers.KafkaAvroDeserializer\n");
         if let Some(group) = &c.group {
-            s.push_str(&format!("group.id={group}\n"));
+            s.push_str(&property("group.id", group));
         }
         s.push_str("enable.auto.commit=false\n");
         s.push_str("auto.offset.reset=earliest\n");
         s.push_str(&format!(
-            "# consumer.subscribe(List.of(\"{}\")); commit after processing (commitSync).\n",
-            c.topic
+            "# consumer.subscribe(List.of({})); commit after processing (commitSync).\n",
+            java_string(&c.topic)
         ));
     }
     s
 }
 
-/// A Python client with confluent-kafka.
+/// A Python client with confluent-kafka; every value a Python string literal.
 pub fn python_settings(c: &ConnectionInfo, registry: &str) -> String {
     let client = if c.produce { "Producer" } else { "Consumer" };
     let serde = if c.produce {
@@ -97,16 +111,17 @@ pub fn python_settings(c: &ConnectionInfo, registry: &str) -> String {
     ));
     s.push_str("from confluent_kafka.serialization import MessageField, SerializationContext\n\n");
     s.push_str(&format!(
-        "registry = SchemaRegistryClient({{\"url\": \"{registry}\"}})\n"
+        "registry = SchemaRegistryClient({{\"url\": {}}})\n",
+        python_string(registry)
     ));
     if c.produce {
         s.push_str(&format!(
             "# The value schema: the latest version of {}.\n",
-            c.value_subject
+            comment(&c.value_subject)
         ));
         s.push_str(&format!(
-            "schema = registry.get_latest_version(\"{}\").schema\n",
-            c.value_subject
+            "schema = registry.get_latest_version({}).schema\n",
+            python_string(&c.value_subject)
         ));
         s.push_str(
             "serialize_value = AvroSerializer(registry, schema, conf={\"auto.register.schemas\": False})\n\n",
@@ -114,18 +129,13 @@ pub fn python_settings(c: &ConnectionInfo, registry: &str) -> String {
     } else {
         s.push_str("deserialize_value = AvroDeserializer(registry)\n\n");
     }
+    let entry = |key: &str, value: &str| format!("    \"{key}\": {},\n", python_string(value));
     s.push_str("config = {\n");
-    s.push_str(&format!(
-        "    \"bootstrap.servers\": \"{}\",\n",
-        c.bootstrap_servers
-    ));
-    s.push_str(&format!(
-        "    \"security.protocol\": \"{}\",\n",
-        c.security_protocol
-    ));
+    s.push_str(&entry("bootstrap.servers", &c.bootstrap_servers));
+    s.push_str(&entry("security.protocol", &c.security_protocol));
     if let Some(mechanism) = &c.sasl_mechanism {
-        s.push_str(&format!("    \"sasl.mechanism\": \"{mechanism}\",\n"));
-        s.push_str(&format!("    \"sasl.username\": \"{}\",\n", user_name(c)));
+        s.push_str(&entry("sasl.mechanism", mechanism));
+        s.push_str(&entry("sasl.username", user_name(c)));
         s.push_str(
             "    \"sasl.password\": \"<password>\",  # from your secret store; never commit it\n",
         );
@@ -134,23 +144,23 @@ pub fn python_settings(c: &ConnectionInfo, registry: &str) -> String {
         s.push_str("    \"acks\": \"all\",\n");
     } else {
         if let Some(group) = &c.group {
-            s.push_str(&format!("    \"group.id\": \"{group}\",\n"));
+            s.push_str(&entry("group.id", group));
         }
         s.push_str("    \"enable.auto.commit\": False,\n");
         s.push_str("    \"auto.offset.reset\": \"earliest\",\n");
     }
     s.push_str("}\n");
+    let topic = python_string(&c.topic);
     if c.produce {
         s.push_str("producer = Producer(config)\n");
         s.push_str(&format!(
-            "# producer.produce(\"{topic}\", key=key, value=serialize_value(record, \
-             SerializationContext(\"{topic}\", MessageField.VALUE)))\n",
-            topic = c.topic
+            "# producer.produce({topic}, key=key, value=serialize_value(record, \
+             SerializationContext({topic}, MessageField.VALUE)))\n"
         ));
         s.push_str("# producer.flush()\n");
     } else {
         s.push_str("consumer = Consumer(config)\n");
-        s.push_str(&format!("consumer.subscribe([\"{}\"])\n", c.topic));
+        s.push_str(&format!("consumer.subscribe([{topic}])\n"));
         s.push_str("# msg = consumer.poll(1.0)\n");
         s.push_str(
             "# value = deserialize_value(msg.value(), SerializationContext(msg.topic(), MessageField.VALUE))\n",
@@ -160,7 +170,7 @@ pub fn python_settings(c: &ConnectionInfo, registry: &str) -> String {
     s
 }
 
-/// A Rust client with rdkafka.
+/// A Rust client with rdkafka; every value a Rust string literal.
 pub fn rust_settings(c: &ConnectionInfo, registry: &str) -> String {
     let mut s = String::from("use rdkafka::config::ClientConfig;\n");
     if c.produce {
@@ -170,42 +180,35 @@ pub fn rust_settings(c: &ConnectionInfo, registry: &str) -> String {
         s.push_str("use rdkafka::consumer::{Consumer, StreamConsumer};\n\n");
         s.push_str("let consumer = ClientConfig::new()\n");
     }
-    s.push_str(&format!(
-        "    .set(\"bootstrap.servers\", \"{}\")\n",
-        c.bootstrap_servers
-    ));
-    s.push_str(&format!(
-        "    .set(\"security.protocol\", \"{}\")\n",
-        c.security_protocol
-    ));
+    let set = |key: &str, value: &str| format!("    .set(\"{key}\", {})\n", rust_string(value));
+    s.push_str(&set("bootstrap.servers", &c.bootstrap_servers));
+    s.push_str(&set("security.protocol", &c.security_protocol));
     if let Some(mechanism) = &c.sasl_mechanism {
-        s.push_str(&format!("    .set(\"sasl.mechanism\", \"{mechanism}\")\n"));
-        s.push_str(&format!(
-            "    .set(\"sasl.username\", \"{}\")\n",
-            user_name(c)
-        ));
+        s.push_str(&set("sasl.mechanism", mechanism));
+        s.push_str(&set("sasl.username", user_name(c)));
         s.push_str("    .set(\"sasl.password\", \"<password>\") // from your secret store; never commit it\n");
     }
+    let topic = rust_string(&c.topic);
     if c.produce {
         s.push_str("    .set(\"acks\", \"all\")\n");
         s.push_str("    .create::<FutureProducer>()?;\n");
         s.push_str(&format!(
-            "// producer.send(FutureRecord::to(\"{}\").key(&key).payload(&avro_bytes), Duration::from_secs(5)).await\n",
-            c.topic
+            "// producer.send(FutureRecord::to({topic}).key(&key).payload(&avro_bytes), Duration::from_secs(5)).await\n"
         ));
     } else {
         if let Some(group) = &c.group {
-            s.push_str(&format!("    .set(\"group.id\", \"{group}\")\n"));
+            s.push_str(&set("group.id", group));
         }
         s.push_str("    .set(\"enable.auto.commit\", \"false\")\n");
         s.push_str("    .set(\"auto.offset.reset\", \"earliest\")\n");
         s.push_str("    .create::<StreamConsumer>()?;\n");
-        s.push_str(&format!("consumer.subscribe(&[\"{}\"])?;\n", c.topic));
+        s.push_str(&format!("consumer.subscribe(&[{topic}])?;\n"));
     }
     s.push_str(&format!(
         "// Values are Confluent Avro (magic byte, schema id, body): the schemas are at\n\
-         // {registry} under {} (e.g. with the schema_registry_converter crate).\n",
-        c.value_subject
+         // {} under {} (e.g. with the schema_registry_converter crate).\n",
+        comment(registry),
+        comment(&c.value_subject)
     ));
     s
 }
@@ -345,6 +348,59 @@ mod tests {
         assert!(s.contains("customer.address.changed-value"));
         assert!(!s.contains("group.id"));
         assert!(!s.contains("Consumer"));
+    }
+
+    /// A principal, topic and group with quotes (rows written before the
+    /// server limited them) stay inside their strings in every snippet.
+    #[test]
+    fn quotes_in_values_are_escaped_per_language() {
+        let c = ConnectionInfo {
+            principal: r#"User:svc" password="x"#.into(),
+            topic: r#"t"); evil("#.into(),
+            group: Some(r#"g"\"#.into()),
+            ..producer()
+        };
+        let consumer = ConnectionInfo {
+            produce: false,
+            ..c.clone()
+        };
+        let java = java_settings(&c, REGISTRY);
+        // `.properties` doubles the JAAS escapes' backslashes.
+        assert!(
+            java.contains(r#"required username="svc\\" password=\\"x" password="<password>";"#),
+            "{java}"
+        );
+        let java = java_settings(&consumer, REGISTRY);
+        assert!(java.contains("group.id=g\"\\\\\n"), "{java}");
+        assert!(java.contains(r#"List.of("t\"); evil(")"#), "{java}");
+
+        let python = python_settings(&c, REGISTRY);
+        assert!(
+            python.contains(r#""sasl.username": "svc\" password=\"x","#),
+            "{python}"
+        );
+        assert!(
+            python.contains(r#"# producer.produce("t\"); evil(", key="#),
+            "{python}"
+        );
+        let python = python_settings(&consumer, REGISTRY);
+        assert!(python.contains(r#""group.id": "g\"\\","#), "{python}");
+        assert!(
+            python.contains(r#"consumer.subscribe(["t\"); evil("])"#),
+            "{python}"
+        );
+
+        let rust = rust_settings(&c, REGISTRY);
+        assert!(
+            rust.contains(r#".set("sasl.username", "svc\" password=\"x")"#),
+            "{rust}"
+        );
+        assert!(
+            rust.contains(r#"FutureRecord::to("t\"); evil(")"#),
+            "{rust}"
+        );
+        let rust = rust_settings(&consumer, REGISTRY);
+        assert!(rust.contains(r#".set("group.id", "g\"\\")"#), "{rust}");
     }
 
     #[test]

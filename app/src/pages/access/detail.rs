@@ -15,7 +15,7 @@ use crate::access::{Decision, RequestState, RequestView};
 use crate::access_api::{
     get_request, CancelRequest, DecideRequest, ReassignRequest, RevokeRequest,
 };
-use crate::components::errors::{ErrorTemplate, Loading};
+use crate::components::errors::{ErrorTemplate, Loading, PageStatus};
 
 #[component]
 pub fn RequestPage() -> impl IntoView {
@@ -41,6 +41,7 @@ pub fn RequestPage() -> impl IntoView {
         |(id, ..)| get_request(id),
     );
     follow_provisioning(request, changed);
+    let status = PageStatus::current();
     view! {
         {action_error(move || decide.value().get())}
         {action_error(move || cancel.value().get())}
@@ -48,9 +49,14 @@ pub fn RequestPage() -> impl IntoView {
         {action_error(move || reassign.value().get())}
         <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
             <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    request.await.map(|r| view! { <RequestView r decide cancel revoke reassign/> })
-                })}
+                {move || {
+                    let status = status.clone();
+                    Suspend::new(async move {
+                        let found = request.await;
+                        status.check(&found);
+                        found.map(|r| view! { <RequestView r decide cancel revoke reassign/> })
+                    })
+                }}
             </Transition>
         </ErrorBoundary>
     }

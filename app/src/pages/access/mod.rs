@@ -7,6 +7,7 @@ pub mod detail;
 pub mod jobs;
 pub mod list;
 pub mod new_event;
+mod quote;
 pub mod request_form;
 pub mod steps;
 pub mod widgets;

@@ -1,20 +1,28 @@
-//! `GET /api/v1/clusters` and `GET /api/v1/clusters/{id}`.
+//! `GET /api/v1/clusters` and `GET /api/v1/clusters/{id}`: connection
+//! details for signed-in callers only.
 
+use app::auth::Caller;
 use app::clusters::ClusterView;
 use app::services::ClusterDirectory;
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::{Extension, Json};
 
 use crate::http::ApiError;
 use crate::state::AppState;
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ClusterView>>, ApiError> {
-    Ok(Json(state.clusters.list().await?))
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+) -> Result<Json<Vec<ClusterView>>, ApiError> {
+    let caller = caller.map(|Extension(c)| c);
+    Ok(Json(state.clusters.list(caller.as_ref()).await?))
 }
 
 pub async fn show(
     State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
     Path(id): Path<String>,
 ) -> Result<Json<ClusterView>, ApiError> {
-    Ok(Json(state.clusters.get(&id).await?))
+    let caller = caller.map(|Extension(c)| c);
+    Ok(Json(state.clusters.get(caller.as_ref(), &id).await?))
 }

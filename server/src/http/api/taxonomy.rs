@@ -28,8 +28,13 @@ pub async fn save_tag(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn teams(State(state): State<AppState>) -> Result<Json<Vec<TeamDef>>, ApiError> {
-    Ok(Json(state.catalogue.team_defs().await?))
+/// Members for signed-in callers only.
+pub async fn teams(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+) -> Result<Json<Vec<TeamDef>>, ApiError> {
+    let caller = caller.map(|Extension(c)| c);
+    Ok(Json(state.catalogue.team_defs(caller.as_ref()).await?))
 }
 
 pub async fn save_team(
