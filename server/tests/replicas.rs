@@ -44,7 +44,10 @@ async fn replica(database_url: &str) -> Replica {
         if ready.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
             break;
         }
-        assert!(Instant::now() < deadline, "replica on {port} never became ready");
+        assert!(
+            Instant::now() < deadline,
+            "replica on {port} never became ready"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Replica {
