@@ -84,7 +84,10 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let warm = state.catalogue.clone();
     tokio::spawn(async move { warm.warm_topic_facts().await });
     // Replicas on one PostgreSQL database see each other's catalogue changes.
-    let replicas = state.catalogue.follow_replicas();
+    let replicas = [
+        state.catalogue.follow_replicas(),
+        state.registry.follow_replicas(),
+    ];
     state
         .discovery
         .spawn_periodic(Duration::from_secs(config.discovery_interval_secs));
@@ -118,8 +121,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     if let Some(worker) = worker {
         worker.stop().await;
     }
-    if let Some(replicas) = replicas {
-        replicas.abort();
+    for follower in replicas.into_iter().flatten() {
+        follower.abort();
     }
     propagation.stop().await;
     notifier.stop().await;

@@ -1,6 +1,7 @@
 //! Two `serve` processes on one PostgreSQL database: a catalogue change made
-//! through one is found by the other's search, which never polls (without the
-//! announcement it would stay stale until its next start).
+//! through one is found by the other's search, and a permanent registry delete
+//! empties the other's by-id cache. Neither polls: without the announcements
+//! the other replica would stay stale until its next start.
 
 mod common;
 
@@ -33,7 +34,7 @@ async fn replica(database_url: &str) -> Replica {
         .arg("--data-dir")
         .arg(dir.path())
         .env("SWITCHBOARD_PROVISION__IN_PROCESS", "false")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,rdkafka=off,librdkafka=off")
         .stdout(Stdio::null())
         .spawn()
         .expect("serve starts");

@@ -86,6 +86,9 @@ impl RegistryService {
             permanent,
         )
         .await?;
+        if permanent {
+            announce_permanent_delete(&mut tx).await?;
+        }
         tx.commit().await?;
         if permanent {
             self.by_id.forget_all();
@@ -148,6 +151,9 @@ impl RegistryService {
             permanent,
         )
         .await?;
+        if permanent {
+            announce_permanent_delete(&mut tx).await?;
+        }
         tx.commit().await?;
         if permanent {
             self.by_id.forget_all();
@@ -206,5 +212,11 @@ async fn record(
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Other replicas on the database empty their by-id caches when this commits.
+async fn announce_permanent_delete(tx: &mut crate::db::Tx) -> Result<(), RegistryError> {
+    crate::db::channels::announce(tx, super::service::CHANGES_CHANNEL, "permanent_delete").await?;
     Ok(())
 }

@@ -10,7 +10,11 @@ use super::error::RegistryError;
 use super::model::{storable_subject, NewSchema, StoredSchema, SubjectVersion, VersionSpec};
 use super::repo::{self, VersionRow};
 use super::schemas::{precheck, SchemaCache};
+use crate::db::channels::Heard;
 use crate::db::Db;
+
+/// The PostgreSQL channel on which replicas announce permanent deletes.
+pub const CHANGES_CHANNEL: &str = "switchboard_registry";
 
 pub struct RegistryService {
     pub(super) db: Db,
@@ -29,6 +33,19 @@ impl RegistryService {
             cache: SchemaCache::default(),
             by_id: ByIdCache::default(),
         }
+    }
+
+    /// Empties this replica's by-id cache whenever another replica on the
+    /// database deletes permanently (and after a lost connection, when such a
+    /// delete may have gone unheard). `None` on SQLite.
+    pub fn follow_replicas(self: &std::sync::Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
+        let me = std::sync::Arc::clone(self);
+        crate::db::channels::listen(&self.db, CHANGES_CHANNEL, move |heard| {
+            if !matches!(heard, Heard::Listening { reconnected: false }) {
+                me.by_id.forget_all();
+            }
+            async {}
+        })
     }
 
     pub(super) async fn conn(&self) -> Result<PoolConnection<Any>, RegistryError> {
