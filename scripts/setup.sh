@@ -114,15 +114,16 @@ setup_test() {
 check() {
   local want_bg
   want_bg="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
-  have() { printf '  %-34s %s\n' "$1" "$2"; }
-  for pkg in build-essential pkg-config libssl-dev zlib1g-dev chromium postgresql-client; do
+  have() { printf '  %-46s %s\n' "$1" "$2"; }
+  have "psql (Debian postgresql-client)" "$(psql --version 2>/dev/null || echo MISSING)"
+  for pkg in build-essential pkg-config libssl-dev zlib1g-dev chromium; do
     have "$pkg (Debian)" "$(dpkg -s "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | grep . || echo MISSING)"
   done
   have "wasm32-unknown-unknown target" "$(rustup target list --installed | grep -qx wasm32-unknown-unknown && echo installed || echo MISSING)"
   have "wasm-bindgen-cli $want_bg" "$(wasm-bindgen --version 2>/dev/null | grep "$want_bg" || echo MISSING)"
   have "Rust $BROKER_TOOLCHAIN toolchain" "$(rustup toolchain list | grep -q "^$BROKER_TOOLCHAIN" && echo installed || echo MISSING)"
   have "nisshi $NISSHI_VERSION" "$(nisshi --version 2>/dev/null | grep "$NISSHI_VERSION" || echo MISSING)"
-  have "Python venv $VENV" "$("$SB_PYTHON" -c 'import confluent_kafka, avro; print("confluent-kafka", confluent_kafka.version()[0], "avro", avro.__version__)' 2>/dev/null || echo MISSING)"
+  have "Python venv $VENV" "$("$SB_PYTHON" -c 'import confluent_kafka, avro; print("confluent-kafka", confluent_kafka.__version__, "avro", avro.__version__)' 2>/dev/null || echo MISSING)"
   have "end2end npm packages" "$([ -d "$ROOT/end2end/node_modules/playwright-core" ] && echo installed || echo MISSING)"
 }
 
