@@ -490,18 +490,9 @@ async fn server_functions_refuse_unreadable_input_400_and_big_bodies_413(db: Db)
                         .collect::<Vec<_>>(),
                 ))
             };
-            let response = router
-                .oneshot(request.body(body).expect("request"))
-                .await
-                .expect("answer");
-            let status = response.status().as_u16();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .expect("body")
-                .to_bytes();
-            (status, String::from_utf8_lossy(&body).into_owned())
+            let (status, _, body) =
+                common::oneshot(&router, request.body(body).expect("request")).await;
+            (status.as_u16(), body)
         }
     };
     // A form-encoded server function: a missing and a mistyped argument.

@@ -575,8 +575,6 @@ impl Sweep {
 
     /// Status and body of a registry call with a JSON body, or none.
     async fn send(&self, method: &str, uri: &str, body: Option<&String>) -> (u16, String) {
-        use http_body_util::BodyExt;
-        use tower::ServiceExt;
         let mut request = Request::builder()
             .method(method)
             .uri(format!("/registry{uri}"));
@@ -586,15 +584,8 @@ impl Sweep {
         let request = request
             .body(body.map(|b| Body::from(b.clone())).unwrap_or_default())
             .expect("request");
-        let response = self.0.clone().oneshot(request).await.expect("answers");
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
+        let (status, _, body) = common::oneshot(&self.0, request).await;
+        (status.as_u16(), body)
     }
 }
 

@@ -9,24 +9,15 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::Request;
-use http_body_util::BodyExt;
 use switchboard::catalogue::{repo, seed};
 use switchboard::kafka::{self, Connection, TopicSpec};
-use tower::ServiceExt;
 
 use common::{json, test_config, Broker, TestDb};
 
 async fn get(router: &axum::Router, uri: &str) -> (u16, String) {
     let request = Request::get(uri).body(Body::empty()).expect("request");
-    let response = router.clone().oneshot(request).await.expect("answers");
-    let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let (status, _, body) = common::oneshot(router, request).await;
+    (status.as_u16(), body)
 }
 
 #[tokio::test]

@@ -9,10 +9,8 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request};
-use http_body_util::BodyExt;
 use switchboard::config::Config;
 use switchboard::db::Db;
-use tower::ServiceExt;
 
 use common::test_config;
 
@@ -48,21 +46,8 @@ impl App {
     }
 
     async fn send(&self, request: Request<Body>) -> (u16, HeaderMap, String) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
+        let (status, headers, body) = common::oneshot(&self.router, request).await;
+        (status.as_u16(), headers, body)
     }
 
     /// Signs in through the development sign-in; returns the cookie pair.

@@ -155,8 +155,19 @@ pub async fn send(
     if db.readiness().await.ok() {
         state.catalogue.reindex().await.expect("index builds");
     }
-    let router = switchboard::http::router(state);
-    let response = router.oneshot(request).await.expect("router answers");
+    oneshot(&switchboard::http::router(state), request).await
+}
+
+/// Sends one request through `router` in-process; returns status, headers, body.
+pub async fn oneshot(
+    router: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers");
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response
