@@ -45,8 +45,7 @@ impl SearchIndex {
 
         let mut hits = Vec::new();
         if !page_docs.is_empty() {
-            let mut highlighter =
-                Highlighter::new(&parsed.terms, analyzer, self.fields.description);
+            let mut highlighter = Highlighter::new(&parsed.terms, analyzer);
             for (score, address) in page_docs {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field| first_text(&doc, field);

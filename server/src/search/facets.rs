@@ -2,11 +2,16 @@
 //! is counted over the documents that pass every OTHER facet's filter
 //! ("disjunctive" faceting), so selecting `team=crm` still shows the other
 //! teams with their counts. The same pass counts the fully filtered total.
+//!
+//! Counting is deferred: the pass only records each match (and which filter
+//! it failed), and the values are then read column by column in batches,
+//! which reads a single-valued column several times faster than one
+//! document at a time (no dynamic call per document and value).
 
 use std::collections::HashMap;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{ColumnIndex, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::model::{Facets, SearchQuery};
@@ -14,6 +19,10 @@ use super::schema::Facet;
 
 /// Values returned per facet at most (selected values are always kept).
 const MAX_VALUES: usize = 50;
+/// Matches recorded before their values are counted (bounds the buffers).
+const BATCH: usize = 4096;
+/// No filter failed: the match counts for every facet and the total.
+const PASSED: u8 = u8::MAX;
 
 pub(crate) fn selected(query: &SearchQuery, facet: Facet) -> &[String] {
     match facet {
@@ -94,23 +103,45 @@ impl SegmentFacet {
         }
     }
 
-    fn count(&mut self, doc: DocId) {
-        if let Some(column) = &self.column {
-            for ord in column.term_ords(doc) {
-                if let Some(count) = usize::try_from(ord)
-                    .ok()
-                    .and_then(|o| self.counts.get_mut(o))
-                {
-                    *count += 1;
+    /// Counts the values of `docs`; `ords` is scratch space.
+    fn count(&mut self, docs: &[DocId], ords: &mut Vec<u64>) {
+        let Some(column) = &self.column else { return };
+        let column = column.ords();
+        if matches!(column.index, ColumnIndex::Full) {
+            ords.clear();
+            ords.resize(docs.len(), 0);
+            column.values.get_vals(docs, ords);
+            for &ord in ords.iter() {
+                bump(&mut self.counts, ord);
+            }
+        } else {
+            for &doc in docs {
+                for ord in column.values_for_doc(doc) {
+                    bump(&mut self.counts, ord);
                 }
             }
         }
     }
 }
 
+fn bump(counts: &mut [u64], ord: u64) {
+    if let Some(count) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
+        *count += 1;
+    }
+}
+
 pub(crate) struct FacetSegmentCounter {
     facets: Vec<SegmentFacet>,
     total: u64,
+    /// Whether any facet has a filter (else every match passes).
+    filtered: bool,
+    /// Matches not counted yet, and the facet whose filter each failed
+    /// (`PASSED` for none).
+    docs: Vec<DocId>,
+    failed: Vec<u8>,
+    /// Scratch: the documents a facet counts, and their values.
+    selection: Vec<DocId>,
+    ords: Vec<u64>,
 }
 
 impl Collector for FacetCounter {
@@ -143,7 +174,16 @@ impl Collector for FacetCounter {
                 counts: vec![0; terms],
             });
         }
-        Ok(FacetSegmentCounter { facets, total: 0 })
+        let filtered = facets.iter().any(|f| f.filter.is_some());
+        Ok(FacetSegmentCounter {
+            facets,
+            total: 0,
+            filtered,
+            docs: Vec::with_capacity(BATCH),
+            failed: Vec::new(),
+            selection: Vec::new(),
+            ords: Vec::new(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -172,27 +212,49 @@ impl Collector for FacetCounter {
 }
 
 impl FacetSegmentCounter {
-    /// Counts `doc`; true when it passes every filter (it belongs in the page).
+    /// Records `doc`; true when it passes every filter (it belongs in the page).
     pub(crate) fn count(&mut self, doc: DocId) -> bool {
-        // A doc counts for facet F if it passes all filters but maybe F's own.
-        let mut failed = None;
-        for (i, facet) in self.facets.iter().enumerate() {
-            if !facet.passes(doc) {
-                if failed.is_some() {
-                    return false;
+        let mut failed = PASSED;
+        if self.filtered {
+            // A doc counts for facet F if it passes all filters but maybe F's own.
+            for (i, facet) in self.facets.iter().enumerate() {
+                if !facet.passes(doc) {
+                    if failed != PASSED {
+                        return false;
+                    }
+                    failed = i as u8;
                 }
-                failed = Some(i);
             }
+            self.failed.push(failed);
         }
-        if failed.is_none() {
+        self.docs.push(doc);
+        if failed == PASSED {
             self.total += 1;
         }
+        if self.docs.len() == BATCH {
+            self.flush();
+        }
+        failed == PASSED
+    }
+
+    /// Counts the recorded matches into each facet.
+    fn flush(&mut self) {
         for (i, facet) in self.facets.iter_mut().enumerate() {
-            if failed.is_none_or(|f| f == i) {
-                facet.count(doc);
+            if self.filtered {
+                self.selection.clear();
+                let counted = self.docs.iter().zip(&self.failed);
+                self.selection.extend(
+                    counted
+                        .filter(|(_, f)| **f == PASSED || usize::from(**f) == i)
+                        .map(|(doc, _)| *doc),
+                );
+                facet.count(&self.selection, &mut self.ords);
+            } else {
+                facet.count(&self.docs, &mut self.ords);
             }
         }
-        failed.is_none()
+        self.docs.clear();
+        self.failed.clear();
     }
 }
 
@@ -203,7 +265,8 @@ impl SegmentCollector for FacetSegmentCounter {
         self.count(doc);
     }
 
-    fn harvest(self) -> FacetSegmentCounter {
+    fn harvest(mut self) -> FacetSegmentCounter {
+        self.flush();
         self
     }
 }
