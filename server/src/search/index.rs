@@ -16,6 +16,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use super::analysis::{text_analyzer, TEXT_TOKENIZER};
 use super::error::SearchError;
+use super::facets::FacetTables;
 use super::model::EventDoc;
 use super::schema::{build_schema, to_document, Fields};
 
@@ -34,6 +35,8 @@ pub struct SearchIndex {
     pub(super) fields: Fields,
     pub(super) reader: IndexReader,
     pub(super) analyzer: TextAnalyzer,
+    /// Facet values of the searched segments, for counting.
+    pub(super) facet_tables: FacetTables,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     /// Layout marker path; `None` in memory.
     marker: Option<PathBuf>,
@@ -89,6 +92,7 @@ impl SearchIndex {
             fields,
             reader,
             analyzer,
+            facet_tables: FacetTables::default(),
             writer: Mutex::new(writer),
             marker,
         })
@@ -156,6 +160,11 @@ impl SearchIndex {
             return Err(err.into());
         }
         self.reader.reload()?;
+        // The new segments' facet tables now rather than in the next search
+        // (the others are kept: a commit only adds segments or merges them).
+        if let Err(err) = self.facet_tables.for_searcher(&self.reader.searcher()) {
+            tracing::warn!(error = %err, "search facet tables not built");
+        }
         Ok(())
     }
 
