@@ -1,13 +1,18 @@
 //! Catalogue search benchmark (issue 3, "Performance"). Generates a
 //! deterministic catalogue of 100,000 events, then measures: the full index
 //! build, in-process latency of a fixed query mix, the search API's HTTP
-//! throughput against `/healthz` under 16 clients, and the peak RSS. It
-//! reports against the issue's targets; it asserts nothing.
+//! throughput against `/healthz` under 16 clients, and the peak RSS. Then,
+//! with the search answer cache turned off (every search computed, as for a
+//! query nobody made before): in-process latency of the whole answer (index,
+//! cards from the database, JSON) and HTTP throughput over distinct queries.
+//! It reports against the issues' targets; it asserts nothing.
 //!
 //! Run it with `scripts/bench.sh`. Environment: `SB_BENCH_EVENTS` (100000),
 //! `SB_BENCH_HTTP_SECS` (10), `SB_BENCH_REINDEX` (auto | always | never: whether
 //! the served index comes from `CatalogueService::reindex`; auto up to 20,000
-//! events), `SB_BENCH_OUT_DIR` (bench/results), `SB_BENCH_GIT` (commit label).
+//! events), `SB_BENCH_OUT_DIR` (bench/results), `SB_BENCH_GIT` (commit label),
+//! `SB_BENCH_QUICK` (set: stop after the in-process queries, print their
+//! figures, write nothing).
 
 #[path = "search/avro.rs"]
 mod avro;
@@ -47,6 +52,10 @@ pub struct Settings {
     pub events: usize,
     pub queries: usize,
     pub warmup: usize,
+    /// Times the in-process mix is run (the spread between rounds is reported).
+    pub rounds: usize,
+    /// Distinct queries of the uncached HTTP load.
+    pub distinct: usize,
     pub clients: usize,
     pub http_secs: u64,
     pub reindex: String,
@@ -77,6 +86,8 @@ fn main() -> anyhow::Result<()> {
         events: env_or("SB_BENCH_EVENTS", 100_000),
         queries: 1_000,
         warmup: 200,
+        rounds: 3,
+        distinct: 20_000,
         clients: 16,
         http_secs: env_or("SB_BENCH_HTTP_SECS", 10),
         reindex: env_or("SB_BENCH_REINDEX", "auto".to_owned()),
@@ -102,10 +113,20 @@ fn main() -> anyhow::Result<()> {
 
     step("querying in-process", began);
     let mix = queries::mix(s.queries);
-    let inproc = queries::measure(&index, &mix, s.warmup, 1)?;
+    let inproc = queries::measure(&index, &mix, s.warmup, 1, s.rounds)?;
     // Diagnostic: the same mix without the page of hits (counts and facets only).
-    let no_hits = queries::measure(&index, &mix, 0, 1_000_000)?;
+    let no_hits = queries::measure(&index, &mix, 0, 1_000_000, 1)?;
     mark(&mut peaks, "3_queries");
+    if std::env::var_os("SB_BENCH_QUICK").is_some() {
+        // While working on search speed: the in-process figures only, nothing written.
+        for (label, of) in [("with page", &inproc), ("no page", &no_hits)] {
+            eprintln!("{label}: all {}", of.all.json());
+            for (kind, stats) in &of.by_kind {
+                eprintln!("{label}: {} {}", kind.label(), stats.json());
+            }
+        }
+        return Ok(());
+    }
 
     step("filling SQLite and indexing it for the server", began);
     let server_rt = tokio::runtime::Builder::new_multi_thread()
@@ -122,6 +143,7 @@ fn main() -> anyhow::Result<()> {
         Arc::clone(&prepared.index),
         None,
     );
+    let catalogue = Arc::clone(&state.catalogue);
     let (addr, server) = server_rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -141,15 +163,22 @@ fn main() -> anyhow::Result<()> {
     let search_paths = Arc::new(mix.iter().map(queries::MixQuery::url).collect());
     let search = clients.block_on(load::run(addr, search_paths, s.clients, warm, secs))?;
     // The server keeps answers until the catalogue changes, so the repeated
-    // mix above is mostly served from that cache. Here no two requests
-    // share an answer (each asks for a page size of its own), so every one
-    // runs the index and the database: the cost of a search nobody made yet.
+    // mix above is mostly served from that cache. From here on the cache is
+    // off: every search runs the index and the database, the cost of a
+    // search nobody made before.
+    catalogue.set_search_answer_cache(false);
+    step("in-process: the whole answer, answer cache off", began);
+    let service = server_rt.block_on(queries::measure_service(
+        &catalogue, &mix, s.warmup, s.rounds,
+    ))?;
     step(
-        "load: /api/v1/events?q=<mix>&per_page=<distinct> (uncached)",
+        "load: /api/v1/events?q=<distinct queries> (answer cache off)",
         began,
     );
-    let distinct_paths = Arc::new(queries::distinct_urls(&mix));
+    let distinct_paths = Arc::new(queries::distinct_urls(s.distinct));
+    let distinct_count = distinct_paths.len();
     let uncached = clients.block_on(load::run(addr, distinct_paths, s.clients, warm, secs))?;
+    catalogue.set_search_answer_cache(true);
     mark(&mut peaks, "5_http");
     let after_serving = ["VmRSS", "RssAnon", "RssFile"].map(proc_mib);
     server.abort();
@@ -188,19 +217,25 @@ fn main() -> anyhow::Result<()> {
     http_figures["search"] = endpoint(&search);
     http_figures["search_to_healthz"] = json!(round(ratio, 4));
     http_figures["search_uncached"] = endpoint(&uncached);
+    http_figures["search_uncached"]["distinct_queries"] = json!(distinct_count);
     http_figures["search_uncached_to_healthz"] = json!(round(uncached_ratio, 4));
     http_figures["reindex"] = probes;
     let generation_s = corpus_figures["generation_s"].as_f64().unwrap_or(0.0);
-    let by_kind: Map<String, Value> = inproc
-        .by_kind
-        .iter()
-        .map(|(kind, stats)| (kind.label().to_owned(), stats.json()))
-        .collect();
+    let by_kind = |of: &queries::InProcess| -> Map<String, Value> {
+        of.by_kind
+            .iter()
+            .map(|(kind, stats)| (kind.label().to_owned(), stats.json()))
+            .collect()
+    };
+    let rounds =
+        |of: &queries::InProcess| -> Vec<Value> { of.rounds.iter().map(|r| r.json()).collect() };
     let date = time::OffsetDateTime::now_utc().format(&Rfc3339)?;
     let settings = json!({
         "events": s.events,
         "queries": s.queries,
         "warmup_queries": s.warmup,
+        "rounds": s.rounds,
+        "distinct_queries": s.distinct,
         "clients": s.clients,
         "http_seconds": s.http_secs,
         "reindex": s.reindex,
@@ -213,10 +248,16 @@ fn main() -> anyhow::Result<()> {
     });
     let query_latency = json!({
         "all": inproc.all.json(),
-        "by_kind": by_kind,
+        "by_kind": by_kind(&inproc),
+        "rounds": rounds(&inproc),
         "with_hits": inproc.with_hits,
         "mean_total": round(inproc.mean_total, 1),
         "without_hits_page": no_hits.all.json(),
+        "service_uncached": {
+            "all": service.all.json(),
+            "by_kind": by_kind(&service),
+            "rounds": rounds(&service),
+        },
     });
     let rss = json!({
         "peak_mib": peak_mib,
@@ -238,6 +279,20 @@ fn main() -> anyhow::Result<()> {
             true,
         ),
         target("peak RSS", peak_mib * 1.048_576, "MB", 400.0, false),
+        target(
+            "uncached search over HTTP (answer cache off)",
+            uncached.per_second,
+            "req/s",
+            5_000.0,
+            true,
+        ),
+        target(
+            "uncached in-process p99 (whole answer, answer cache off)",
+            service.all.p99_ms,
+            "ms",
+            5.0,
+            false,
+        ),
     ];
     let mut figures = json!({
         "benchmark": "catalogue-search",

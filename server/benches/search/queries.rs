@@ -1,8 +1,11 @@
 //! The fixed query mix (one term, two terms, typo, prefix, facet filter) and
 //! its in-process latency.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use app::catalogue::SearchParams;
+use switchboard::catalogue::CatalogueService;
 use switchboard::search::{SearchIndex, SearchQuery};
 
 use super::report::Stats;
@@ -62,6 +65,26 @@ impl MixQuery {
         query
     }
 
+    /// The same search as the REST API reads it.
+    pub fn params(&self) -> SearchParams {
+        let mut params = SearchParams {
+            q: self.text.clone(),
+            ..SearchParams::default()
+        };
+        if let Some((facet, value)) = &self.facet {
+            let value = Some(value.clone());
+            match *facet {
+                "team" => params.team = value,
+                "domain" => params.domain = value,
+                "tag" => params.tag = value,
+                "classification" => params.classification = value,
+                "cluster" => params.cluster = value,
+                _ => params.lifecycle = value,
+            }
+        }
+        params
+    }
+
     /// The same search through the REST API.
     pub fn url(&self) -> String {
         let mut url = format!("/api/v1/events?q={}", encode(&self.text));
@@ -72,14 +95,15 @@ impl MixQuery {
     }
 }
 
-/// Every query of the mix under 100 page sizes: 100 times as many distinct
-/// requests as the mix, so load from them never repeats an answer.
-pub fn distinct_urls(mix: &[MixQuery]) -> Vec<String> {
-    (1..=100)
-        .flat_map(|per_page| {
-            mix.iter()
-                .map(move |q| format!("{}&per_page={per_page}", q.url()))
-        })
+/// Up to `count` distinct REST requests of the mix's kinds, in the same
+/// shares (a longer run of the same generator, repeats dropped).
+pub fn distinct_urls(count: usize) -> Vec<String> {
+    let mut seen = HashSet::new();
+    mix(count * 4)
+        .iter()
+        .map(MixQuery::url)
+        .filter(|url| seen.insert(url.clone()))
+        .take(count)
         .collect()
 }
 
@@ -172,47 +196,98 @@ fn encode(text: &str) -> String {
 }
 
 pub struct InProcess {
+    /// Over every round.
     pub all: Stats,
     pub by_kind: Vec<(Kind, Stats)>,
-    /// Queries with at least one match.
+    /// Each round's own figures, for the spread.
+    pub rounds: Vec<Stats>,
+    /// Queries with at least one match (one round).
     pub with_hits: usize,
     pub mean_total: f64,
 }
 
-/// Runs `warmup` queries of the mix untimed, then the whole mix timed, one at
-/// a time, asking for result page `page` (a page past the end skips the hits:
-/// no stored documents loaded, no snippets).
+impl InProcess {
+    fn of(
+        times: Vec<(Kind, Duration)>,
+        rounds: Vec<Stats>,
+        with_hits: usize,
+        totals: usize,
+    ) -> Self {
+        let by_kind = Kind::ALL
+            .iter()
+            .map(|&kind| {
+                let of_kind = times.iter().filter(|(k, _)| *k == kind).map(|(_, d)| *d);
+                (kind, Stats::of(of_kind.collect()))
+            })
+            .collect();
+        let count = times.len().max(1);
+        InProcess {
+            all: Stats::of(times.into_iter().map(|(_, d)| d).collect()),
+            by_kind,
+            rounds,
+            with_hits,
+            mean_total: totals as f64 / count as f64,
+        }
+    }
+}
+
+/// Runs `warmup` queries of the mix untimed, then the whole mix `rounds`
+/// times, timed, one at a time, asking for result page `page` (a page past
+/// the end skips the hits: no stored documents loaded, no snippets). The
+/// index has no answer cache: every search is computed.
 pub fn measure(
     index: &SearchIndex,
     mix: &[MixQuery],
     warmup: usize,
     page: usize,
+    rounds: usize,
 ) -> anyhow::Result<InProcess> {
     for q in mix.iter().cycle().skip(mix.len() / 2).take(warmup) {
         index.search(&q.search_query())?;
     }
-    let mut times: Vec<(Kind, Duration)> = Vec::with_capacity(mix.len());
-    let (mut with_hits, mut totals) = (0, 0usize);
-    for q in mix {
-        let mut query = q.search_query();
-        query.page = page;
-        let started = Instant::now();
-        let results = index.search(&query)?;
-        times.push((q.kind, started.elapsed()));
-        with_hits += usize::from(results.total > 0);
-        totals += results.total;
+    let mut times: Vec<(Kind, Duration)> = Vec::with_capacity(mix.len() * rounds);
+    let (mut with_hits, mut totals, mut per_round) = (0, 0usize, Vec::new());
+    for round in 0..rounds {
+        let first = times.len();
+        for q in mix {
+            let mut query = q.search_query();
+            query.page = page;
+            let started = Instant::now();
+            let results = index.search(&query)?;
+            times.push((q.kind, started.elapsed()));
+            if round == 0 {
+                with_hits += usize::from(results.total > 0);
+                totals += results.total;
+            }
+        }
+        per_round.push(Stats::of(times[first..].iter().map(|(_, d)| *d).collect()));
     }
-    let by_kind = Kind::ALL
-        .iter()
-        .map(|&kind| {
-            let of_kind = times.iter().filter(|(k, _)| *k == kind).map(|(_, d)| *d);
-            (kind, Stats::of(of_kind.collect()))
-        })
-        .collect();
-    Ok(InProcess {
-        all: Stats::of(times.into_iter().map(|(_, d)| d).collect()),
-        by_kind,
-        with_hits,
-        mean_total: totals as f64 / mix.len().max(1) as f64,
-    })
+    let totals = totals * rounds;
+    Ok(InProcess::of(times, per_round, with_hits, totals))
+}
+
+/// The search API's whole answer (index, cards from the database, JSON), as
+/// `measure` does it: the caller turns the answer cache off first.
+pub async fn measure_service(
+    catalogue: &CatalogueService,
+    mix: &[MixQuery],
+    warmup: usize,
+    rounds: usize,
+) -> anyhow::Result<InProcess> {
+    for q in mix.iter().cycle().skip(mix.len() / 2).take(warmup) {
+        catalogue.search_json(q.params()).await?;
+    }
+    let mut times: Vec<(Kind, Duration)> = Vec::with_capacity(mix.len() * rounds);
+    let mut per_round = Vec::new();
+    for _ in 0..rounds {
+        let first = times.len();
+        for q in mix {
+            let params = q.params();
+            let started = Instant::now();
+            catalogue.search_json(params).await?;
+            times.push((q.kind, started.elapsed()));
+        }
+        per_round.push(Stats::of(times[first..].iter().map(|(_, d)| *d).collect()));
+    }
+    Ok(InProcess::of(times, per_round, 0, 0))
 }

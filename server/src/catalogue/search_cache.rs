@@ -16,7 +16,7 @@
 //! costs a fixed key plus its answer, and both count against the budget.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use app::catalogue::{SearchParams, SearchResponse};
@@ -72,6 +72,9 @@ impl Answers {
 
 #[derive(Default)]
 pub(crate) struct SearchCache {
+    /// Answers are neither kept nor served (the search benchmark measures
+    /// the cost of a search nobody made before with it).
+    answers_off: AtomicBool,
     generation: AtomicU64,
     answers: Mutex<Answers>,
     taxonomy: Mutex<Option<(u64, Arc<Vec<Tag>>)>>,
@@ -90,7 +93,18 @@ impl SearchCache {
         *lock(&self.taxonomy) = None;
     }
 
+    /// Turns keeping and serving answers on or off; off also drops them.
+    pub(crate) fn set_answers(&self, on: bool) {
+        self.answers_off.store(!on, Ordering::Release);
+        if !on {
+            *lock(&self.answers) = Answers::default();
+        }
+    }
+
     pub(crate) fn get(&self, params: &SearchParams, generation: u64) -> Option<Arc<Answer>> {
+        if self.answers_off.load(Ordering::Acquire) {
+            return None;
+        }
         let key = key(params);
         let answers = lock(&self.answers);
         let (at, answer) = answers.by_query.get(&key)?;
@@ -99,6 +113,9 @@ impl SearchCache {
 
     /// Keeps `answer` unless the catalogue changed while it was computed.
     pub(crate) fn put(&self, params: &SearchParams, generation: u64, answer: Arc<Answer>) {
+        if self.answers_off.load(Ordering::Acquire) {
+            return;
+        }
         let mut answers = lock(&self.answers);
         if generation != self.generation() {
             return;
@@ -306,6 +323,21 @@ mod tests {
         }
         let (entries, _) = cache.footprint();
         assert!(entries > 0);
+    }
+
+    #[test]
+    fn answers_turned_off_are_neither_kept_nor_served() {
+        let cache = SearchCache::default();
+        let g = cache.generation();
+        cache.put(&params("a"), g, answer(1));
+        cache.set_answers(false);
+        assert!(cache.get(&params("a"), g).is_none());
+        cache.put(&params("b"), g, answer(2));
+        assert_eq!(cache.footprint().0, 0);
+        cache.set_answers(true);
+        assert!(cache.get(&params("b"), g).is_none());
+        cache.put(&params("b"), g, answer(2));
+        assert!(cache.get(&params("b"), g).is_some());
     }
 
     #[test]

@@ -326,6 +326,13 @@ impl CatalogueService {
         self.cache.footprint()
     }
 
+    /// Turns the search answer cache on (the default) or off. Off, every
+    /// search runs the index and the database: the search benchmark measures
+    /// the cost of a search nobody made before that way.
+    pub fn set_search_answer_cache(&self, on: bool) {
+        self.cache.set_answers(on);
+    }
+
     /// The search API's answer as JSON, kept with the cached answer.
     pub async fn search_json(&self, params: SearchParams) -> Result<axum::body::Bytes, AppError> {
         Ok(self.answer(params).await?.json())

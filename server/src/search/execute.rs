@@ -35,7 +35,7 @@ impl SearchIndex {
         };
         // One pass: facets count every text match, the page keeps only
         // those passing every filter.
-        let counter = FacetCounter::new(query);
+        let counter = FacetCounter::new(query, self.facet_tables.for_searcher(&searcher)?);
         let (counts, page_docs) = if offset.saturating_add(per_page) <= MAX_RESULT_WINDOW {
             top_docs(&searcher, &*text_query, counter, sort, per_page, offset)?
         } else {
@@ -45,8 +45,7 @@ impl SearchIndex {
 
         let mut hits = Vec::new();
         if !page_docs.is_empty() {
-            let mut highlighter =
-                Highlighter::new(&parsed.terms, analyzer, self.fields.description);
+            let mut highlighter = Highlighter::new(&parsed.terms, analyzer);
             for (score, address) in page_docs {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field| first_text(&doc, field);

@@ -1,6 +1,8 @@
 //! The index's life: open or create, rebuild, upsert, delete. One writer
 //! behind a mutex; the reader is reloaded by hand after each commit so the
-//! next search sees the change.
+//! next search sees the change. A rebuild ends with its segments merged into
+//! one: a search pays per segment (term lookups, automaton walks, facet
+//! columns), and the parallel writer leaves dozens of them behind.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,11 +10,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use super::analysis::{text_analyzer, TEXT_TOKENIZER};
 use super::error::SearchError;
+use super::facets::FacetTables;
 use super::model::EventDoc;
 use super::schema::{build_schema, to_document, Fields};
 
@@ -31,6 +35,8 @@ pub struct SearchIndex {
     pub(super) fields: Fields,
     pub(super) reader: IndexReader,
     pub(super) analyzer: TextAnalyzer,
+    /// Facet values of the searched segments, for counting.
+    pub(super) facet_tables: FacetTables,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     /// Layout marker path; `None` in memory.
     marker: Option<PathBuf>,
@@ -86,6 +92,7 @@ impl SearchIndex {
             fields,
             reader,
             analyzer,
+            facet_tables: FacetTables::default(),
             writer: Mutex::new(writer),
             marker,
         })
@@ -94,7 +101,7 @@ impl SearchIndex {
     /// Replaces every document with `docs` (names must be unique, as the
     /// database guarantees) in one commit.
     pub fn rebuild(&self, docs: impl IntoIterator<Item = EventDoc>) -> Result<(), SearchError> {
-        self.write(|writer, fields| {
+        self.write(Compact::Yes, |writer, fields| {
             writer.delete_all_documents()?;
             for doc in docs {
                 writer.add_document(to_document(fields, &doc))?;
@@ -110,7 +117,7 @@ impl SearchIndex {
 
     /// Adds `doc`, replacing any document of the same name.
     pub fn upsert(&self, doc: EventDoc) -> Result<(), SearchError> {
-        self.write(|writer, fields| {
+        self.write(Compact::No, |writer, fields| {
             writer.delete_term(fields.name_term(&doc.name));
             writer.add_document(to_document(fields, &doc))?;
             Ok(())
@@ -119,7 +126,7 @@ impl SearchIndex {
 
     /// Removes the document named `name`, if any.
     pub fn delete(&self, name: &str) -> Result<(), SearchError> {
-        self.write(|writer, fields| {
+        self.write(Compact::No, |writer, fields| {
             writer.delete_term(fields.name_term(name));
             Ok(())
         })
@@ -127,13 +134,25 @@ impl SearchIndex {
 
     /// Runs `change`, commits and reloads the reader; on failure the
     /// uncommitted part is rolled back so it cannot ride on a later commit.
+    /// With `Compact::Yes`, no segment is merged in the background while
+    /// `change` writes, and all are merged into one after the commit.
     fn write(
         &self,
+        compact: Compact,
         change: impl FnOnce(&mut IndexWriter<TantivyDocument>, &Fields) -> tantivy::Result<()>,
     ) -> Result<(), SearchError> {
         let mut writer = self.lock_writer();
+        if compact == Compact::Yes {
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+        }
         let done =
             change(&mut writer, &self.fields).and_then(|()| writer.commit().map(|_opstamp| ()));
+        if compact == Compact::Yes {
+            if done.is_ok() {
+                merge_all(&mut writer);
+            }
+            writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+        }
         if let Err(err) = done {
             if let Err(rollback) = writer.rollback() {
                 tracing::warn!(error = %rollback, "search index rollback failed");
@@ -141,6 +160,11 @@ impl SearchIndex {
             return Err(err.into());
         }
         self.reader.reload()?;
+        // The new segments' facet tables now rather than in the next search
+        // (the others are kept: a commit only adds segments or merges them).
+        if let Err(err) = self.facet_tables.for_searcher(&self.reader.searcher()) {
+            tracing::warn!(error = %err, "search facet tables not built");
+        }
         Ok(())
     }
 
@@ -155,6 +179,28 @@ impl SearchIndex {
             self.writer.clear_poison();
             writer
         })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compact {
+    Yes,
+    No,
+}
+
+/// Merges the committed segments into one and waits for it. A failure only
+/// costs speed (the segments stay as they are), so it is logged, not returned.
+fn merge_all(writer: &mut IndexWriter<TantivyDocument>) {
+    let ids = match writer.index().searchable_segment_ids() {
+        Ok(ids) if ids.len() > 1 => ids,
+        Ok(_) => return,
+        Err(err) => {
+            tracing::warn!(error = %err, "search index segments unreadable for merging");
+            return;
+        }
+    };
+    if let Err(err) = writer.merge(&ids).wait() {
+        tracing::warn!(error = %err, segments = ids.len(), "search index merge failed");
     }
 }
 

@@ -2,10 +2,14 @@
 //! with tantivy's query parser, so every input gives a query: operators,
 //! colons and brackets are just dropped by the analyzer.
 
+use std::fmt;
+use std::sync::Arc;
+
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, DfaWrapper, EnableScoring, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, TermQuery, Weight,
 };
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
@@ -167,6 +171,11 @@ fn split_clauses(text: &str) -> Vec<Clause<'_>> {
 }
 
 fn term_query(term: &QueryTerm, fields: &[TextField]) -> Box<dyn Query> {
+    // The typo and prefix automata depend on the word only: built once here
+    // and shared by every field (tantivy's fuzzy query builds its own per
+    // field, and a distance-2 automaton costs about as much as the search).
+    let fuzzy = (term.distance > 0).then(|| Loose::new(&term.text, term.distance, false));
+    let prefix = term.prefix.then(|| Loose::new(&term.text, 0, true));
     let mut any_field = Vec::new();
     for &TextField {
         field,
@@ -175,18 +184,90 @@ fn term_query(term: &QueryTerm, fields: &[TextField]) -> Box<dyn Query> {
     } in fields
     {
         let exact = Term::from_field_text(field, &term.text);
-        if loose && term.distance > 0 {
-            let fuzzy = FuzzyTermQuery::new(exact.clone(), term.distance, true);
-            any_field.push(boosted(fuzzy, boost * FUZZY_WEIGHT));
+        if let (true, Some(fuzzy)) = (loose, &fuzzy) {
+            any_field.push(boosted_box(fuzzy.query(field), boost * FUZZY_WEIGHT));
         }
-        if loose && term.prefix {
-            let prefix = FuzzyTermQuery::new_prefix(exact.clone(), 0, true);
-            any_field.push(boosted(prefix, boost * PREFIX_WEIGHT));
+        if let (true, Some(prefix)) = (loose, &prefix) {
+            any_field.push(boosted_box(prefix.query(field), boost * PREFIX_WEIGHT));
         }
         let scored = TermQuery::new(exact, IndexRecordOption::WithFreqs);
         any_field.push(boosted(scored, boost));
     }
     Box::new(BooleanQuery::union(any_field))
+}
+
+/// A typo (or prefix) match of one word, as `FuzzyTermQuery` does it.
+struct Loose {
+    text: String,
+    distance: u8,
+    prefix: bool,
+    /// `None` if tantivy refused to build it (it does not for our words);
+    /// then each field gets its own `FuzzyTermQuery`, as before.
+    automaton: Option<Arc<DfaWrapper>>,
+}
+
+impl Loose {
+    fn new(text: &str, distance: u8, prefix: bool) -> Self {
+        let query = Self::fuzzy_query(
+            Term::from_field_text(Field::from_field_id(0), text),
+            distance,
+            prefix,
+        );
+        Loose {
+            text: text.to_owned(),
+            distance,
+            prefix,
+            automaton: query.automaton().ok().map(Arc::new),
+        }
+    }
+
+    fn fuzzy_query(term: Term, distance: u8, prefix: bool) -> FuzzyTermQuery {
+        // Swapped neighbours count as one edit.
+        if prefix {
+            FuzzyTermQuery::new_prefix(term, distance, true)
+        } else {
+            FuzzyTermQuery::new(term, distance, true)
+        }
+    }
+
+    fn query(&self, field: Field) -> Box<dyn Query> {
+        match &self.automaton {
+            Some(automaton) => Box::new(SharedAutomatonQuery {
+                field,
+                automaton: Arc::clone(automaton),
+            }),
+            None => Box::new(Self::fuzzy_query(
+                Term::from_field_text(field, &self.text),
+                self.distance,
+                self.prefix,
+            )),
+        }
+    }
+}
+
+/// `FuzzyTermQuery` with its automaton built beforehand: the same weight
+/// (every matching term's documents, one constant score).
+#[derive(Clone)]
+struct SharedAutomatonQuery {
+    field: Field,
+    automaton: Arc<DfaWrapper>,
+}
+
+impl fmt::Debug for SharedAutomatonQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedAutomatonQuery")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for SharedAutomatonQuery {
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<DfaWrapper>::new(
+            self.field,
+            Arc::clone(&self.automaton),
+        )))
+    }
 }
 
 fn phrase_query(tokens: &[(usize, String)], fields: &[TextField]) -> Box<dyn Query> {
@@ -205,18 +286,23 @@ fn phrase_query(tokens: &[(usize, String)], fields: &[TextField]) -> Box<dyn Que
 }
 
 fn boosted(query: impl Query, boost: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(Box::new(query), boost))
+    boosted_box(Box::new(query), boost)
+}
+
+fn boosted_box(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, boost))
 }
 
 /// Optimal string alignment distance of `a` and `b` is at most `max`
 /// (a swap of neighbours counts as one edit, as in the fuzzy query).
 fn within_distance(a: &str, b: &str, max: u8) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
     let max = usize::from(max);
-    if a.len().abs_diff(b.len()) > max {
+    // Most words differ in length by more than `max`: no allocation for them.
+    if a.chars().count().abs_diff(b.chars().count()) > max {
         return false;
     }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
     let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur: Vec<usize> = vec![0; b.len() + 1];
