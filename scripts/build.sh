@@ -25,6 +25,9 @@ step "building the front end (WASM, $wasm_profile)" "1-2 minutes cold"
 cargo build -p frontend --lib --target wasm32-unknown-unknown \
   --no-default-features --features hydrate --profile "$wasm_profile"
 mkdir -p "$pkg"
+# The file handler prefers a .gz/.br copy over the file itself: a stale one from an
+# earlier release build would be served instead of the WASM built now.
+rm -f "$pkg"/*.gz "$pkg"/*.br
 wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name switchboard \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
 # Leptos's hydration script asks for <output-name>.wasm (LEPTOS_OUTPUT_NAME is set
@@ -39,6 +42,12 @@ if [ "$profile" = release ]; then
 fi
 cp style/main.css "$pkg/switchboard.css"
 cp -r public/. "$site/"
+if [ "$profile" = release ]; then
+  # Served with Content-Encoding when the browser accepts it (see the script).
+  compressed=("$pkg/switchboard.wasm" "$pkg/switchboard.js" "$pkg/switchboard.css")
+  gzip -9 -k -f -n "${compressed[@]}"
+  node scripts/precompress.mjs "${compressed[@]}"
+fi
 done_step
 
 # The server is built by cargo itself so that tests and runs share its artifacts.
