@@ -30,13 +30,11 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
-use http_body_util::BodyExt;
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 use sqlx::{Column, Row as _};
 use switchboard::config::Config;
 use switchboard::db::{Backend, Db};
-use tower::ServiceExt;
 
 backend_suite!(every_action_is_refused_to_the_roles_it_is_not_for);
 
@@ -1159,24 +1157,12 @@ impl Ctx {
                 )
             }
         };
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).expect("request"))
-            .await
-            .expect("router answers");
-        let status = response.status().as_u16();
-        let server_fn_error = response.headers().contains_key("serverfnerror");
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let (status, headers, body) =
+            common::oneshot(&self.router, request.body(body).expect("request")).await;
         Answer {
-            status,
-            server_fn_error,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            status: status.as_u16(),
+            server_fn_error: headers.contains_key("serverfnerror"),
+            body,
         }
     }
 

@@ -10,10 +10,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
-use http_body_util::BodyExt;
 use switchboard::config::Config;
 use switchboard::db::Db;
-use tower::ServiceExt;
 
 backend_suite!(
     no_malformed_input_gets_a_server_error,
@@ -91,22 +89,9 @@ impl Sweep {
             let request = request
                 .body(Body::from(probe.body.clone()))
                 .expect("request");
-            let response = self
-                .router
-                .clone()
-                .oneshot(request)
-                .await
-                .expect("router answers");
-            let status = response.status();
+            let (status, _, body) = common::oneshot(&self.router, request).await;
             self.sent += 1;
             if status.is_server_error() {
-                let body = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .expect("body")
-                    .to_bytes();
-                let body = String::from_utf8_lossy(&body);
                 self.server_errors.push(format!(
                     "{status} for {who}: {} {} ({:?}, {}): {}",
                     probe.method,

@@ -77,5 +77,9 @@ async fn precompressed_copies_are_sent_to_browsers_that_accept_them() {
     assert_eq!(status, 200);
     assert_eq!(encoding(&headers), None);
     assert_eq!(body, RAW);
+    assert_eq!(
+        headers["vary"], "accept-encoding",
+        "caches key on the encoding"
+    );
     db.cleanup().await;
 }

@@ -8,6 +8,7 @@ mod nul_bytes;
 mod registry;
 mod security_headers;
 mod server_fn_status;
+mod static_files;
 
 use app::{shell, App};
 use axum::routing::get;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             page_shell,
         ))
+        .layer(axum::middleware::from_fn(static_files::vary_by_encoding))
         .layer(axum::middleware::from_fn(server_fn_status::set_status))
         .layer(axum::middleware::from_fn(nul_bytes::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
