@@ -32,25 +32,16 @@ const HOST: &str = "127.0.0.1:3000";
 /// in-process; requests go out exactly as built (no helper headers).
 struct App {
     router: axum::Router,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
-
-/// The tests of this file take turns. Seen here under CPU load (about one
-/// run in five): with them running in parallel, a response now and then never
-/// completed, its runtime idle with nothing left to wake it; never in 12 runs
-/// one at a time. The cause is not found yet (see the session notes).
-static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl App {
     async fn new(db: &Db, config: &Config) -> App {
-        let turn = TURN.lock().await;
         let index = std::sync::Arc::new(
             switchboard::search::SearchIndex::in_memory().expect("in-memory index"),
         );
         let state = switchboard::serve::app_state(db.clone(), config, index, None);
         App {
             router: switchboard::http::router(state),
-            _turn: turn,
         }
     }
 

@@ -22,7 +22,13 @@ pub use error::ApiError;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Listed once per process. Listing renders the whole app, whose resources
+    // leave tasks on the runtime; where routers are built while pages stream on
+    // the same runtime (tests build one per request), those tasks now and then
+    // stopped another page's stream for good.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let services = state.services();
     let options = state.leptos_options.clone();
     Router::new()

@@ -158,24 +158,39 @@ pub async fn send(
     oneshot(&switchboard::http::router(state), request).await
 }
 
+/// The longest any in-process request may take before its test fails.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(60);
+
 /// Sends one request through `router` in-process; returns status, headers, body.
 pub async fn oneshot(
     router: &axum::Router,
     request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = router
-        .clone()
-        .oneshot(request)
+    // A response that never completes fails its test within a minute instead of
+    // holding the whole suite until CI's limit.
+    let what = format!("{} {}", request.method(), request.uri());
+    let response = tokio::time::timeout(ANSWER_WITHIN, router.clone().oneshot(request))
         .await
+        .unwrap_or_else(|_| panic!("{what}: no response within {ANSWER_WITHIN:?}"))
         .expect("router answers");
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    let deadline = tokio::time::Instant::now() + ANSWER_WITHIN;
+    while let Some(frame) = tokio::time::timeout_at(deadline, body.frame())
         .await
-        .expect("body")
-        .to_bytes();
+        .unwrap_or_else(|_| {
+            panic!(
+                "{what}: answered {status}, body incomplete after {ANSWER_WITHIN:?}; it ends: {}",
+                String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(400)..])
+            )
+        })
+    {
+        if let Ok(data) = frame.expect("body").into_data() {
+            bytes.extend_from_slice(&data);
+        }
+    }
     (
         status,
         headers,
