@@ -28,6 +28,7 @@ case "${1:-all}" in
     setup_run
     ensure_apt wrk
     source "$ROOT/scripts/build.sh" --release
+    wait_broker
     SB_BENCH_GIT="$(git -C "$ROOT" rev-parse --short HEAD)$([ -z "$(git -C "$ROOT" status --porcelain)" ] || echo -dirty)" \
       exec python3 "$ROOT/bench/load/run.py"
     ;;

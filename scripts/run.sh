@@ -6,5 +6,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 setup_run
 source "$ROOT/scripts/build.sh" ${SWITCHBOARD_RELEASE:+--release}
+wait_broker
 cd "$ROOT"
 exec "$SWITCHBOARD_BIN" serve --demo "$@"

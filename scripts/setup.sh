@@ -74,6 +74,35 @@ ensure_broker() {
   fi
 }
 
+# The broker is needed only to serve or to test, so by default its install runs
+# in the background while the project compiles; wait_broker waits for it.
+# SWITCHBOARD_BROKER_INSTALL=foreground installs it first instead.
+BROKER_LOG="$HOME/.cache/switchboard/broker-install.log"
+BROKER_PID=""
+start_broker() {
+  nisshi --version 2>/dev/null | grep -q "$NISSHI_VERSION" && return 0
+  if [ "${SWITCHBOARD_BROKER_INSTALL:-background}" = foreground ]; then
+    ensure_broker
+    return 0
+  fi
+  mkdir -p "$(dirname "$BROKER_LOG")"
+  log "starting the broker's install in the background while the project compiles (its log: $BROKER_LOG)"
+  (ensure_broker) >"$BROKER_LOG" 2>&1 &
+  BROKER_PID=$!
+  BROKER_START=$SECONDS
+}
+wait_broker() {
+  [ -n "$BROKER_PID" ] || return 0
+  local pid=$BROKER_PID
+  BROKER_PID=""
+  step "waiting for the broker's install (started $((SECONDS - BROKER_START)) s ago; its log: $BROKER_LOG)" "8-13 minutes cold in all"
+  if ! wait "$pid"; then
+    tail -n 20 "$BROKER_LOG" >&2
+    false
+  fi
+  done_step
+}
+
 # Python packages for the registry tests: Confluent's client and the avro
 # package (second implementation of the compatibility rules).
 VENV="$HOME/.cache/switchboard/venv"
@@ -99,7 +128,7 @@ setup_run() {
   ensure_apt build-essential pkg-config libssl-dev zlib1g-dev
   ensure_rust_target
   ensure_wasm_bindgen
-  ensure_broker
+  start_broker
 }
 
 setup_test() {
@@ -129,8 +158,8 @@ check() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-test}" in
-    run) setup_run ;;
-    test) setup_test ;;
+    run) setup_run; wait_broker ;;
+    test) setup_test; wait_broker ;;
     --check) check ;;
     *) echo "usage: scripts/setup.sh [run|test|--check]" >&2; exit 2 ;;
   esac

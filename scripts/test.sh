@@ -16,6 +16,7 @@ log "clippy (hydrate, wasm32)"
 cargo clippy -p frontend -p app --features frontend/hydrate \
   --target wasm32-unknown-unknown -- -D warnings
 
+wait_broker
 log "unit and integration tests (SQLite and PostgreSQL, real brokers)"
 cargo test -p switchboard -p switchboard-avro -p app --features app/ssr
 log "compatibility cases cross-checked with the Python avro package"
