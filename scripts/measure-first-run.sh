@@ -22,7 +22,10 @@ log="$work/$what.log"
 start=$SECONDS
 (
   cd "$work/clone"
-  export HOME="$work/home" CARGO_HOME="$work/home/.cargo"
+  # Nothing of this machine's cargo installs on PATH: only the throw-away one.
+  real_cargo_bin="$(dirname "$(command -v rustup)")"
+  PATH="$(tr ':' '\n' <<<"$PATH" | grep -vx "$real_cargo_bin" | paste -sd:)"
+  export HOME="$work/home" CARGO_HOME="$work/home/.cargo" PATH
   export RUSTUP_HOME="${RUSTUP_HOME:-/root/.rustup}"
   unset CARGO_TARGET_DIR
   if [ "$what" = run ]; then
