@@ -78,7 +78,7 @@ ensure_broker() {
 # in the background while the project compiles; wait_broker waits for it.
 # SWITCHBOARD_BROKER_INSTALL=foreground installs it first instead.
 BROKER_LOG="$HOME/.cache/switchboard/broker-install.log"
-BROKER_PID=""
+BROKER_PID="${BROKER_PID:-}"  # kept when build.sh sources this file again
 start_broker() {
   nisshi --version 2>/dev/null | grep -q "$NISSHI_VERSION" && return 0
   if [ "${SWITCHBOARD_BROKER_INSTALL:-background}" = foreground ]; then
