@@ -11,10 +11,12 @@ what="${1:?usage: measure-first-run.sh run|test [workdir]}"
 work="${2:-/tmp/sb-fresh}"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+rustup_bin="$(command -v rustup)"
+rustup_home="${RUSTUP_HOME:-$HOME/.rustup}"
 rm -rf "$work"
 mkdir -p "$work/home/.cargo/bin"
 for tool in cargo rustc rustup rustdoc rustfmt cargo-fmt cargo-clippy clippy-driver; do
-  ln -s "$(command -v rustup || echo "$HOME/.cargo/bin/rustup")" "$work/home/.cargo/bin/$tool"
+  ln -s "$rustup_bin" "$work/home/.cargo/bin/$tool"
 done
 git clone -q "$src" "$work/clone"
 port=3999
@@ -23,10 +25,8 @@ start=$SECONDS
 (
   cd "$work/clone"
   # Nothing of this machine's cargo installs on PATH: only the throw-away one.
-  real_cargo_bin="$(dirname "$(command -v rustup)")"
-  PATH="$(tr ':' '\n' <<<"$PATH" | grep -vx "$real_cargo_bin" | paste -sd:)"
-  export HOME="$work/home" CARGO_HOME="$work/home/.cargo" PATH
-  export RUSTUP_HOME="${RUSTUP_HOME:-/root/.rustup}"
+  PATH="$(tr ':' '\n' <<<"$PATH" | grep -vx "$(dirname "$rustup_bin")" | paste -sd:)"
+  export HOME="$work/home" CARGO_HOME="$work/home/.cargo" RUSTUP_HOME="$rustup_home" PATH
   unset CARGO_TARGET_DIR
   if [ "$what" = run ]; then
     exec bash scripts/run.sh --listen "127.0.0.1:$port"

@@ -169,7 +169,8 @@ pub async fn oneshot(
     // A response that never completes fails its test within a minute instead of
     // holding the whole suite until CI's limit.
     let what = format!("{} {}", request.method(), request.uri());
-    let response = tokio::time::timeout(ANSWER_WITHIN, router.clone().oneshot(request))
+    let deadline = tokio::time::Instant::now() + ANSWER_WITHIN;
+    let response = tokio::time::timeout_at(deadline, router.clone().oneshot(request))
         .await
         .unwrap_or_else(|_| panic!("{what}: no response within {ANSWER_WITHIN:?}"))
         .expect("router answers");
@@ -177,7 +178,6 @@ pub async fn oneshot(
     let headers = response.headers().clone();
     let mut body = response.into_body();
     let mut bytes = Vec::new();
-    let deadline = tokio::time::Instant::now() + ANSWER_WITHIN;
     while let Some(frame) = tokio::time::timeout_at(deadline, body.frame())
         .await
         .unwrap_or_else(|_| {
