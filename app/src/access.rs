@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::jobs::{JobKind, JobState};
+
 /// A team's application; access is granted to applications, not people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Application {
@@ -142,9 +144,9 @@ pub struct GrantView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {
     pub id: String,
-    pub kind: String,
+    pub kind: JobKind,
     pub cluster: String,
-    pub state: String,
+    pub state: JobState,
     pub attempts: i64,
     pub last_error: Option<String>,
     /// What a successful job found worth saying (e.g. "no authorizer: ACLs not enforced").

@@ -10,6 +10,7 @@ pub mod clusters;
 pub mod components;
 pub mod discovery;
 pub mod error;
+pub mod jobs;
 pub mod mesh;
 pub mod mesh_api;
 pub mod notify;

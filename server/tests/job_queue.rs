@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use sqlx::Row;
 use switchboard::db::Db;
-use switchboard::provision::jobs;
+use switchboard::provision::queue;
 use time::OffsetDateTime;
 
 backend_suite!(
@@ -74,7 +74,7 @@ async fn two_workers(db: Db) {
     let claim_all = |db: Db, batch: usize| async move {
         let mut mine = Vec::new();
         loop {
-            let jobs = jobs::claim_batch(
+            let jobs = queue::claim_batch(
                 &db,
                 OffsetDateTime::now_utc(),
                 time::Duration::minutes(5),
@@ -89,7 +89,7 @@ async fn two_workers(db: Db) {
             for job in jobs {
                 // Give the other worker a chance to try for the same job.
                 tokio::task::yield_now().await;
-                assert!(jobs::complete(&db, &job, None).await.expect("complete"));
+                assert!(queue::complete(&db, &job, None).await.expect("complete"));
                 mine.push(job.id);
             }
         }
@@ -145,7 +145,7 @@ async fn insert_link_job(db: &Db, kind: &str, topic: &str) -> i64 {
 async fn link_jobs_keep_their_order_and_twins_finish_together(db: Db) {
     clusters(&db).await;
     let claim = |db: Db| async move {
-        jobs::claim_batch(
+        queue::claim_batch(
             &db,
             OffsetDateTime::now_utc(),
             time::Duration::minutes(5),
@@ -168,7 +168,7 @@ async fn link_jobs_keep_their_order_and_twins_finish_together(db: Db) {
 
     // A topic job has no twins: an identical one stays queued.
     let topic2 = insert_job(&db, "queued").await;
-    assert!(jobs::complete_twins(&db, &batch[1], None)
+    assert!(queue::complete_twins(&db, &batch[1], None)
         .await
         .expect("twins")
         .is_empty());
@@ -176,10 +176,10 @@ async fn link_jobs_keep_their_order_and_twins_finish_together(db: Db) {
 
     // The link job's run does its queued twin's work, not a job for another
     // link, nor a twin behind a stop of that link.
-    jobs::complete_twins(&db, &batch[0], Some("link 1"))
+    queue::complete_twins(&db, &batch[0], Some("link 1"))
         .await
         .expect("twins");
-    assert!(jobs::complete(&db, &batch[0], Some("link 1"))
+    assert!(queue::complete(&db, &batch[0], Some("link 1"))
         .await
         .expect("complete"));
     assert_eq!(state_of(&db, start_a2).await.0, "done");
@@ -238,7 +238,7 @@ async fn admins_retry_and_cancel_jobs(db: Db) {
     assert_eq!(status, 204);
     assert_eq!(state_of(&db, parked).await.0, "cancelled");
     assert!(
-        jobs::claim(&db, OffsetDateTime::now_utc(), time::Duration::minutes(1))
+        queue::claim(&db, OffsetDateTime::now_utc(), time::Duration::minutes(1))
             .await
             .expect("claim")
             .is_none(),

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::access::{
-    ConsumeForm, Decision, NewApplication, NewEventForm, Principal, RequestState, RequestView,
+    ConsumeForm, Decision, JobKind, NewApplication, NewEventForm, Principal, RequestState,
+    RequestView,
 };
 use app::auth::Caller;
 use app::services::Access;
@@ -306,7 +307,7 @@ async fn broker_down_retries_then_completes(db: Db) {
     let waiting = view
         .jobs
         .iter()
-        .find(|j| j.kind == "create_topic")
+        .find(|j| j.kind == JobKind::CreateTopic)
         .expect("job");
     assert!(waiting.next_attempt_at.is_some(), "{waiting:?}");
     assert!(

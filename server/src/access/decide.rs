@@ -10,7 +10,7 @@ use app::auth::Caller;
 use app::error::AppError;
 use serde_json::{json, Value};
 
-use super::model::{AclBinding, JobKind, JobPayload, NewJob, RequestRow, Step, StepRow};
+use super::model::{AclBinding, RequestRow, Step, StepRow};
 use super::repo::{self, NewGrant};
 use super::service::AccessService;
 use super::service::{conflict, forbidden, not_found, parse_id, record, snapshot, view};
@@ -20,6 +20,8 @@ use crate::auth::{require_admin, require_signed_in};
 use crate::catalogue::model::{EventSpec, Lifecycle};
 use crate::db::{DbError, Tx};
 use crate::errors::internal;
+use crate::provision::jobs::{CreateAcls, CreateMirrorLink, CreateTopic, RegisterSchema};
+use crate::provision::NewJob;
 
 fn comment(text: &str, what: &str) -> Result<String, AppError> {
     let text = text.trim();
@@ -223,7 +225,7 @@ impl AccessService {
         let mut ids = Vec::new();
         for job in &jobs {
             ids.push(
-                repo::insert_job(tx, row.id, job)
+                crate::provision::enqueue(tx, row.id, job)
                     .await
                     .map_err(internal)?
                     .to_string(),
@@ -257,17 +259,16 @@ impl AccessService {
         let bindings = match row.kind {
             RequestKind::Consume => {
                 if row.cluster != facts.home_cluster {
-                    jobs.push(NewJob {
-                        kind: JobKind::CreateMirrorLink,
-                        cluster: row.cluster.clone(),
-                        grant: None,
-                        payload: JobPayload::MirrorLink {
+                    jobs.push(NewJob::of(
+                        &row.cluster,
+                        None,
+                        &CreateMirrorLink {
                             event: row.event.clone(),
                             source_cluster: facts.home_cluster.clone(),
                             source_topic: facts.topic.clone(),
                             target_topic: row.topic.clone(),
                         },
-                    });
+                    ));
                 }
                 let group = row.group.clone().unwrap_or_default();
                 vec![
@@ -313,12 +314,11 @@ impl AccessService {
         )
         .await
         .map_err(internal)?;
-        jobs.push(NewJob {
-            kind: JobKind::CreateAcls,
-            cluster: row.cluster.clone(),
-            grant: Some(grant),
-            payload: JobPayload::Acls { grant, bindings },
-        });
+        jobs.push(NewJob::of(
+            &row.cluster,
+            Some(grant),
+            &CreateAcls { grant, bindings },
+        ));
         Ok(jobs)
     }
 
@@ -371,11 +371,10 @@ impl AccessService {
             Err(e) => return Err(internal(e)),
         }
         Ok(vec![
-            NewJob {
-                kind: JobKind::CreateTopic,
-                cluster: form.home_cluster.clone(),
-                grant: None,
-                payload: JobPayload::Topic {
+            NewJob::of(
+                &form.home_cluster,
+                None,
+                &CreateTopic {
                     event: form.name.clone(),
                     topic: form.topic.clone(),
                     template: template.name.clone(),
@@ -383,17 +382,16 @@ impl AccessService {
                     retention_ms: template.retention_ms,
                     cleanup_policy: template.cleanup_policy.clone(),
                 },
-            },
-            NewJob {
-                kind: JobKind::RegisterSchema,
-                cluster: form.home_cluster.clone(),
-                grant: None,
-                payload: JobPayload::Schema {
+            ),
+            NewJob::of(
+                &form.home_cluster,
+                None,
+                &RegisterSchema {
                     event: form.name.clone(),
                     subject: format!("{}-value", form.topic),
                     schema: form.value_schema.clone(),
                 },
-            },
+            ),
         ])
     }
 

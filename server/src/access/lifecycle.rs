@@ -13,7 +13,7 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::model::{JobKind, JobPayload, NewJob, SYSTEM};
+use super::model::SYSTEM;
 use super::repo;
 use super::rules;
 use super::service::{conflict, forbidden, record, snapshot, AccessService};
@@ -21,6 +21,8 @@ use super::state::{self, Action};
 use crate::auth::require_signed_in;
 use crate::db::Tx;
 use crate::errors::internal;
+use crate::provision::jobs::{CreateMirrorLink, DeleteAcls, StopMirrorLink};
+use crate::provision::NewJob;
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -115,17 +117,16 @@ impl AccessService {
                 .collect();
             // Every binding still needed by another grant: nothing to delete.
             if !bindings.is_empty() {
-                let job = NewJob {
-                    kind: JobKind::DeleteAcls,
-                    cluster: grant.cluster.clone(),
-                    grant: Some(grant.id),
-                    payload: JobPayload::Acls {
+                let job = NewJob::of(
+                    &grant.cluster,
+                    Some(grant.id),
+                    &DeleteAcls {
                         grant: grant.id,
                         bindings,
                     },
-                };
+                );
                 jobs.push(
-                    repo::insert_job(&mut tx, id, &job)
+                    crate::provision::enqueue(&mut tx, id, &job)
                         .await
                         .map_err(internal)?
                         .to_string(),
@@ -134,7 +135,7 @@ impl AccessService {
         }
         if let Some(job) = self.link_stop_if_last(&mut tx, &row).await? {
             jobs.push(
-                repo::insert_job(&mut tx, id, &job)
+                crate::provision::enqueue(&mut tx, id, &job)
                     .await
                     .map_err(internal)?
                     .to_string(),
@@ -179,17 +180,16 @@ impl AccessService {
         {
             return Ok(None);
         }
-        Ok(Some(NewJob {
-            kind: JobKind::StopMirrorLink,
-            cluster: row.cluster.clone(),
-            grant: None,
-            payload: JobPayload::MirrorLink {
+        Ok(Some(NewJob::of(
+            &row.cluster,
+            None,
+            &StopMirrorLink(CreateMirrorLink {
                 event: row.event.clone(),
                 source_cluster: facts.home_cluster,
                 source_topic: facts.topic,
                 target_topic: row.topic.clone(),
-            },
-        }))
+            }),
+        )))
     }
 
     /// Expires active grants whose end date passed, and announces once those

@@ -1,8 +1,7 @@
 //! Rows and domain types of the access workflow: requests, approval steps,
-//! grants with their ACL bindings, and provisioning jobs with typed payloads.
+//! grants with their ACL bindings. Provisioning jobs are `provision::jobs`'.
 
 use app::access::{RequestKind, RequestState};
-use serde::{Deserialize, Serialize};
 
 /// The pseudo-team of the `platform` step: the configured admins decide it.
 pub const ADMINS: &str = "admins";
@@ -106,72 +105,6 @@ pub struct GrantRow {
     pub bindings: Vec<AclBinding>,
     pub expires_at: String,
     pub state: String,
-}
-
-/// Kinds of provisioning job; the payload of each is JSON (see `JobPayload`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    CreateAcls,
-    CreateMirrorLink,
-    CreateTopic,
-    RegisterSchema,
-    DeleteAcls,
-    StopMirrorLink,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::CreateAcls => "create_acls",
-            JobKind::CreateMirrorLink => "create_mirror_link",
-            JobKind::CreateTopic => "create_topic",
-            JobKind::RegisterSchema => "register_schema",
-            JobKind::DeleteAcls => "delete_acls",
-            JobKind::StopMirrorLink => "stop_mirror_link",
-        }
-    }
-}
-
-/// What a job does, stored as its `payload_json` (`kind` is the column).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum JobPayload {
-    /// `create_acls` and `delete_acls`: exactly these bindings.
-    Acls {
-        grant: i64,
-        bindings: Vec<AclBinding>,
-    },
-    /// `create_mirror_link` and `stop_mirror_link`: mirror `source_topic` of `source_cluster` as
-    /// `target_topic` on the job's cluster (create or reuse the link).
-    MirrorLink {
-        event: String,
-        source_cluster: String,
-        source_topic: String,
-        target_topic: String,
-    },
-    /// `create_topic` from a template.
-    Topic {
-        event: String,
-        topic: String,
-        template: String,
-        partitions: i32,
-        retention_ms: i64,
-        cleanup_policy: String,
-    },
-    /// `register_schema` under `subject` in the portal's registry.
-    Schema {
-        event: String,
-        subject: String,
-        schema: String,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    pub kind: JobKind,
-    pub cluster: String,
-    pub grant: Option<i64>,
-    pub payload: JobPayload,
 }
 
 #[cfg(test)]

@@ -5,9 +5,7 @@ use app::access::{Application, Principal, RequestKind, RequestState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::model::{
-    kind_str, parse_kind, AclBinding, GrantRow, JobKind, NewJob, RequestRow, Step, StepRow,
-};
+use super::model::{kind_str, parse_kind, AclBinding, GrantRow, RequestRow, Step, StepRow};
 use super::state;
 use crate::db::{self, DbError};
 
@@ -565,99 +563,6 @@ pub async fn mark_expiring_notified(conn: &mut AnyConnection, grant: i64) -> Res
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-// ---- provisioning jobs ----
-
-pub async fn insert_job(
-    conn: &mut AnyConnection,
-    request: i64,
-    job: &NewJob,
-) -> Result<i64, DbError> {
-    let now = db::now();
-    let id = sqlx::query_scalar(
-        "INSERT INTO provisioning_jobs (request_id, grant_id, kind, cluster_id, payload_json, \
-           state, attempts, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6, $6) RETURNING id",
-    )
-    .bind(request)
-    .bind(job.grant)
-    .bind(job.kind.as_str())
-    .bind(&job.cluster)
-    .bind(serde_json::to_string(&job.payload).unwrap_or_else(|_| "{}".into()))
-    .bind(&now)
-    .fetch_one(&mut *conn)
-    .await?;
-    crate::provision::announce(conn).await?;
-    Ok(id)
-}
-
-#[derive(Debug, Clone)]
-pub struct JobRow {
-    pub id: i64,
-    pub request: Option<i64>,
-    pub kind: String,
-    pub cluster: String,
-    pub payload: String,
-    pub state: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub outcome: Option<String>,
-    pub next_attempt_at: Option<String>,
-    pub created_at: String,
-}
-
-const JOB_COLUMNS: &str = "id, request_id, kind, cluster_id, payload_json, state, attempts, \
-     last_error, outcome, next_attempt_at, created_at";
-
-fn job_from(r: &AnyRow) -> Result<JobRow, DbError> {
-    Ok(JobRow {
-        id: r.try_get("id")?,
-        request: r.try_get("request_id")?,
-        kind: r.try_get("kind")?,
-        cluster: r.try_get("cluster_id")?,
-        payload: r.try_get("payload_json")?,
-        state: r.try_get("state")?,
-        attempts: r.try_get("attempts")?,
-        last_error: r.try_get("last_error")?,
-        outcome: r.try_get("outcome")?,
-        next_attempt_at: r.try_get("next_attempt_at")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-pub async fn jobs_of(conn: &mut AnyConnection, request: i64) -> Result<Vec<JobRow>, DbError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE request_id = $1 ORDER BY id"
-    ))
-    .bind(request)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(job_from).collect()
-}
-
-/// Jobs not done yet (queued, running or failed), oldest first.
-pub async fn unfinished_jobs(conn: &mut AnyConnection) -> Result<Vec<JobRow>, DbError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE state NOT IN ('done', 'cancelled') \
-         ORDER BY id LIMIT 1000"
-    ))
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(job_from).collect()
-}
-
-pub fn job_kind_of(kind: &str) -> Option<JobKind> {
-    [
-        JobKind::CreateAcls,
-        JobKind::CreateMirrorLink,
-        JobKind::CreateTopic,
-        JobKind::RegisterSchema,
-        JobKind::DeleteAcls,
-        JobKind::StopMirrorLink,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == kind)
 }
 
 /// Consume requests still holding (or about to hold) access to `topic` on

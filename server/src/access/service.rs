@@ -15,7 +15,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
 
 use super::model::{kind_str, GrantRow, RequestRow, StepRow};
-use super::repo::{self, JobRow};
+use super::repo;
 use super::{policy, rules, state};
 use crate::audit;
 use crate::auth::require_signed_in;
@@ -23,6 +23,7 @@ use crate::catalogue::CatalogueService;
 use crate::config::AccessConfig;
 use crate::db::{Db, DbError, Tx};
 use crate::errors::internal;
+use crate::provision::queue::{self, JobRow};
 
 /// Most requests a list shows.
 const LIST_LIMIT: i64 = 500;
@@ -307,7 +308,7 @@ impl AccessService {
     pub async fn queued_jobs(&self, caller: Option<Caller>) -> Result<Vec<JobView>, AppError> {
         crate::auth::require_admin(caller)?;
         let mut conn = self.conn().await?;
-        Ok(repo::unfinished_jobs(&mut conn)
+        Ok(queue::unfinished(&mut conn)
             .await
             .map_err(internal)?
             .into_iter()
@@ -409,7 +410,7 @@ pub(super) async fn view(
     let grant = repo::grant_of(conn, row.id)
         .await?
         .map(|g| grant_view(g, application.clone().unwrap_or_default()));
-    let jobs = repo::jobs_of(conn, row.id)
+    let jobs = queue::of_request(conn, row.id)
         .await?
         .into_iter()
         .map(job_view)

@@ -180,7 +180,11 @@ impl Db {
 
 /// Current time as RFC 3339 UTC text, the one timestamp format in the database.
 pub fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
+    stamp(time::OffsetDateTime::now_utc())
+}
+
+/// RFC 3339 text of `t`, as `now()` writes it.
+pub fn stamp(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

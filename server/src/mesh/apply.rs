@@ -11,9 +11,9 @@ use super::cluster_linking::ClusterLinking;
 use super::config::{Backend, MeshConfig};
 use super::connect::{Endpoint, MirrorMaker};
 use super::links::{self, LinkKey, LinkRow};
+use crate::db::stamp;
 use crate::db::Db;
 use crate::kafka::{self, TopicSpec};
-use crate::provision::jobs::stamp;
 
 pub struct LinkOps<'a> {
     pub db: &'a Db,

@@ -18,9 +18,9 @@ use tokio::task::JoinHandle;
 
 use super::config::MeshConfig;
 use super::links::{self, LinkRow};
+use crate::db::stamp;
 use crate::db::Db;
 use crate::kafka::mirror::{MirrorEnds, MirrorTask, Pace};
-use crate::provision::jobs::stamp;
 
 /// How often a running link writes lag and throughput.
 const STATUS_EVERY: Duration = Duration::from_secs(2);

@@ -5,7 +5,7 @@
 use app::auth::Caller;
 use app::error::{AppError, ErrorCode};
 
-use super::jobs;
+use super::queue;
 use crate::access::AccessService;
 use crate::db::Db;
 use crate::errors::internal;
@@ -22,12 +22,7 @@ pub async fn act_on_job(
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::new(ErrorCode::NotFound, format!("there is no job `{id}`")))?;
-    let before: Option<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT state, kind, request_id FROM provisioning_jobs WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(internal)?;
+    let before = queue::head(db, id).await.map_err(internal)?;
     let Some((state, kind, request)) = before else {
         return Err(AppError::new(
             ErrorCode::NotFound,
@@ -35,8 +30,8 @@ pub async fn act_on_job(
         ));
     };
     let changed = match action {
-        "retry" => jobs::retry(db, id).await,
-        "cancel" => jobs::cancel(db, id).await,
+        "retry" => queue::retry(db, id).await,
+        "cancel" => queue::cancel(db, id).await,
         other => return Err(AppError::invalid(format!("unknown job action `{other}`"))),
     }
     .map_err(internal)?;

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod jobs;
+pub mod queue;
 pub mod reconcile;
 pub mod run;
 pub mod worker;
@@ -19,8 +20,12 @@ use tokio::task::JoinHandle;
 
 use crate::db::{Db, DbError};
 
+pub use jobs::{enqueue, NewJob};
 pub use run::Worker;
-pub use worker::{PassReport, ProvisionTask, Provisioner, NO_AUTHORIZER};
+pub use worker::{PassReport, ProvisionTask, Provisioner};
+
+/// What an ACL job says when the broker has no authorizer.
+pub use jobs::create_acls::NO_AUTHORIZER;
 
 /// Wakes so far, and the signal that there was one: the worker compares the
 /// count before and after its pass, so a wake during a pass is never lost.

@@ -19,9 +19,9 @@ use serde::Serialize;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::jobs::stamp;
 use crate::access::model::AclBinding;
 use crate::config::Config;
+use crate::db::stamp;
 use crate::db::{Db, DbError};
 use crate::kafka::acls::{self, Acl, AclOutcome};
 use crate::kafka::{self, Connection, TopicSpec};

@@ -7,27 +7,20 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use app::auth::Caller;
 use app::error::ErrorCode;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::jobs::{self, Claimed};
-use crate::access::model::{AclBinding, JobPayload, SYSTEM};
+use super::jobs::{self, JobContext};
+use super::queue::{self, Claimed};
+use crate::access::model::SYSTEM;
 use crate::access::AccessService;
 use crate::config::ProvisionConfig;
 use crate::db::Db;
-use crate::kafka::acls::{self, AclOutcome};
-use crate::kafka::{self, TopicSpec};
-use crate::mesh::links::LinkKey;
-use crate::mesh::{LinkOps, MeshConfig};
-use crate::registry::model::NewSchema;
+use crate::mesh::MeshConfig;
 use crate::registry::propagation::Backoff;
 use crate::registry::RegistryService;
-
-/// What an ACL job says when the broker has no authorizer.
-pub const NO_AUTHORIZER: &str = "no authorizer: ACLs not enforced (bindings recorded)";
 
 /// The longest a pass keeps claiming jobs before it lets the loop breathe.
 const JOBS_PER_PASS: usize = 200;
@@ -50,9 +43,9 @@ pub struct PassReport {
 pub struct Provisioner {
     db: Db,
     access: Arc<AccessService>,
-    registry: Arc<RegistryService>,
+    /// What the jobs run with.
+    ctx: JobContext,
     config: ProvisionConfig,
-    mesh: MeshConfig,
     backoff: Backoff,
 }
 
@@ -63,28 +56,25 @@ impl Provisioner {
         registry: Arc<RegistryService>,
         config: ProvisionConfig,
     ) -> Self {
+        let ctx = JobContext {
+            db: db.clone(),
+            registry,
+            mesh: MeshConfig::default(),
+            kafka_timeout: Duration::from_millis(config.kafka_timeout_ms.max(100)),
+        };
         Provisioner {
             db,
             access,
-            registry,
+            ctx,
             config,
-            mesh: MeshConfig::default(),
             backoff: Backoff::default(),
         }
     }
 
     /// The mesh configuration link jobs follow.
     pub fn with_mesh(mut self, mesh: MeshConfig) -> Self {
-        self.mesh = mesh;
+        self.ctx.mesh = mesh;
         self
-    }
-
-    fn link_ops(&self) -> LinkOps<'_> {
-        LinkOps {
-            db: &self.db,
-            config: &self.mesh,
-            timeout: self.kafka_timeout(),
-        }
     }
 
     /// Another retry schedule (tests use short delays).
@@ -107,10 +97,6 @@ impl Provisioner {
         }
     }
 
-    fn kafka_timeout(&self) -> Duration {
-        Duration::from_millis(self.config.kafka_timeout_ms.max(100))
-    }
-
     /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`),
     /// up to `provision.concurrency` at once; a job that finishes lets the
     /// pass look again, for jobs ordered behind it.
@@ -126,7 +112,7 @@ impl Provisioner {
             while !exhausted && running.len() < self.concurrency() && claimed < JOBS_PER_PASS {
                 let room = (self.concurrency() - running.len()).min(JOBS_PER_PASS - claimed);
                 let batch =
-                    jobs::claim_batch(&self.db, OffsetDateTime::now_utc(), self.lease(), room)
+                    queue::claim_batch(&self.db, OffsetDateTime::now_utc(), self.lease(), room)
                         .await?;
                 exhausted = batch.is_empty();
                 for job in batch {
@@ -134,7 +120,8 @@ impl Provisioner {
                     tracing::debug!(job = job.id, kind = %job.kind, cluster = %job.cluster, "job claimed");
                     let me = self.clone();
                     running.spawn(async move {
-                        let outcome = me.execute(&job).await;
+                        let outcome =
+                            jobs::run(job.kind, &job.payload, &me.ctx, &job.cluster).await;
                         let mut part = PassReport::default();
                         // One outcome that cannot be written must not
                         // abandon the others: that job stays `running`
@@ -177,14 +164,14 @@ impl Provisioner {
             Ok(outcome) => {
                 // Twins first: while this job is `running`, the order rule
                 // keeps them from being claimed, so none runs needlessly.
-                let twins = jobs::complete_twins(&self.db, &job, outcome.as_deref())
+                let twins = queue::complete_twins(&self.db, &job, outcome.as_deref())
                     .await
                     .unwrap_or_else(|e| {
                         // They stay queued and run on their own.
                         tracing::warn!(job = job.id, error = %e, "cannot complete the job's twins");
                         Vec::new()
                     });
-                if jobs::complete(&self.db, &job, outcome.as_deref()).await? {
+                if queue::complete(&self.db, &job, outcome.as_deref()).await? {
                     tracing::info!(job = job.id, kind = %job.kind, cluster = %job.cluster, twins = twins.len(), "job done");
                     report.done.push(job.id);
                     if let Some(request) = job.request {
@@ -202,7 +189,7 @@ impl Provisioner {
                 let parked = attempts >= i64::from(self.config.max_attempts.max(1));
                 let retry_at =
                     (!parked).then(|| OffsetDateTime::now_utc() + self.backoff.delay(attempts));
-                if !jobs::fail(&self.db, &job, &error, retry_at).await? {
+                if !queue::fail(&self.db, &job, &error, retry_at).await? {
                     tracing::warn!(job = job.id, "job lease lost before it failed");
                     return Ok(());
                 }
@@ -230,152 +217,6 @@ impl Provisioner {
             }
         }
         Ok(())
-    }
-
-    /// Runs one job; the error is what admins and requesters read, the
-    /// outcome what a success found worth saying.
-    async fn execute(&self, job: &Claimed) -> Result<Option<String>, String> {
-        let payload: JobPayload = serde_json::from_str(&job.payload)
-            .map_err(|e| format!("the job's payload is unreadable: {e}"))?;
-        match (job.kind.as_str(), payload) {
-            (
-                "create_topic",
-                JobPayload::Topic {
-                    topic,
-                    partitions,
-                    retention_ms,
-                    cleanup_policy,
-                    ..
-                },
-            ) => self
-                .create_topic(
-                    &job.cluster,
-                    &topic,
-                    partitions,
-                    retention_ms,
-                    &cleanup_policy,
-                )
-                .await
-                .map(|()| None),
-            (
-                "register_schema",
-                JobPayload::Schema {
-                    subject, schema, ..
-                },
-            ) => self.register_schema(&subject, &schema).await.map(|()| None),
-            ("create_acls", JobPayload::Acls { bindings, .. }) => {
-                self.acls(&job.cluster, &bindings, true).await
-            }
-            ("delete_acls", JobPayload::Acls { grant, bindings }) => {
-                self.delete_acls(&job.cluster, grant, bindings).await
-            }
-            (
-                kind @ ("create_mirror_link" | "stop_mirror_link"),
-                JobPayload::MirrorLink {
-                    event,
-                    source_cluster,
-                    source_topic,
-                    target_topic,
-                },
-            ) => {
-                let key = LinkKey {
-                    event: &event,
-                    source_cluster: &source_cluster,
-                    source_topic: &source_topic,
-                    target_cluster: &job.cluster,
-                    target_topic: &target_topic,
-                };
-                if kind == "create_mirror_link" {
-                    let id = self.link_ops().start(&key).await?;
-                    Ok(Some(format!(
-                        "link {id}: {source_cluster}/{source_topic} → {}/{target_topic} ({})",
-                        job.cluster,
-                        self.mesh.backend(&source_cluster, &job.cluster).as_str()
-                    )))
-                } else {
-                    self.link_ops().stop(&key).await?;
-                    Ok(Some(format!(
-                        "link stopped; the mirror topic is deleted after {} hours unless a consumer returns",
-                        self.mesh.grace_hours
-                    )))
-                }
-            }
-            (kind, _) => Err(format!("a `{kind}` job with a payload of another kind")),
-        }
-    }
-
-    /// Creates or deletes exactly these bindings. A broker without an
-    /// authorizer is not a failure: the grant keeps the bindings it would need.
-    async fn acls(
-        &self,
-        cluster_id: &str,
-        bindings: &[AclBinding],
-        create: bool,
-    ) -> Result<Option<String>, String> {
-        let conn = crate::clusters::connection_of(&self.db, cluster_id).await?;
-
-        let verb = if create { "create" } else { "delete" };
-        let outcome = if create {
-            acls::create_acls(&conn, bindings, self.kafka_timeout())
-                .await
-                .map(|o| matches!(o, AclOutcome::NoAuthorizer))
-        } else {
-            acls::delete_acls(&conn, bindings, self.kafka_timeout())
-                .await
-                .map(|o| matches!(o, AclOutcome::NoAuthorizer))
-        }
-        .map_err(|e| format!("cannot {verb} ACLs on cluster `{cluster_id}`: {e}"))?;
-        Ok(Some(if outcome {
-            NO_AUTHORIZER.to_string()
-        } else {
-            format!("{} ACL bindings {verb}d", bindings.len())
-        }))
-    }
-
-    /// Deletes the bindings of a grant taken away, except those another live
-    /// grant holds by now (one approved after the job was queued): the
-    /// revocation left out the ones held then, this the ones held since.
-    async fn delete_acls(
-        &self,
-        cluster_id: &str,
-        grant: i64,
-        mut bindings: Vec<AclBinding>,
-    ) -> Result<Option<String>, String> {
-        let mut principals: Vec<&str> = bindings.iter().map(|b| b.principal.as_str()).collect();
-        principals.sort_unstable();
-        principals.dedup();
-        let mut held = Vec::new();
-        {
-            let mut conn = self.db.pool().acquire().await.map_err(|e| {
-                tracing::warn!(error = %e, "cannot read the bindings of other grants");
-                "the database is unavailable".to_string()
-            })?;
-            for principal in principals {
-                let mut of = crate::access::repo::bindings_held_by_others(
-                    &mut conn, cluster_id, principal, grant,
-                )
-                .await
-                .map_err(|e| {
-                    tracing::warn!(error = %e, "cannot read the bindings of other grants");
-                    "cannot read the bindings of other grants".to_string()
-                })?;
-                held.append(&mut of);
-            }
-        }
-        let before = bindings.len();
-        bindings.retain(|b| !held.contains(b));
-        let kept = before - bindings.len();
-        if bindings.is_empty() {
-            return Ok(Some(format!(
-                "no ACL binding deleted: other grants hold all {kept}"
-            )));
-        }
-        let done = self.acls(cluster_id, &bindings, false).await?;
-        Ok(match (done, kept) {
-            (done, 0) => done,
-            (Some(done), kept) => Some(format!("{done}; {kept} kept for other grants")),
-            (None, kept) => Some(format!("{kept} kept for other grants")),
-        })
     }
 
     /// A parked job: admins hear of it through the audit log.
@@ -429,65 +270,9 @@ impl Provisioner {
         }
     }
 
-    async fn create_topic(
-        &self,
-        cluster_id: &str,
-        topic: &str,
-        partitions: i32,
-        retention_ms: i64,
-        cleanup_policy: &str,
-    ) -> Result<(), String> {
-        let cluster = crate::clusters::get(&self.db, cluster_id)
-            .await
-            .map_err(|e| format!("cannot read cluster `{cluster_id}`: {e}"))?
-            .ok_or_else(|| format!("cluster `{cluster_id}` is not registered"))?;
-        let spec = TopicSpec {
-            name: topic.to_string(),
-            partitions,
-            // The cluster's default replication factor.
-            replication: -1,
-        };
-        let configs = vec![
-            ("retention.ms".to_string(), retention_ms.to_string()),
-            ("cleanup.policy".to_string(), cleanup_policy.to_string()),
-        ];
-        kafka::create_topics_with_configs(
-            &cluster.connection(),
-            &[(spec, configs)],
-            self.kafka_timeout(),
-        )
-        .await
-        .map_err(|e| format!("cannot create topic `{topic}` on cluster `{cluster_id}`: {e}"))
-    }
-
-    async fn register_schema(&self, subject: &str, schema: &str) -> Result<(), String> {
-        let system = Caller {
-            user_id: SYSTEM.to_string(),
-            admin: true,
-            teams: Vec::new(),
-        };
-        let registered = self
-            .registry
-            .register(
-                Some(&system),
-                subject,
-                &NewSchema::avro(schema.to_string(), Vec::new()),
-            )
-            .await
-            .map_err(|e| format!("cannot register the schema under `{subject}`: {e}"))?;
-        crate::registry::propagation::wake();
-        tracing::debug!(
-            subject,
-            id = registered.id,
-            version = registered.version,
-            "schema registered"
-        );
-        Ok(())
-    }
-
     /// Every job of the request done: the request becomes active.
     async fn after_success(&self, request: i64) {
-        match jobs::all_done(&self.db, request).await {
+        match queue::all_done(&self.db, request).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::steps::clock;
 use super::widgets::action_error;
-use crate::access::JobView;
+use crate::access::{JobState, JobView};
 use crate::access_api::provisioning_jobs;
 use crate::components::errors::{ErrorTemplate, Loading};
 use crate::mesh_api::JobAction;
@@ -47,9 +47,13 @@ pub fn JobsPanel() -> impl IntoView {
 
 #[component]
 fn JobRow(j: JobView, act: ServerAction<JobAction>) -> impl IntoView {
-    let state = j.state.as_str();
+    let state = j.state;
     let (id, id2) = (j.id.clone(), j.id.clone());
-    let retry = matches!(state, "failed" | "cancelled" | "queued").then(|| {
+    let retry = matches!(
+        state,
+        JobState::Failed | JobState::Cancelled | JobState::Queued
+    )
+    .then(|| {
         view! {
             <ActionForm action=act attr:class="inline">
                 <input type="hidden" name="id" value=id/>
@@ -58,7 +62,7 @@ fn JobRow(j: JobView, act: ServerAction<JobAction>) -> impl IntoView {
             </ActionForm>
         }
     });
-    let cancel = matches!(state, "queued" | "failed").then(|| {
+    let cancel = matches!(state, JobState::Queued | JobState::Failed).then(|| {
         view! {
             <ActionForm action=act attr:class="inline">
                 <input type="hidden" name="id" value=id2/>
@@ -70,15 +74,15 @@ fn JobRow(j: JobView, act: ServerAction<JobAction>) -> impl IntoView {
     let next = j
         .next_attempt_at
         .as_deref()
-        .filter(|_| state == "queued")
+        .filter(|_| state == JobState::Queued)
         .map(|at| format!("{} UTC", clock(at)))
         .unwrap_or_default();
     view! {
-        <tr data-testid="job-row" data-job=j.id.clone() data-state=j.state.clone()>
+        <tr data-testid="job-row" data-job=j.id.clone() data-state=state.as_str()>
             <td class="mono">{j.id.clone()}<div class="muted nowrap">{when(&j.created_at)}</div></td>
-            <td>{j.kind.clone()}</td>
+            <td>{j.kind.as_str()}</td>
             <td class="mono">{j.cluster.clone()}</td>
-            <td>{j.state.clone()}</td>
+            <td>{state.as_str()}</td>
             <td><div class="job-actions">{retry}{cancel}</div></td>
             <td>{j.attempts}</td>
             <td class="mono nowrap">{next}</td>

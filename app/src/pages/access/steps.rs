@@ -4,46 +4,43 @@
 
 use leptos::prelude::*;
 
-use crate::access::JobView;
+use crate::access::{JobKind, JobState, JobView};
 
 /// What a job does, in plain words. `topic` is the request's topic; `home`
 /// the event's home cluster when known.
 pub fn step_label(job: &JobView, topic: &str, home: Option<&str>) -> String {
     let cluster = &job.cluster;
-    match job.kind.as_str() {
-        "create_topic" => format!("Create topic {topic} on {cluster}"),
-        "register_schema" => "Register the value schema".to_string(),
-        "create_acls" => format!("Grant ACLs on {cluster}"),
-        "create_mirror_link" => match home {
+    match job.kind {
+        JobKind::CreateTopic => format!("Create topic {topic} on {cluster}"),
+        JobKind::RegisterSchema => "Register the value schema".to_string(),
+        JobKind::CreateAcls => format!("Grant ACLs on {cluster}"),
+        JobKind::CreateMirrorLink => match home {
             Some(home) => format!("Start the mirror link from {home} to {cluster}"),
             None => format!("Start the mirror link from the home cluster to {cluster}"),
         },
-        "delete_acls" => format!("Remove ACLs on {cluster}"),
-        "stop_mirror_link" => format!("Stop the mirror link to {cluster}"),
-        other => other.replace('_', " "),
+        JobKind::DeleteAcls => format!("Remove ACLs on {cluster}"),
+        JobKind::StopMirrorLink => format!("Stop the mirror link to {cluster}"),
     }
 }
 
 /// The word shown for a job's state.
-pub fn state_word(state: &str) -> &'static str {
+pub fn state_word(state: JobState) -> &'static str {
     match state {
-        "queued" => "waiting",
-        "running" => "working",
-        "done" => "done",
-        "failed" => "failed",
-        "cancelled" => "cancelled",
-        _ => "unknown",
+        JobState::Queued => "waiting",
+        JobState::Running => "working",
+        JobState::Done => "done",
+        JobState::Failed => "failed",
+        JobState::Cancelled => "cancelled",
     }
 }
 
-fn state_icon(state: &str) -> &'static str {
+fn state_icon(state: JobState) -> &'static str {
     match state {
-        "queued" => "○",
-        "running" => "◐",
-        "done" => "✓",
-        "failed" => "✗",
-        "cancelled" => "–",
-        _ => "?",
+        JobState::Queued => "○",
+        JobState::Running => "◐",
+        JobState::Done => "✓",
+        JobState::Failed => "✗",
+        JobState::Cancelled => "–",
     }
 }
 
@@ -85,13 +82,13 @@ pub fn ProvisioningSteps(
 ) -> impl IntoView {
     let home = jobs
         .iter()
-        .filter(|j| j.kind == "create_mirror_link")
+        .filter(|j| j.kind == JobKind::CreateMirrorLink)
         .find_map(|j| j.outcome.as_deref().and_then(home_from_outcome));
     let lines = jobs
         .iter()
         .map(|j| {
             let label = step_label(j, &topic, home.as_deref());
-            let state = j.state.clone();
+            let state = j.state;
             let attempts = (j.attempts > 0).then(|| {
                 let s = if j.attempts == 1 { "" } else { "s" };
                 view! { <span class="muted step-attempts">{format!("{} attempt{s}", j.attempts)}</span> }
@@ -99,10 +96,10 @@ pub fn ProvisioningSteps(
             let outcome = j
                 .outcome
                 .clone()
-                .filter(|_| j.state == "done")
+                .filter(|_| j.state == JobState::Done)
                 .map(|o| view! { <div class="muted step-outcome" data-testid="step-outcome">{o}</div> });
-            let waiting_again = j.state == "queued" && j.last_error.is_some();
-            let error = j.last_error.as_deref().filter(|_| j.state != "done").map(|e| {
+            let waiting_again = j.state == JobState::Queued && j.last_error.is_some();
+            let error = j.last_error.as_deref().filter(|_| j.state != JobState::Done).map(|e| {
                 let class = if waiting_again { "step-error muted" } else { "step-error error-text" };
                 view! { <div class=class data-testid="step-error">{plain_error(e, &j.cluster)}</div> }
             });
@@ -111,9 +108,9 @@ pub fn ProvisioningSteps(
                 view! { <div class="step-next muted" data-testid="step-next">{text}</div> }
             });
             view! {
-                <li class=format!("step step-{state}") data-testid="step" data-state=state.clone() data-kind=j.kind.clone()>
-                    <span class="step-state" title=state_word(&state)>
-                        <span aria-hidden="true">{state_icon(&state)}</span>" "{state_word(&state)}
+                <li class=format!("step step-{state}") data-testid="step" data-state=state.as_str() data-kind=j.kind.as_str()>
+                    <span class="step-state" title=state_word(state)>
+                        <span aria-hidden="true">{state_icon(state)}</span>" "{state_word(state)}
                     </span>
                     <span class="step-label">{label}</span>
                     {attempts}
@@ -139,12 +136,12 @@ pub fn ProvisioningSteps(
 mod tests {
     use super::*;
 
-    fn job(kind: &str, state: &str) -> JobView {
+    fn job(kind: JobKind, state: JobState) -> JobView {
         JobView {
             id: "1".into(),
-            kind: kind.into(),
+            kind,
             cluster: "gcp".into(),
-            state: state.into(),
+            state,
             attempts: 0,
             last_error: None,
             outcome: None,
@@ -157,20 +154,20 @@ mod tests {
     fn labels_in_plain_words() {
         let t = "aws.orders";
         assert_eq!(
-            step_label(&job("create_topic", "done"), t, None),
+            step_label(&job(JobKind::CreateTopic, JobState::Done), t, None),
             "Create topic aws.orders on gcp"
         );
         assert_eq!(
-            step_label(&job("create_acls", "done"), t, None),
+            step_label(&job(JobKind::CreateAcls, JobState::Done), t, None),
             "Grant ACLs on gcp"
         );
         assert_eq!(
-            step_label(&job("create_mirror_link", "queued"), t, Some("aws")),
+            step_label(
+                &job(JobKind::CreateMirrorLink, JobState::Queued),
+                t,
+                Some("aws")
+            ),
             "Start the mirror link from aws to gcp"
-        );
-        assert_eq!(
-            step_label(&job("something_new", "queued"), t, None),
-            "something new"
         );
     }
 
@@ -185,8 +182,8 @@ mod tests {
         );
         assert_eq!(plain_error("boom", "gcp"), "boom");
         assert_eq!(clock("2025-03-01T12:34:56.123Z"), "12:34:56");
-        assert_eq!(state_word("queued"), "waiting");
-        assert_eq!(state_word("running"), "working");
+        assert_eq!(state_word(JobState::Queued), "waiting");
+        assert_eq!(state_word(JobState::Running), "working");
     }
 
     #[test]

@@ -1,38 +1,31 @@
-//! The job queue in the database: claiming due jobs (one `UPDATE … RETURNING`;
+//! The job queue in the database (`provisioning_jobs`, which only this file
+//! reads and writes): enqueuing, claiming due jobs (one `UPDATE … RETURNING`;
 //! PostgreSQL skips rows another worker has locked, SQLite has one writer),
-//! and recording their outcome.
+//! recording their outcome, and listing them.
 //!
 //! A claimed job is `running` with `next_attempt_at` holding its lease's end;
 //! that text is also the claim's token, so a worker whose lease ran out (and
 //! whose job another worker took) cannot overwrite the newer outcome. A job
 //! still `running` after its lease is claimable again.
 
-use sqlx::Row;
-use time::format_description::well_known::Rfc3339;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
-use crate::db::{Backend, Db, DbError};
-
-/// Kinds this worker executes (all of them).
-pub const EXECUTED_KINDS: &str = "('create_topic', 'register_schema', 'create_acls', \
-     'delete_acls', 'create_mirror_link', 'stop_mirror_link')";
+use super::jobs::{order, sql_kinds, JobKind, JobState, NewJob, Order};
+use crate::db::{stamp, Backend, Db, DbError};
 
 /// A job claimed by this worker.
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
     pub request: Option<i64>,
-    pub kind: String,
+    pub kind: JobKind,
     pub cluster: String,
     pub payload: String,
     pub attempts: i64,
     /// The lease's end as stored; the token of this claim.
     pub lease: String,
-}
-
-/// RFC 3339 text of `t`, as `db::now()` writes it.
-pub fn stamp(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 /// Due jobs. Jobs of one worker run concurrently, so order is kept where it
@@ -43,15 +36,20 @@ pub fn stamp(t: OffsetDateTime) -> String {
 /// Each order rule is tested only for its own kinds, before its subquery: a
 /// burst of approvals queues hundreds of jobs, and a subquery run for every
 /// candidate made each claim scan the whole queue.
+///
+/// The kinds and their order rules come from the registry (`jobs::order`).
 fn due_filter() -> String {
+    let known = sql_kinds(|_| true);
+    let links = sql_kinds(|k| order(k) == Order::ClusterLinks);
+    let after_grant = sql_kinds(|k| order(k) == Order::AfterGrant);
     format!(
-        "kind IN {EXECUTED_KINDS} AND ((state = 'queued' AND (next_attempt_at IS NULL \
+        "kind IN {known} AND ((state = 'queued' AND (next_attempt_at IS NULL \
          OR next_attempt_at <= $1)) OR (state = 'running' AND next_attempt_at <= $1)) \
-         AND NOT (provisioning_jobs.kind IN ('create_mirror_link', 'stop_mirror_link') \
+         AND NOT (provisioning_jobs.kind IN {links} \
          AND EXISTS (SELECT 1 FROM provisioning_jobs e WHERE e.cluster_id = provisioning_jobs.cluster_id \
-         AND e.kind IN ('create_mirror_link', 'stop_mirror_link') \
+         AND e.kind IN {links} \
          AND e.id < provisioning_jobs.id AND e.state IN ('queued', 'running'))) \
-         AND NOT (provisioning_jobs.kind = 'delete_acls' \
+         AND NOT (provisioning_jobs.kind IN {after_grant} \
          AND EXISTS (SELECT 1 FROM provisioning_jobs e WHERE e.grant_id = provisioning_jobs.grant_id \
          AND e.id < provisioning_jobs.id AND e.state IN ('queued', 'running')))"
     )
@@ -59,11 +57,23 @@ fn due_filter() -> String {
 
 const CLAIM_COLUMNS: &str = "id, request_id, kind, cluster_id, payload_json, attempts";
 
-fn claimed_from(r: &sqlx::any::AnyRow, lease: &str) -> Result<Claimed, DbError> {
+/// A stored word this version does not know (a row written by a newer one).
+fn unknown(what: &str, word: &str) -> DbError {
+    DbError::Query(sqlx::Error::Decode(
+        format!("unknown job {what} `{word}`").into(),
+    ))
+}
+
+fn kind_from(r: &AnyRow) -> Result<JobKind, DbError> {
+    let word: String = r.try_get("kind")?;
+    JobKind::parse(&word).ok_or_else(|| unknown("kind", &word))
+}
+
+fn claimed_from(r: &AnyRow, lease: &str) -> Result<Claimed, DbError> {
     Ok(Claimed {
         id: r.try_get("id")?,
         request: r.try_get("request_id")?,
-        kind: r.try_get("kind")?,
+        kind: kind_from(r)?,
         cluster: r.try_get("cluster_id")?,
         payload: r.try_get("payload_json")?,
         attempts: r.try_get("attempts")?,
@@ -146,21 +156,22 @@ pub async fn complete_twins(
     job: &Claimed,
     outcome: Option<&str>,
 ) -> Result<Vec<i64>, DbError> {
-    if !matches!(job.kind.as_str(), "create_mirror_link" | "stop_mirror_link") {
+    if order(job.kind) != Order::ClusterLinks {
         return Ok(Vec::new());
     }
-    let requests: Vec<Option<i64>> = sqlx::query_scalar(
+    let links = sql_kinds(|k| order(k) == Order::ClusterLinks);
+    let requests: Vec<Option<i64>> = sqlx::query_scalar(&format!(
         "UPDATE provisioning_jobs SET state = 'done', last_error = NULL, next_attempt_at = NULL, \
          outcome = $1, updated_at = $2 \
          WHERE kind = $3 AND cluster_id = $4 AND payload_json = $5 AND state = 'queued' AND id > $6 \
          AND NOT EXISTS (SELECT 1 FROM provisioning_jobs e WHERE e.cluster_id = $4 \
-         AND e.kind IN ('create_mirror_link', 'stop_mirror_link') AND e.kind <> $3 \
+         AND e.kind IN {links} AND e.kind <> $3 \
          AND e.id > $6 AND e.id < provisioning_jobs.id AND e.state <> 'cancelled') \
          RETURNING request_id",
-    )
+    ))
     .bind(outcome)
     .bind(crate::db::now())
-    .bind(&job.kind)
+    .bind(job.kind.as_str())
     .bind(&job.cluster)
     .bind(&job.payload)
     .bind(job.id)
@@ -229,6 +240,24 @@ pub async fn fail(
     Ok(done.rows_affected() == 1)
 }
 
+/// A job's state, kind and request, if it exists.
+pub async fn head(db: &Db, id: i64) -> Result<Option<(JobState, JobKind, Option<i64>)>, DbError> {
+    let Some(r) =
+        sqlx::query("SELECT state, kind, request_id FROM provisioning_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?
+    else {
+        return Ok(None);
+    };
+    let state: String = r.try_get("state")?;
+    Ok(Some((
+        JobState::parse(&state).ok_or_else(|| unknown("state", &state))?,
+        kind_from(&r)?,
+        r.try_get("request_id")?,
+    )))
+}
+
 /// Whether every job of the request is done.
 pub async fn all_done(db: &Db, request: i64) -> Result<bool, DbError> {
     let open: i64 = sqlx::query_scalar(
@@ -238,4 +267,88 @@ pub async fn all_done(db: &Db, request: i64) -> Result<bool, DbError> {
     .fetch_one(db.pool())
     .await?;
     Ok(open == 0)
+}
+
+/// Queues a job for `request` (announcing it is the caller's: see
+/// [`super::jobs::enqueue`]).
+pub(super) async fn insert(
+    conn: &mut AnyConnection,
+    request: i64,
+    job: &NewJob,
+) -> Result<i64, DbError> {
+    let now = crate::db::now();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO provisioning_jobs (request_id, grant_id, kind, cluster_id, payload_json, \
+           state, attempts, next_attempt_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6, $6) RETURNING id",
+    )
+    .bind(request)
+    .bind(job.grant)
+    .bind(job.kind.as_str())
+    .bind(&job.cluster)
+    .bind(&job.payload)
+    .bind(&now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A job as listed for people.
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub id: i64,
+    pub request: Option<i64>,
+    pub kind: JobKind,
+    pub cluster: String,
+    pub payload: String,
+    pub state: JobState,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub outcome: Option<String>,
+    pub next_attempt_at: Option<String>,
+    pub created_at: String,
+}
+
+const JOB_COLUMNS: &str = "id, request_id, kind, cluster_id, payload_json, state, attempts, \
+     last_error, outcome, next_attempt_at, created_at";
+
+fn job_from(r: &AnyRow) -> Result<JobRow, DbError> {
+    let state: String = r.try_get("state")?;
+    Ok(JobRow {
+        id: r.try_get("id")?,
+        request: r.try_get("request_id")?,
+        kind: kind_from(r)?,
+        cluster: r.try_get("cluster_id")?,
+        payload: r.try_get("payload_json")?,
+        state: JobState::parse(&state).ok_or_else(|| unknown("state", &state))?,
+        attempts: r.try_get("attempts")?,
+        last_error: r.try_get("last_error")?,
+        outcome: r.try_get("outcome")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// The jobs of a request, oldest first.
+pub async fn of_request(conn: &mut AnyConnection, request: i64) -> Result<Vec<JobRow>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE request_id = $1 AND kind IN {} \
+         ORDER BY id",
+        sql_kinds(|_| true)
+    ))
+    .bind(request)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(job_from).collect()
+}
+
+/// Jobs not done yet (queued, running or failed), oldest first.
+pub async fn unfinished(conn: &mut AnyConnection) -> Result<Vec<JobRow>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {JOB_COLUMNS} FROM provisioning_jobs WHERE state NOT IN ('done', 'cancelled') \
+         AND kind IN {} ORDER BY id LIMIT 1000",
+        sql_kinds(|_| true)
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(job_from).collect()
 }
