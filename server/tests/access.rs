@@ -6,24 +6,19 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use app::access::{
-    ConsumeForm, Decision, InboxFilter, NewApplication, NewEventForm, Principal, ProduceForm,
-    RequestKind, RequestState, RequestView,
+    Decision, InboxFilter, NewApplication, NewEventForm, Principal, ProduceForm, RequestKind,
+    RequestState, RequestView,
 };
 use app::auth::Caller;
 use app::error::ErrorCode;
 use app::services::Access;
 use serde_json::Value;
 use sqlx::Row;
-use switchboard::access::AccessService;
-use switchboard::catalogue::seed;
-use switchboard::config::Config;
 use switchboard::db::Db;
-use switchboard::state::AppState;
 
-use common::{api, json, session};
+use common::app::{admin_config, consume_form, TestApp, ADMIN};
+use common::json;
 
 backend_suite!(
     consume_pii_event_on_another_cluster_end_to_end,
@@ -45,7 +40,6 @@ backend_suite!(
     principals_outside_kafka_syntax_are_refused,
 );
 
-const ADMIN: &str = "platform.admin";
 // customer-insights
 const ZOE: &str = "zoe.williams";
 const ARJUN: &str = "arjun.mehta";
@@ -65,87 +59,8 @@ const PII_EVENT: &str = "customer.updated";
 const PII_TOPIC: &str = "crm.customer.updated.v1";
 const PLAIN_EVENT: &str = "fieldservice.job.assigned";
 
-fn config() -> Config {
-    let mut c = common::test_config();
-    c.auth.admins = vec![ADMIN.into()];
-    c
-}
-
-struct Env {
-    db: Db,
-    cfg: Config,
-    state: AppState,
-}
-
-impl Env {
-    fn access(&self) -> Arc<AccessService> {
-        self.state.access.clone()
-    }
-
-    async fn caller(&self, user: &str) -> Option<Caller> {
-        Some(self.state.auth.caller(user).await.expect("caller"))
-    }
-
-    async fn app(&self, user: &str, team: &str, name: &str, clusters: &[&str]) -> String {
-        let new = NewApplication {
-            team: team.into(),
-            name: name.into(),
-            description: "an application".into(),
-            principals: clusters
-                .iter()
-                .map(|c| Principal {
-                    cluster: (*c).into(),
-                    principal: format!("User:svc-{name}"),
-                })
-                .collect(),
-        };
-        self.access()
-            .register_application(self.caller(user).await, new)
-            .await
-            .expect("application registered")
-            .id
-    }
-
-    async fn consume(&self, user: &str, app: &str, event: &str, cluster: &str) -> RequestView {
-        self.access()
-            .submit_consume(self.caller(user).await, consume_form(app, event, cluster))
-            .await
-            .expect("consume request submitted")
-    }
-
-    async fn decide(&self, user: &str, id: &str, approve: bool) -> RequestView {
-        self.access()
-            .decide(
-                self.caller(user).await,
-                decision(id, approve, "looks right"),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{user} decides {id}: {e:?}"))
-    }
-}
-
-async fn env(db: Db) -> Env {
-    switchboard::serve::register_clusters(&db, switchboard::demo::demo_clusters(19092))
-        .await
-        .expect("clusters");
-    seed::seed_database(&db).await.expect("seed");
-    let cfg = config();
-    let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("in-memory index"));
-    let state = switchboard::serve::app_state(db.clone(), &cfg, index, None);
-    state.catalogue.reindex().await.expect("index");
-    Env { db, cfg, state }
-}
-
-fn consume_form(app: &str, event: &str, cluster: &str) -> ConsumeForm {
-    ConsumeForm {
-        event: event.into(),
-        cluster: cluster.into(),
-        application: app.into(),
-        group: "insights.churn".into(),
-        group_is_prefix: false,
-        purpose: "churn model features".into(),
-        end_date: None,
-    }
+async fn env(db: Db) -> TestApp {
+    TestApp::seeded(db, admin_config()).await
 }
 
 fn decision(id: &str, approve: bool, comment: &str) -> Decision {
@@ -168,31 +83,6 @@ fn new_event_form(team: &str, name: &str, topic: &str) -> NewEventForm {
         description: "An engineer ordered a spare part.".into(),
         tags: vec!["internal".into()],
     }
-}
-
-async fn count(db: &Db, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(db.pool())
-        .await
-        .expect("count")
-}
-
-/// (action, after JSON) of a subject's audit entries, oldest first.
-async fn audit_of(db: &Db, subject: &str) -> Vec<(String, Value)> {
-    sqlx::query("SELECT action, after_json FROM audit_log WHERE subject = $1 ORDER BY id")
-        .bind(subject)
-        .fetch_all(db.pool())
-        .await
-        .expect("audit")
-        .iter()
-        .map(|r| {
-            let after: Option<String> = r.get("after_json");
-            (
-                r.get("action"),
-                after.map(|a| json(&a)).unwrap_or(Value::Null),
-            )
-        })
-        .collect()
 }
 
 async fn jobs_of(db: &Db, request: &str) -> Vec<(String, String, String, Value)> {
@@ -224,7 +114,7 @@ fn actions(entries: &[(String, Value)]) -> Vec<&str> {
 async fn consume_pii_event_on_another_cluster_end_to_end(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp"])
         .await;
     let r = env.consume(ZOE, &app, PII_EVENT, "gcp").await;
     assert_eq!(r.state, RequestState::Submitted);
@@ -246,8 +136,8 @@ async fn consume_pii_event_on_another_cluster_end_to_end(db: Db) {
 
     let after_owner = env.decide(SOFIA, &r.id, true).await;
     assert_eq!(after_owner.state, RequestState::Submitted);
-    assert_eq!(count(&env.db, "grants").await, 0);
-    assert_eq!(count(&env.db, "provisioning_jobs").await, 0);
+    assert_eq!(env.count("grants").await, 0);
+    assert_eq!(env.count("provisioning_jobs").await, 0);
 
     let done = env.decide(MARGARET, &r.id, true).await;
     assert_eq!(done.state, RequestState::Provisioning);
@@ -292,7 +182,7 @@ async fn consume_pii_event_on_another_cluster_end_to_end(db: Db) {
         .expect("grant row");
     assert_eq!(row.get::<String, _>("state"), "pending");
 
-    let audit = audit_of(&env.db, &format!("request:{}", r.id)).await;
+    let audit = env.audit_of(&format!("request:{}", r.id)).await;
     assert_eq!(
         actions(&audit),
         [
@@ -328,13 +218,15 @@ async fn consume_pii_event_on_another_cluster_end_to_end(db: Db) {
 
     // Admins see the queued jobs; others may not.
     let admin_jobs = env
-        .access()
+        .state
+        .access
         .jobs(env.caller(ADMIN).await)
         .await
         .expect("jobs");
     assert_eq!(admin_jobs.len(), 2);
     let err = env
-        .access()
+        .state
+        .access
         .jobs(env.caller(ZOE).await)
         .await
         .expect_err("not admin");
@@ -342,13 +234,15 @@ async fn consume_pii_event_on_another_cluster_end_to_end(db: Db) {
 
     // The requester sees it among their requests, and the page.
     let mine = env
-        .access()
+        .state
+        .access
         .my_requests(env.caller(ARJUN).await)
         .await
         .expect("mine");
     assert!(mine.iter().any(|m| m.id == r.id), "team mates see it");
     let shown = env
-        .access()
+        .state
+        .access
         .request(env.caller(ZOE).await, &r.id)
         .await
         .expect("shown");
@@ -358,9 +252,12 @@ async fn consume_pii_event_on_another_cluster_end_to_end(db: Db) {
 
 async fn produce_on_the_home_cluster_end_to_end(db: Db) {
     let env = env(db).await;
-    let wrong = env.app(KATE, "service-desk", "desk-aws", &["aws"]).await;
+    let wrong = env
+        .register_app(KATE, "service-desk", "desk-aws", &["aws"])
+        .await;
     let err = env
-        .access()
+        .state
+        .access
         .submit_produce(
             env.caller(KATE).await,
             ProduceForm {
@@ -376,10 +273,11 @@ async fn produce_on_the_home_cluster_end_to_end(db: Db) {
     assert!(err.message.contains("onprem"), "{}", err.message);
 
     let app = env
-        .app(KATE, "service-desk", "desk-sync", &["onprem"])
+        .register_app(KATE, "service-desk", "desk-sync", &["onprem"])
         .await;
     let r = env
-        .access()
+        .state
+        .access
         .submit_produce(
             env.caller(KATE).await,
             ProduceForm {
@@ -410,7 +308,7 @@ async fn produce_on_the_home_cluster_end_to_end(db: Db) {
         (jobs[0].0.as_str(), jobs[0].1.as_str()),
         ("create_acls", "onprem")
     );
-    let audit = audit_of(&env.db, &format!("request:{}", r.id)).await;
+    let audit = env.audit_of(&format!("request:{}", r.id)).await;
     assert_eq!(
         actions(&audit),
         [
@@ -429,7 +327,8 @@ async fn new_event_end_to_end(db: Db) {
         "fieldservice.part.ordered.v1",
     );
     let r = env
-        .access()
+        .state
+        .access
         .submit_new_event(env.caller(GARETH).await, form.clone())
         .await
         .expect("proposal submitted");
@@ -438,7 +337,8 @@ async fn new_event_end_to_end(db: Db) {
     assert_eq!(r.approvals[0].role, "platform");
     // A team mate is not an admin: the platform step is the admins'.
     let err = env
-        .access()
+        .state
+        .access
         .decide(env.caller(NADIA).await, decision(&r.id, true, "ok"))
         .await
         .expect_err("not admin");
@@ -482,7 +382,8 @@ async fn new_event_end_to_end(db: Db) {
     );
     // A second proposal of the same name is refused, with a link to the first.
     let err = env
-        .access()
+        .state
+        .access
         .submit_new_event(env.caller(GARETH).await, form)
         .await
         .expect_err("exists");
@@ -496,14 +397,15 @@ async fn new_event_end_to_end(db: Db) {
 
 async fn new_event_check_lists_problems_and_stores_nothing(db: Db) {
     let env = env(db).await;
-    let before = count(&env.db, "requests").await;
+    let before = env.count("requests").await;
     let ok = new_event_form(
         "field-service",
         "fieldservice.part.ordered",
         "fieldservice.part.ordered.v1",
     );
     let problems = env
-        .access()
+        .state
+        .access
         .check_new_event(env.caller(GARETH).await, ok.clone())
         .await
         .expect("checked");
@@ -517,7 +419,8 @@ async fn new_event_check_lists_problems_and_stores_nothing(db: Db) {
         r#"{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}"#.into();
     bad.tags = vec!["pii".into(), "confidential".into(), "no-such-tag".into()];
     let problems = env
-        .access()
+        .state
+        .access
         .check_new_event(env.caller(GARETH).await, bad)
         .await
         .expect("checked");
@@ -535,7 +438,8 @@ async fn new_event_check_lists_problems_and_stores_nothing(db: Db) {
     let mut unversioned = ok.clone();
     unversioned.topic = "fieldservice.part.ordered".into();
     let problems = env
-        .access()
+        .state
+        .access
         .check_new_event(env.caller(GARETH).await, unversioned)
         .await
         .expect("checked");
@@ -545,7 +449,8 @@ async fn new_event_check_lists_problems_and_stores_nothing(db: Db) {
     );
     // Another team's member hears it as a problem; submitting is a 403.
     let problems = env
-        .access()
+        .state
+        .access
         .check_new_event(env.caller(KATE).await, ok.clone())
         .await
         .expect("checked");
@@ -554,12 +459,13 @@ async fn new_event_check_lists_problems_and_stores_nothing(db: Db) {
         "{problems:?}"
     );
     let err = env
-        .access()
+        .state
+        .access
         .submit_new_event(env.caller(KATE).await, ok)
         .await
         .expect_err("not a member");
     assert_eq!(err.code, ErrorCode::Forbidden);
-    assert_eq!(count(&env.db, "requests").await, before);
+    assert_eq!(env.count("requests").await, before);
 
     // Over REST, and anonymous is a 401.
     let body = serde_json::to_string(&new_event_form(
@@ -568,51 +474,41 @@ async fn new_event_check_lists_problems_and_stores_nothing(db: Db) {
         "x",
     ))
     .expect("json");
-    let cookie = session(&env.db, &env.cfg, GARETH).await;
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/requests/new-event/check",
-        Some(&cookie),
-        Some(&body),
-    )
-    .await;
+    let cookie = env.as_user(GARETH);
+    let (status, text) = cookie
+        .call("POST", "/api/v1/requests/new-event/check", Some(&body))
+        .await;
     assert_eq!(status, 200, "{text}");
     assert!(json(&text)["problems"][0]
         .as_str()
         .expect("a problem")
         .contains("version suffix"));
-    let (status, _) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/requests/new-event/check",
-        None,
-        Some(&body),
-    )
-    .await;
+    let (status, _) = env
+        .anonymous()
+        .call("POST", "/api/v1/requests/new-event/check", Some(&body))
+        .await;
     assert_eq!(status, 401);
-    assert_eq!(count(&env.db, "requests").await, before);
+    assert_eq!(env.count("requests").await, before);
 }
 
 async fn rejection_frees_the_slot_and_cancel_is_the_requesters(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp", "onprem"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp", "onprem"])
         .await;
     let r = env.consume(ZOE, &app, PII_EVENT, "gcp").await;
     let rejected = env.decide(MARGARET, &r.id, false).await;
     assert_eq!(rejected.state, RequestState::Rejected);
     assert_eq!(rejected.approvals[1].decision.as_deref(), Some("rejected"));
-    assert_eq!(count(&env.db, "grants").await, 0);
-    assert_eq!(count(&env.db, "provisioning_jobs").await, 0);
-    let audit = audit_of(&env.db, &format!("request:{}", r.id)).await;
+    assert_eq!(env.count("grants").await, 0);
+    assert_eq!(env.count("provisioning_jobs").await, 0);
+    let audit = env.audit_of(&format!("request:{}", r.id)).await;
     assert_eq!(actions(&audit), ["request.submitted", "request.rejected"]);
     assert_eq!(audit[1].1["pending_teams"], serde_json::json!([]));
     // Decided: the owner has nothing left to decide.
     let err = env
-        .access()
+        .state
+        .access
         .decide(env.caller(SOFIA).await, decision(&r.id, true, "ok"))
         .await
         .expect_err("decided");
@@ -622,24 +518,27 @@ async fn rejection_frees_the_slot_and_cancel_is_the_requesters(db: Db) {
     let again = env.consume(ZOE, &app, PII_EVENT, "gcp").await;
     // Only the requester cancels, before the decision.
     let err = env
-        .access()
+        .state
+        .access
         .cancel(env.caller(ARJUN).await, &again.id)
         .await
         .expect_err("not the requester");
     assert_eq!(err.code, ErrorCode::Forbidden);
     let cancelled = env
-        .access()
+        .state
+        .access
         .cancel(env.caller(ZOE).await, &again.id)
         .await
         .expect("cancelled");
     assert_eq!(cancelled.state, RequestState::Cancelled);
-    let audit = audit_of(&env.db, &format!("request:{}", again.id)).await;
+    let audit = env.audit_of(&format!("request:{}", again.id)).await;
     assert_eq!(actions(&audit), ["request.submitted", "request.cancelled"]);
     // After the decision, cancel is refused.
     let plain = env.consume(ZOE, &app, PLAIN_EVENT, "onprem").await;
     env.decide(GARETH, &plain.id, true).await;
     let err = env
-        .access()
+        .state
+        .access
         .cancel(env.caller(ZOE).await, &plain.id)
         .await
         .expect_err("decided");
@@ -651,33 +550,33 @@ async fn nobody_approves_their_own_request_and_comments_are_required(db: Db) {
     let env = env(db).await;
     // A CRM member asks for the CRM team's own PII event.
     let app = env
-        .app(SOFIA, "crm-customer-data", "crm-reporting", &["aws"])
+        .register_app(SOFIA, "crm-customer-data", "crm-reporting", &["aws"])
         .await;
     let r = env.consume(SOFIA, &app, PII_EVENT, "aws").await;
     let err = env
-        .access()
+        .state
+        .access
         .decide(env.caller(SOFIA).await, decision(&r.id, true, "mine"))
         .await
         .expect_err("own request");
     assert_eq!(err.code, ErrorCode::Forbidden);
     assert!(err.message.contains("own request"), "{}", err.message);
     // Over REST too, and the request is unchanged.
-    let cookie = session(&env.db, &env.cfg, SOFIA).await;
-    let (status, _) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        &format!("/api/v1/requests/{}/decision", r.id),
-        Some(&cookie),
-        Some(r#"{"approve": true, "comment": "mine"}"#),
-    )
-    .await;
+    let cookie = env.as_user(SOFIA);
+    let (status, _) = cookie
+        .call(
+            "POST",
+            &format!("/api/v1/requests/{}/decision", r.id),
+            Some(r#"{"approve": true, "comment": "mine"}"#),
+        )
+        .await;
     assert_eq!(status, 403);
 
     // Comments are required.
     for blank in ["", "   "] {
         let err = env
-            .access()
+            .state
+            .access
             .decide(env.caller(MEI).await, decision(&r.id, true, blank))
             .await
             .expect_err("no comment");
@@ -685,7 +584,8 @@ async fn nobody_approves_their_own_request_and_comments_are_required(db: Db) {
         assert!(err.message.contains("comment"));
     }
     let shown = env
-        .access()
+        .state
+        .access
         .request(env.caller(SOFIA).await, &r.id)
         .await
         .expect("shown");
@@ -693,7 +593,8 @@ async fn nobody_approves_their_own_request_and_comments_are_required(db: Db) {
     // A team mate decides the owner step; one person decides one step only.
     env.decide(MEI, &r.id, true).await;
     let err = env
-        .access()
+        .state
+        .access
         .decide(env.caller(MEI).await, decision(&r.id, true, "again"))
         .await
         .expect_err("second step by the same person");
@@ -705,21 +606,15 @@ async fn nobody_approves_their_own_request_and_comments_are_required(db: Db) {
 async fn duplicate_open_request_is_409_with_its_id(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp"])
         .await;
     let first = env.consume(ZOE, &app, PII_EVENT, "gcp").await;
-    let cookie = session(&env.db, &env.cfg, ARJUN).await;
+    let cookie = env.as_user(ARJUN);
     let body = serde_json::to_string(&consume_form(&app, PII_EVENT, "gcp")).expect("json");
-    let before = count(&env.db, "requests").await;
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/requests/consume",
-        Some(&cookie),
-        Some(&body),
-    )
-    .await;
+    let before = env.count("requests").await;
+    let (status, text) = cookie
+        .call("POST", "/api/v1/requests/consume", Some(&body))
+        .await;
     assert_eq!(status, 409, "{text}");
     let message = json(&text)["error"]["message"]
         .as_str()
@@ -729,23 +624,17 @@ async fn duplicate_open_request_is_409_with_its_id(db: Db) {
         message.contains(&format!("/requests/{}", first.id)),
         "{message}"
     );
-    assert_eq!(count(&env.db, "requests").await, before);
+    assert_eq!(env.count("requests").await, before);
     // Still open once approved (provisioning): still a duplicate.
     env.decide(SOFIA, &first.id, true).await;
     env.decide(MARGARET, &first.id, true).await;
-    let (status, _) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/requests/consume",
-        Some(&cookie),
-        Some(&body),
-    )
-    .await;
+    let (status, _) = cookie
+        .call("POST", "/api/v1/requests/consume", Some(&body))
+        .await;
     assert_eq!(status, 409);
     // Another cluster is another request.
     let other = env
-        .app(ZOE, "customer-insights", "churn-aws", &["aws"])
+        .register_app(ZOE, "customer-insights", "churn-aws", &["aws"])
         .await;
     let r = env.consume(ZOE, &other, PII_EVENT, "aws").await;
     assert_eq!(r.state, RequestState::Submitted);
@@ -754,12 +643,12 @@ async fn duplicate_open_request_is_409_with_its_id(db: Db) {
 async fn end_dates_in_the_past_or_beyond_policy_are_refused(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp"])
         .await;
-    let cookie = session(&env.db, &env.cfg, ZOE).await;
+    let cookie = env.as_user(ZOE);
     let today = time::OffsetDateTime::now_utc().date();
     let fmt = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
-    let before = count(&env.db, "requests").await;
+    let before = env.count("requests").await;
     for (end, needle) in [
         (fmt(today - time::Duration::days(1)), "not in the future"),
         (fmt(today), "not in the future"),
@@ -771,44 +660,34 @@ async fn end_dates_in_the_past_or_beyond_policy_are_refused(db: Db) {
     ] {
         let mut form = consume_form(&app, PII_EVENT, "gcp");
         form.end_date = Some(end.clone());
-        let (status, text) = api(
-            &env.db,
-            &env.cfg,
-            "POST",
-            "/api/v1/requests/consume",
-            Some(&cookie),
-            Some(&serde_json::to_string(&form).expect("json")),
-        )
-        .await;
+        let (status, text) = cookie
+            .call(
+                "POST",
+                "/api/v1/requests/consume",
+                Some(&serde_json::to_string(&form).expect("json")),
+            )
+            .await;
         assert_eq!(status, 400, "{end}: {text}");
         assert!(text.contains(needle), "{end}: {text}");
     }
-    assert_eq!(count(&env.db, "requests").await, before);
+    assert_eq!(env.count("requests").await, before);
     // No date: the policy default, 12 months.
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/requests/consume",
-        Some(&cookie),
-        Some(&serde_json::to_string(&consume_form(&app, PII_EVENT, "gcp")).expect("json")),
-    )
-    .await;
+    let (status, text) = cookie
+        .call(
+            "POST",
+            "/api/v1/requests/consume",
+            Some(&serde_json::to_string(&consume_form(&app, PII_EVENT, "gcp")).expect("json")),
+        )
+        .await;
     assert_eq!(status, 201, "{text}");
     let end = json(&text)["end_date"].as_str().expect("end").to_string();
     let expected = switchboard::access::policy::add_months(today, 12);
     assert_eq!(end, fmt(expected));
     let policy: Value = json(
-        &api(
-            &env.db,
-            &env.cfg,
-            "GET",
-            "/api/v1/access/policy",
-            None,
-            None,
-        )
-        .await
-        .1,
+        &env.anonymous()
+            .call("GET", "/api/v1/access/policy", None)
+            .await
+            .1,
     );
     assert_eq!(policy["default_months"], 12);
     assert_eq!(policy["max_months"], 24);
@@ -818,24 +697,18 @@ async fn end_dates_in_the_past_or_beyond_policy_are_refused(db: Db) {
 async fn smuggled_team_and_role_are_ignored(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp"])
         .await;
-    let cookie = session(&env.db, &env.cfg, ZOE).await;
+    let cookie = env.as_user(ZOE);
     let mut body = serde_json::to_value(consume_form(&app, PII_EVENT, "gcp")).expect("json");
     body["team"] = "crm-customer-data".into();
     body["requester"] = SOFIA.into();
     body["admin"] = true.into();
     body["role"] = "admin".into();
     body["state"] = "approved".into();
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/requests/consume",
-        Some(&cookie),
-        Some(&body.to_string()),
-    )
-    .await;
+    let (status, text) = cookie
+        .call("POST", "/api/v1/requests/consume", Some(&body.to_string()))
+        .await;
     assert_eq!(status, 201, "{text}");
     let r = json(&text);
     assert_eq!(r["team"], "customer-insights");
@@ -845,34 +718,29 @@ async fn smuggled_team_and_role_are_ignored(db: Db) {
 
     // Another team's application cannot be used, whatever the form says.
     let crm_app = env
-        .app(SOFIA, "crm-customer-data", "crm-reporting", &["gcp"])
+        .register_app(SOFIA, "crm-customer-data", "crm-reporting", &["gcp"])
         .await;
     let mut body = serde_json::to_value(consume_form(&crm_app, PLAIN_EVENT, "gcp")).expect("json");
     body["team"] = "crm-customer-data".into();
-    let before = count(&env.db, "requests").await;
-    let (status, _) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/requests/consume",
-        Some(&cookie),
-        Some(&body.to_string()),
-    )
-    .await;
+    let before = env.count("requests").await;
+    let (status, _) = cookie
+        .call("POST", "/api/v1/requests/consume", Some(&body.to_string()))
+        .await;
     assert_eq!(status, 403);
-    assert_eq!(count(&env.db, "requests").await, before);
+    assert_eq!(env.count("requests").await, before);
 }
 
 async fn revoke_enqueues_delete_jobs_for_exactly_the_bindings(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp"])
         .await;
     let mut form = consume_form(&app, PII_EVENT, "gcp");
     form.group = "insights-".into();
     form.group_is_prefix = true;
     let r = env
-        .access()
+        .state
+        .access
         .submit_consume(env.caller(ZOE).await, form)
         .await
         .expect("submitted");
@@ -881,20 +749,23 @@ async fn revoke_enqueues_delete_jobs_for_exactly_the_bindings(db: Db) {
 
     // To strangers the request is as unknown as a missing one; a reason is required.
     let err = env
-        .access()
+        .state
+        .access
         .revoke(env.caller(KATE).await, &r.id, "no")
         .await
         .expect_err("stranger");
     assert_eq!(err.code, ErrorCode::NotFound);
     let err = env
-        .access()
+        .state
+        .access
         .revoke(env.caller(ARJUN).await, &r.id, " ")
         .await
         .expect_err("no reason");
     assert_eq!(err.code, ErrorCode::InvalidInput);
 
     let revoked = env
-        .access()
+        .state
+        .access
         .revoke(env.caller(ARJUN).await, &r.id, "model retired")
         .await
         .expect("revoked by a team mate");
@@ -918,14 +789,15 @@ async fn revoke_enqueues_delete_jobs_for_exactly_the_bindings(db: Db) {
         .await
         .expect("grant");
     assert_eq!(deletes[0].3["bindings"], json(&stored));
-    let audit = audit_of(&env.db, &format!("request:{}", r.id)).await;
+    let audit = env.audit_of(&format!("request:{}", r.id)).await;
     let last = audit.last().expect("entry");
     assert_eq!(last.0, "request.revoked");
     assert_eq!(last.1["reason"], "model retired");
     assert_eq!(last.1["state"], "revoked");
     // Revoked is final.
     let err = env
-        .access()
+        .state
+        .access
         .revoke(env.caller(ADMIN).await, &r.id, "again")
         .await
         .expect_err("final");
@@ -933,7 +805,8 @@ async fn revoke_enqueues_delete_jobs_for_exactly_the_bindings(db: Db) {
     // A submitted request is not revoked (it is cancelled).
     let pending = env.consume(ZOE, &app, PLAIN_EVENT, "gcp").await;
     let err = env
-        .access()
+        .state
+        .access
         .revoke(env.caller(ZOE).await, &pending.id, "why")
         .await
         .expect_err("not granted");
@@ -956,7 +829,8 @@ async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
                     principal: "User:svc-shared".into(),
                 }],
             };
-            env.access()
+            env.state
+                .access
                 .register_application(env.caller(user).await, new)
                 .await
                 .expect("application registered")
@@ -969,13 +843,15 @@ async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
     let mut form = consume_form(&desk, PLAIN_EVENT, "onprem");
     form.group = "desk.board".into();
     let second = env
-        .access()
+        .state
+        .access
         .submit_consume(env.caller(KATE).await, form)
         .await
         .expect("submitted");
     for r in [&first, &second] {
         env.decide(GARETH, &r.id, true).await;
-        env.access()
+        env.state
+            .access
             .mark_provisioned(&r.id)
             .await
             .expect("worker: done");
@@ -1024,7 +900,8 @@ async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
 
     // The first goes: only its group binding is deleted, the topic bindings
     // the second grant holds stay.
-    env.access()
+    env.state
+        .access
         .revoke(env.caller(ZOE).await, &first.id, "model retired")
         .await
         .expect("revoked");
@@ -1050,7 +927,8 @@ async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
         .all(|j| j.0 != "delete_acls"));
 
     // The second goes too: now every one of its bindings is deleted.
-    env.access()
+    env.state
+        .access
         .revoke(env.caller(KATE).await, &second.id, "board retired")
         .await
         .expect("revoked");
@@ -1067,7 +945,7 @@ async fn revoke_keeps_the_bindings_another_grant_holds(db: Db) {
 async fn expiry_sweep_announces_once_then_expires(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["onprem"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["onprem"])
         .await;
     let tomorrow = time::OffsetDateTime::now_utc().date() + time::Duration::days(1);
     let mut form = consume_form(&app, PLAIN_EVENT, "onprem");
@@ -1078,7 +956,8 @@ async fn expiry_sweep_announces_once_then_expires(db: Db) {
         tomorrow.day()
     ));
     let r = env
-        .access()
+        .state
+        .access
         .submit_consume(env.caller(ZOE).await, form)
         .await
         .expect("submitted");
@@ -1088,7 +967,7 @@ async fn expiry_sweep_announces_once_then_expires(db: Db) {
         .await;
     env.decide(GARETH, &r.id, true).await;
     env.decide(GARETH, &long.id, true).await;
-    let access = env.access();
+    let access = env.state.access.clone();
     access.mark_provisioned(&r.id).await.expect("worker: done");
     access
         .mark_provisioned(&long.id)
@@ -1107,7 +986,8 @@ async fn expiry_sweep_announces_once_then_expires(db: Db) {
     assert!(first.expired.is_empty());
     let second = access.sweep(now).await.expect("sweep");
     assert!(second.expiring_soon.is_empty(), "announced once");
-    let announced = audit_of(&env.db, &format!("request:{}", r.id))
+    let announced = env
+        .audit_of(&format!("request:{}", r.id))
         .await
         .into_iter()
         .filter(|(a, _)| a == "grant.expiring_soon")
@@ -1127,7 +1007,7 @@ async fn expiry_sweep_announces_once_then_expires(db: Db) {
     assert_eq!(expired.grant.expect("grant").state, "expired");
     let jobs = jobs_of(&env.db, &r.id).await;
     assert_eq!(jobs.last().expect("job").0, "delete_acls");
-    let audit = audit_of(&env.db, &format!("request:{}", r.id)).await;
+    let audit = env.audit_of(&format!("request:{}", r.id)).await;
     assert_eq!(audit.last().expect("entry").0, "request.expired");
     // The long grant is untouched.
     let untouched = access
@@ -1150,12 +1030,13 @@ async fn expiry_sweep_announces_once_then_expires(db: Db) {
 async fn inbox_and_count_per_role(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp", "onprem"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp", "onprem"])
         .await;
     let pii = env.consume(ZOE, &app, PII_EVENT, "gcp").await;
     let plain = env.consume(ZOE, &app, PLAIN_EVENT, "onprem").await;
     let proposal = env
-        .access()
+        .state
+        .access
         .submit_new_event(
             env.caller(GARETH).await,
             new_event_form(
@@ -1166,7 +1047,7 @@ async fn inbox_and_count_per_role(db: Db) {
         )
         .await
         .expect("proposal");
-    let access = env.access();
+    let access = env.state.access.clone();
     let ids = |v: Vec<RequestView>| -> Vec<String> { v.into_iter().map(|r| r.id).collect() };
     let inbox = |user: &'static str| {
         let access = access.clone();
@@ -1234,51 +1115,32 @@ async fn inbox_and_count_per_role(db: Db) {
     assert_eq!(inbox(SOFIA).await, Vec::<String>::new());
     assert_eq!(inbox(MARGARET).await, vec![pii.id.clone()]);
     // Over REST, with the count.
-    let cookie = session(&env.db, &env.cfg, MARGARET).await;
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "GET",
-        "/api/v1/approvals/count",
-        Some(&cookie),
-        None,
-    )
-    .await;
+    let cookie = env.as_user(MARGARET);
+    let (status, text) = cookie.call("GET", "/api/v1/approvals/count", None).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(json(&text)["count"], 1);
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "GET",
-        "/api/v1/approvals?kind=consume",
-        Some(&cookie),
-        None,
-    )
-    .await;
+    let (status, text) = cookie
+        .call("GET", "/api/v1/approvals?kind=consume", None)
+        .await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(json(&text)[0]["id"], pii.id.as_str());
     assert_eq!(json(&text)[0]["can_decide"], true);
-    let (status, _) = api(
-        &env.db,
-        &env.cfg,
-        "GET",
-        "/api/v1/approvals/count",
-        None,
-        None,
-    )
-    .await;
+    let (status, _) = env
+        .anonymous()
+        .call("GET", "/api/v1/approvals/count", None)
+        .await;
     assert_eq!(status, 401);
 }
 
 async fn bulk_approval_with_one_failing_item(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["gcp"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["gcp"])
         .await;
     let a = env.consume(ZOE, &app, PII_EVENT, "gcp").await;
     let b = env.consume(ZOE, &app, "customer.created", "gcp").await;
     let c = env.consume(ZOE, &app, "account.updated", "gcp").await;
-    let cookie = session(&env.db, &env.cfg, MARGARET).await;
+    let cookie = env.as_user(MARGARET);
     let body = serde_json::json!([
         {"request": a.id, "approve": true, "comment": "fine"},
         {"request": b.id, "approve": true, "comment": ""},
@@ -1286,15 +1148,9 @@ async fn bulk_approval_with_one_failing_item(db: Db) {
         {"request": c.id, "approve": false, "comment": "not needed"},
     ])
     .to_string();
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/approvals/bulk",
-        Some(&cookie),
-        Some(&body),
-    )
-    .await;
+    let (status, text) = cookie
+        .call("POST", "/api/v1/approvals/bulk", Some(&body))
+        .await;
     assert_eq!(status, 200, "{text}");
     let outcomes = json(&text);
     let ok: Vec<bool> = outcomes
@@ -1312,7 +1168,8 @@ async fn bulk_approval_with_one_failing_item(db: Db) {
         let id = id.to_string();
         let env = &env;
         async move {
-            env.access()
+            env.state
+                .access
                 .request(env.caller(ZOE).await, &id)
                 .await
                 .expect("shown")
@@ -1331,50 +1188,49 @@ async fn bulk_approval_with_one_failing_item(db: Db) {
         .iter()
         .all(|s| s.decision.is_none()));
     assert_eq!(state_of(&c.id).await.state, RequestState::Rejected);
-    let (status, _) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/approvals/bulk",
-        None,
-        Some(&body),
-    )
-    .await;
+    let (status, _) = env
+        .anonymous()
+        .call("POST", "/api/v1/approvals/bulk", Some(&body))
+        .await;
     assert_eq!(status, 401);
 }
 
 async fn admins_reassign_the_owner_step(db: Db) {
     let env = env(db).await;
     let app = env
-        .app(ZOE, "customer-insights", "churn-model", &["onprem"])
+        .register_app(ZOE, "customer-insights", "churn-model", &["onprem"])
         .await;
     let r = env.consume(ZOE, &app, PLAIN_EVENT, "onprem").await;
     let err = env
-        .access()
+        .state
+        .access
         .reassign(env.caller(GARETH).await, &r.id, "service-desk")
         .await
         .expect_err("not admin");
     assert_eq!(err.code, ErrorCode::Forbidden);
     let err = env
-        .access()
+        .state
+        .access
         .reassign(env.caller(ADMIN).await, &r.id, "no-such-team")
         .await
         .expect_err("unknown team");
     assert_eq!(err.code, ErrorCode::InvalidInput);
     let moved = env
-        .access()
+        .state
+        .access
         .reassign(env.caller(ADMIN).await, &r.id, "service-desk")
         .await
         .expect("reassigned");
     assert_eq!(moved.approvals[0].team, "service-desk");
-    let audit = audit_of(&env.db, &format!("request:{}", r.id)).await;
+    let audit = env.audit_of(&format!("request:{}", r.id)).await;
     let last = audit.last().expect("entry");
     assert_eq!(last.0, "request.reassigned");
     assert_eq!(last.1["owner_step_team"], "service-desk");
     assert_eq!(last.1["pending_teams"], serde_json::json!(["service-desk"]));
     // The old owners no longer decide; the new team does.
     let err = env
-        .access()
+        .state
+        .access
         .decide(env.caller(GARETH).await, decision(&r.id, true, "ok"))
         .await
         .expect_err("moved away");
@@ -1385,7 +1241,7 @@ async fn admins_reassign_the_owner_step(db: Db) {
 
 async fn applications_are_registered_by_their_team(db: Db) {
     let env = env(db).await;
-    let cookie = session(&env.db, &env.cfg, ZOE).await;
+    let cookie = env.as_user(ZOE);
     let new = |team: &str, name: &str, principal: &str| {
         serde_json::json!({
             "team": team, "name": name, "description": "d",
@@ -1393,18 +1249,16 @@ async fn applications_are_registered_by_their_team(db: Db) {
         })
         .to_string()
     };
-    let (status, text) = api(
-        &env.db,
-        &env.cfg,
-        "POST",
-        "/api/v1/applications",
-        Some(&cookie),
-        Some(&new("customer-insights", "churn-model", "User:svc-churn")),
-    )
-    .await;
+    let (status, text) = cookie
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&new("customer-insights", "churn-model", "User:svc-churn")),
+        )
+        .await;
     assert_eq!(status, 201, "{text}");
     let id = json(&text)["id"].as_str().expect("id").to_string();
-    let audit = audit_of(&env.db, &format!("application:{id}")).await;
+    let audit = env.audit_of(&format!("application:{id}")).await;
     assert_eq!(actions(&audit), ["application.registered"]);
     for (body, code) in [
         (new("customer-insights", "churn-model", "User:svc-x"), 409),
@@ -1413,50 +1267,20 @@ async fn applications_are_registered_by_their_team(db: Db) {
         (new("customer-insights", "other", "User:*"), 400),
         (new("crm-customer-data", "sneaky", "User:svc-x"), 403),
     ] {
-        let (status, text) = api(
-            &env.db,
-            &env.cfg,
-            "POST",
-            "/api/v1/applications",
-            Some(&cookie),
-            Some(&body),
-        )
-        .await;
+        let (status, text) = cookie
+            .call("POST", "/api/v1/applications", Some(&body))
+            .await;
         assert_eq!(status, code, "{body}: {text}");
     }
-    let (_, text) = api(
-        &env.db,
-        &env.cfg,
-        "GET",
-        "/api/v1/applications",
-        Some(&cookie),
-        None,
-    )
-    .await;
+    let (_, text) = cookie.call("GET", "/api/v1/applications", None).await;
     let list = json(&text);
     assert_eq!(list.as_array().expect("list").len(), 1);
     assert_eq!(list[0]["principals"][0]["principal"], "User:svc-churn");
-    let other = session(&env.db, &env.cfg, KATE).await;
-    let (_, text) = api(
-        &env.db,
-        &env.cfg,
-        "GET",
-        "/api/v1/applications",
-        Some(&other),
-        None,
-    )
-    .await;
+    let other = env.as_user(KATE);
+    let (_, text) = other.call("GET", "/api/v1/applications", None).await;
     assert_eq!(json(&text).as_array().expect("list").len(), 0);
-    let admin = session(&env.db, &env.cfg, ADMIN).await;
-    let (_, text) = api(
-        &env.db,
-        &env.cfg,
-        "GET",
-        "/api/v1/applications",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let admin = env.as_user(ADMIN);
+    let (_, text) = admin.call("GET", "/api/v1/applications", None).await;
     assert_eq!(json(&text).as_array().expect("list").len(), 1);
 }
 
@@ -1464,11 +1288,11 @@ async fn applications_are_registered_by_their_team(db: Db) {
 /// a quoted string there is refused with a 400, and nothing is stored.
 async fn principals_outside_kafka_syntax_are_refused(db: Db) {
     let env = env(db).await;
-    let cookie = session(&env.db, &env.cfg, ZOE).await;
+    let cookie = env.as_user(ZOE);
     let tables = ["applications", "application_principals", "audit_log"];
     let mut before = Vec::new();
     for t in tables {
-        before.push(count(&env.db, t).await);
+        before.push(env.count(t).await);
     }
     for principal in [
         r#"User:svc"x"#,
@@ -1483,15 +1307,9 @@ async fn principals_outside_kafka_syntax_are_refused(db: Db) {
             "principals": [{"cluster": "gcp", "principal": principal}]
         })
         .to_string();
-        let (status, text) = api(
-            &env.db,
-            &env.cfg,
-            "POST",
-            "/api/v1/applications",
-            Some(&cookie),
-            Some(&body),
-        )
-        .await;
+        let (status, text) = cookie
+            .call("POST", "/api/v1/applications", Some(&body))
+            .await;
         assert_eq!(status, 400, "{principal:?}: {text}");
         assert!(
             json(&text)["error"]["message"]
@@ -1501,6 +1319,6 @@ async fn principals_outside_kafka_syntax_are_refused(db: Db) {
         );
     }
     for (t, n) in tables.iter().zip(before) {
-        assert_eq!(count(&env.db, t).await, n, "{t}");
+        assert_eq!(env.count(t).await, n, "{t}");
     }
 }

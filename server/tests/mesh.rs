@@ -13,23 +13,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::access::{ConsumeForm, Decision, NewApplication, Principal, RequestState, RequestView};
-use app::auth::Caller;
 use app::services::Access;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use sqlx::Row;
-use switchboard::catalogue::seed;
-use switchboard::config::Config;
 use switchboard::db::Db;
 use switchboard::kafka::{create_topics, describe_topic, Connection, TopicSpec};
 use switchboard::mesh::links;
 use switchboard::mesh::{LinkOps, LinkRunner};
 use switchboard::provision::reconcile::Reconciler;
-use switchboard::provision::{PassReport, Provisioner, NO_AUTHORIZER};
-use switchboard::state::AppState;
+use switchboard::provision::{PassReport, NO_AUTHORIZER};
 
+use common::app::{admin_config, TestApp, ADMIN};
 use common::Broker;
 
 backend_suite!(
@@ -37,7 +34,6 @@ backend_suite!(
     reconciliation_repairs_drift_and_reports_no_authorizer,
 );
 
-const ADMIN: &str = "platform.admin";
 // customer-insights
 const ZOE: &str = "zoe.williams";
 // field-service: owns fieldservice.job.assigned (internal, home onprem)
@@ -45,10 +41,9 @@ const GARETH: &str = "gareth.evans";
 const EVENT: &str = "fieldservice.job.assigned";
 const PARTITIONS: i32 = 3;
 
+/// The app with the event's home and `gcp` on real brokers.
 struct Env {
-    db: Db,
-    cfg: Config,
-    state: AppState,
+    app: TestApp,
     home: Broker,
     remote: Broker,
     topic: String,
@@ -67,16 +62,10 @@ async fn env(db: Db) -> Env {
             _ => c.bootstrap_servers = format!("127.0.0.1:{}", common::free_port()),
         }
     }
-    switchboard::serve::register_clusters(&db, clusters)
-        .await
-        .expect("clusters");
-    seed::seed_database(&db).await.expect("seed");
-    let mut cfg = common::test_config();
-    cfg.auth.admins = vec![ADMIN.into()];
+    let mut cfg = admin_config();
     cfg.provision.kafka_timeout_ms = 3000;
     cfg.mesh.batch_ms = 20;
-    let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
-    let state = switchboard::serve::app_state(db.clone(), &cfg, index, None);
+    let app = TestApp::with_clusters(db.clone(), cfg, clusters).await;
     let topic: String = sqlx::query_scalar("SELECT topic FROM events WHERE name = $1")
         .bind(EVENT)
         .fetch_one(db.pool())
@@ -94,34 +83,26 @@ async fn env(db: Db) -> Env {
     .await
     .expect("home topic");
     Env {
-        db,
-        cfg,
-        state,
+        app,
         home,
         remote,
         topic,
     }
 }
 
+impl std::ops::Deref for Env {
+    type Target = TestApp;
+
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
 impl Env {
-    async fn caller(&self, user: &str) -> Option<Caller> {
-        Some(self.state.auth.caller(user).await.expect("caller"))
-    }
-
-    fn worker(&self) -> Provisioner {
-        Provisioner::new(
-            self.db.clone(),
-            self.state.access.clone(),
-            self.state.registry.clone(),
-            self.cfg.provision.clone(),
-        )
-        .with_mesh(self.cfg.mesh.clone())
-    }
-
     fn runner(&self) -> Arc<LinkRunner> {
         Arc::new(LinkRunner::new(
             self.db.clone(),
-            self.cfg.mesh.clone(),
+            self.config.mesh.clone(),
             Duration::from_secs(5),
         ))
     }
@@ -470,7 +451,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         .expect("age the link");
     let ops = LinkOps {
         db: &env.db,
-        config: &env.cfg.mesh,
+        config: &env.config.mesh,
         timeout: Duration::from_secs(5),
     };
     assert_eq!(ops.retire_due().await, vec![link.id]);
@@ -507,7 +488,7 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
         .await
         .expect("links")
         .remove(0);
-    let reconciler = Reconciler::new(env.db.clone(), env.cfg.clone());
+    let reconciler = Reconciler::new(env.db.clone(), env.config.clone());
     // The first pass creates the demo events' missing home topics.
     reconciler.run().await.expect("first pass");
 
@@ -585,10 +566,10 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
             .await
             .expect("audit");
     assert!(repaired >= 2, "one entry per pass that repaired something");
-    let admin = common::session(&env.db, &env.cfg, ADMIN).await;
+    let admin = common::session(&env.db, &env.config, ADMIN).await;
     let (status, body) = common::api(
         &env.db,
-        &env.cfg,
+        &env.config,
         "GET",
         "/api/v1/drift",
         Some(&admin),
@@ -599,7 +580,7 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
     let report = common::json(&body);
     assert_eq!(report.as_array().map(Vec::len), Some(findings.len()));
     // An event admins always mirror to a cluster gets its link without a consumer.
-    let mut cfg = env.cfg.clone();
+    let mut cfg = env.config.clone();
     cfg.mesh.events.push(switchboard::mesh::config::EventLinks {
         event: "network.alarm.raised".into(),
         include: vec!["gcp".into()],
@@ -618,10 +599,10 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
     let again = with_rule.run().await.expect("pass again");
     assert!(again.iter().all(|f| f.kind != "missing_link"), "{again:#?}");
 
-    let staff = common::session(&env.db, &env.cfg, ZOE).await;
+    let staff = common::session(&env.db, &env.config, ZOE).await;
     let (status, _) = common::api(
         &env.db,
-        &env.cfg,
+        &env.config,
         "GET",
         "/api/v1/drift",
         Some(&staff),

@@ -5,26 +5,23 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use app::access::{
     ConsumeForm, Decision, JobKind, NewApplication, NewEventForm, Principal, RequestState,
     RequestView,
 };
-use app::auth::Caller;
 use app::services::Access;
 use sqlx::Row;
-use switchboard::catalogue::seed;
 use switchboard::config::Config;
 use switchboard::db::Db;
 use switchboard::kafka::{describe_topic, Connection};
 use switchboard::provision::Provisioner;
 use switchboard::registry::VersionSpec;
-use switchboard::state::AppState;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use common::app::{TestApp, ADMIN};
 use common::{free_port, Broker};
 
 backend_suite!(
@@ -33,7 +30,6 @@ backend_suite!(
     a_delete_job_keeps_the_bindings_a_later_grant_holds,
 );
 
-const ADMIN: &str = "platform.admin";
 // field-service: may propose fieldservice.* events, owns fieldservice.job.assigned
 const GARETH: &str = "gareth.evans";
 // customer-insights
@@ -51,75 +47,46 @@ fn config() -> Config {
     c
 }
 
-struct Env {
-    db: Db,
-    cfg: Config,
-    state: AppState,
-}
-
 /// Demo clusters and catalogue, with `onprem` answering at `onprem_port`.
-async fn env(db: Db, onprem_port: u16) -> Env {
+async fn env(db: Db, onprem_port: u16) -> TestApp {
     let mut clusters = switchboard::demo::demo_clusters(19092);
     clusters[0].bootstrap_servers = format!("127.0.0.1:{onprem_port}");
     assert_eq!(clusters[0].id, "onprem");
-    switchboard::serve::register_clusters(&db, clusters)
-        .await
-        .expect("clusters");
-    seed::seed_database(&db).await.expect("seed");
-    let cfg = config();
-    let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("in-memory index"));
-    let state = switchboard::serve::app_state(db.clone(), &cfg, index, None);
-    state.catalogue.reindex().await.expect("index");
-    Env { db, cfg, state }
+    TestApp::with_clusters(db, config(), clusters).await
 }
 
-impl Env {
-    async fn caller(&self, user: &str) -> Option<Caller> {
-        Some(self.state.auth.caller(user).await.expect("caller"))
-    }
-
-    fn worker(&self) -> Provisioner {
-        Provisioner::new(
-            self.db.clone(),
-            self.state.access.clone(),
-            self.state.registry.clone(),
-            self.cfg.provision.clone(),
+/// Proposes the new event and approves it as the admin.
+async fn approved_new_event(env: &TestApp) -> RequestView {
+    let r = env
+        .state
+        .access
+        .submit_new_event(env.caller(GARETH).await, new_event_form())
+        .await
+        .expect("proposal submitted");
+    let done = env
+        .state
+        .access
+        .decide(
+            env.caller(ADMIN).await,
+            Decision {
+                request: r.id.clone(),
+                approve: true,
+                comment: "ok".into(),
+            },
         )
-    }
+        .await
+        .expect("approved");
+    assert_eq!(done.state, RequestState::Provisioning);
+    done
+}
 
-    /// Proposes the new event and approves it as the admin.
-    async fn approved_new_event(&self) -> RequestView {
-        let r = self
-            .state
-            .access
-            .submit_new_event(self.caller(GARETH).await, new_event_form())
-            .await
-            .expect("proposal submitted");
-        let done = self
-            .state
-            .access
-            .decide(
-                self.caller(ADMIN).await,
-                Decision {
-                    request: r.id.clone(),
-                    approve: true,
-                    comment: "ok".into(),
-                },
-            )
-            .await
-            .expect("approved");
-        assert_eq!(done.state, RequestState::Provisioning);
-        done
-    }
-
-    async fn request_state(&self, id: &str) -> RequestState {
-        self.state
-            .access
-            .request(self.caller(ADMIN).await, id)
-            .await
-            .expect("request")
-            .state
-    }
+async fn request_state(env: &TestApp, id: &str) -> RequestState {
+    env.state
+        .access
+        .request(env.caller(ADMIN).await, id)
+        .await
+        .expect("request")
+        .state
 }
 
 fn new_event_form() -> NewEventForm {
@@ -173,7 +140,7 @@ async fn audit_actions(db: &Db, request: &str) -> Vec<String> {
         .expect("audit")
 }
 
-async fn assert_provisioned(env: &Env, broker: &Broker, id: &str) {
+async fn assert_provisioned(env: &TestApp, broker: &Broker, id: &str) {
     let topic = describe_topic(
         &Connection::plaintext(broker.bootstrap()),
         TOPIC,
@@ -197,13 +164,13 @@ async fn assert_provisioned(env: &Env, broker: &Broker, id: &str) {
     let jobs = jobs_of(&env.db, id).await;
     assert_eq!(jobs.len(), 2);
     assert!(jobs.iter().all(|j| j.state == "done"), "{jobs:?}");
-    assert_eq!(env.request_state(id).await, RequestState::Active);
+    assert_eq!(request_state(&env, id).await, RequestState::Active);
 }
 
 async fn approved_new_event_gets_its_topic_and_schema(db: Db) {
     let broker = Broker::start();
     let env = env(db, broker.port).await;
-    let r = env.approved_new_event().await;
+    let r = approved_new_event(&env).await;
     let worker = env.worker();
     let report = worker.run_pass().await.expect("pass");
     assert_eq!(report.done.len(), 2, "{report:?}");
@@ -272,7 +239,7 @@ async fn approved_new_event_gets_its_topic_and_schema(db: Db) {
 async fn broker_down_retries_then_completes(db: Db) {
     let port = free_port();
     let env = env(db, port).await;
-    let r = env.approved_new_event().await;
+    let r = approved_new_event(&env).await;
     let worker = env.worker();
 
     let before = OffsetDateTime::now_utc();
@@ -297,7 +264,7 @@ async fn broker_down_retries_then_completes(db: Db) {
         .expect("job");
     assert_eq!(schema_job.state, "done");
     // Retrying: the request still says provisioning; its job says what it waits for.
-    assert_eq!(env.request_state(&r.id).await, RequestState::Provisioning);
+    assert_eq!(request_state(&env, &r.id).await, RequestState::Provisioning);
     let view = env
         .state
         .access
@@ -323,7 +290,7 @@ async fn broker_down_retries_then_completes(db: Db) {
     assert_eq!(idle, Default::default());
 
     // After `max_attempts` the job is parked and the request fails, once.
-    let mut strict = env.cfg.provision.clone();
+    let mut strict = env.config.provision.clone();
     strict.max_attempts = 2;
     let strict = Provisioner::new(
         env.db.clone(),
@@ -348,7 +315,7 @@ async fn broker_down_retries_then_completes(db: Db) {
     );
     assert!(topic_job.next_attempt_at.is_none());
     assert_eq!(strict.run_pass().await.expect("pass"), Default::default());
-    assert_eq!(env.request_state(&r.id).await, RequestState::Failed);
+    assert_eq!(request_state(&env, &r.id).await, RequestState::Failed);
     let failures = audit_actions(&env.db, &r.id)
         .await
         .iter()
@@ -373,7 +340,7 @@ async fn broker_down_retries_then_completes(db: Db) {
     .await
     .expect("retried");
     // The request shows the job running again, not the stale failure.
-    assert_eq!(env.request_state(&r.id).await, RequestState::Provisioning);
+    assert_eq!(request_state(&env, &r.id).await, RequestState::Provisioning);
 
     // The broker comes back and the retry is due: everything completes.
     let broker = Broker::start_on(port);
@@ -451,7 +418,7 @@ async fn a_delete_job_keeps_the_bindings_a_later_grant_holds(db: Db) {
     let first = consume(ZOE, "customer-insights", "jobs-board").await;
     let report = worker.run_pass().await.expect("pass");
     assert_eq!(report.done.len(), 1, "{report:?}");
-    assert_eq!(env.request_state(&first.id).await, RequestState::Active);
+    assert_eq!(request_state(&env, &first.id).await, RequestState::Active);
     access
         .revoke(env.caller(ZOE).await, &first.id, "board retired")
         .await
@@ -479,6 +446,6 @@ async fn a_delete_job_keeps_the_bindings_a_later_grant_holds(db: Db) {
         Some("no ACL binding deleted: other grants hold all 3"),
         "no DeleteAcls for bindings the second grant holds"
     );
-    assert_eq!(env.request_state(&second.id).await, RequestState::Active);
+    assert_eq!(request_state(&env, &second.id).await, RequestState::Active);
     broker.stop();
 }

@@ -1,6 +1,9 @@
-//! Test harness: a fresh database per test (SQLite file or PostgreSQL database),
-//! real local brokers, and the router driven in-process.
+//! Test harness: a fresh database per test (SQLite file or PostgreSQL database,
+//! dropped with it even when the test fails), real local brokers, and the
+//! router driven in-process. New tests start from [`app::TestApp`].
 #![allow(dead_code)]
+
+pub mod app;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -91,14 +94,35 @@ impl TestDb {
         }
     }
 
+    /// Closes the pool; the database itself goes when this is dropped.
     pub async fn cleanup(self) {
         self.db.close().await;
-        if let Some(name) = self.pg_name {
-            if let Ok(mut conn) = PgConnection::connect(&pg_admin_url()).await {
-                let _ = conn
-                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                    .await;
-            }
+    }
+}
+
+impl Drop for TestDb {
+    /// Drops a PostgreSQL test database, also after a failed test (which
+    /// unwinds through here), on a thread of its own: `Drop` cannot await.
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&pg_admin_url()).await {
+                    let _ = conn
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("could not drop a PostgreSQL test database");
         }
     }
 }
@@ -131,11 +155,24 @@ pub async fn call(db: &Db, config: &Config, method: &str, uri: &str) -> (StatusC
 /// it: with `Sec-Fetch-Site: same-origin`, unless the test set its own
 /// `Sec-Fetch-Site`, `Origin` or `Referer` (the cross-site request check
 /// refuses cookie-carrying writes without them; tests/web_safety.rs covers it).
+///
+/// This builds a whole app for the one request; tests that send several
+/// keep one [`app::TestApp`] instead.
 pub async fn send(
     db: &Db,
     config: &Config,
-    mut request: Request<Body>,
+    request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
+    let answer = app::TestApp::over(db.clone(), config.clone())
+        .await
+        .send(request)
+        .await;
+    (answer.status, answer.headers, answer.body)
+}
+
+/// Marks a cookie-carrying request as sent from a Switchboard page, unless
+/// the test chose its own `Sec-Fetch-Site`, `Origin` or `Referer`.
+pub fn same_origin(mut request: Request<Body>) -> Request<Body> {
     let headers = request.headers_mut();
     if headers.contains_key("cookie")
         && !["sec-fetch-site", "origin", "referer"]
@@ -147,15 +184,7 @@ pub async fn send(
             axum::http::HeaderValue::from_static("same-origin"),
         );
     }
-    let index = std::sync::Arc::new(
-        switchboard::search::SearchIndex::in_memory().expect("in-memory index"),
-    );
-    let state = switchboard::serve::app_state(db.clone(), config, index, None);
-    // A database that was never migrated (readiness tests) has nothing to index.
-    if db.readiness().await.ok() {
-        state.catalogue.reindex().await.expect("index builds");
-    }
-    oneshot(&switchboard::http::router(state), request).await
+    request
 }
 
 /// The longest any in-process request may take before its test fails.
