@@ -10,7 +10,6 @@ use app::access::{RequestKind, RequestState, RequestView};
 use app::auth::Caller;
 use app::error::AppError;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::model::SYSTEM;
@@ -31,9 +30,7 @@ pub struct Swept {
     pub expiring_soon: Vec<String>,
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
+use crate::db::stamp as rfc3339;
 
 impl AccessService {
     pub async fn revoke_request(

@@ -221,7 +221,7 @@ fn request_from(r: &AnyRow) -> Result<RequestRow, DbError> {
         topic: r.try_get("topic")?,
         application_id: r.try_get("application_id")?,
         group: r.try_get("group_name")?,
-        group_is_prefix: r.try_get::<i64, _>("group_is_prefix")? != 0,
+        group_is_prefix: crate::db::flag(r, "group_is_prefix")?,
         purpose: r.try_get("purpose")?,
         end_date: r.try_get("end_date")?,
         proposal: r.try_get("proposal_json")?,

@@ -126,9 +126,9 @@ impl AuthService {
             .bind(user_id)
             .fetch_optional(self.db.pool())
             .await?
-            .map(|r| r.try_get::<i64, _>("admin"))
+            .map(|r| crate::db::flag(&r, "admin"))
             .transpose()?
-            .is_some_and(|a| a != 0);
+            .unwrap_or(false);
         Ok(Caller {
             user_id: user_id.to_string(),
             admin: admin_by_groups || self.admins.iter().any(|a| a == user_id),

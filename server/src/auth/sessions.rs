@@ -14,10 +14,7 @@ fn hash(token: &str) -> String {
         .collect()
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::db::stamp as rfc3339;
 
 /// Starts a session; returns the token for the cookie. Expired sessions of
 /// everyone are purged first, so they do not pile up.

@@ -112,7 +112,7 @@ pub async fn list_tags(db: &Db) -> Result<Vec<Tag>, DbError> {
                 name: r.try_get("name")?,
                 description: r.try_get("description")?,
                 colour: r.try_get("colour")?,
-                classification: r.try_get::<i64, _>("classification")? != 0,
+                classification: crate::db::flag(r, "classification")?,
             })
         })
         .collect()

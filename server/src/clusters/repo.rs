@@ -103,7 +103,7 @@ fn from_row(row: &AnyRow) -> Result<Cluster, DbError> {
         region: row.try_get("region")?,
         bootstrap_servers: row.try_get("bootstrap_servers")?,
         flavour: str_enum(row.try_get("flavour")?)?,
-        in_mesh: row.try_get::<i64, _>("in_mesh")? != 0,
+        in_mesh: crate::db::flag(row, "in_mesh")?,
         security: SecuritySpec {
             protocol: row.try_get("security_protocol")?,
             sasl_mechanism: row.try_get("sasl_mechanism")?,

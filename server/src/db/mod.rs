@@ -183,8 +183,67 @@ pub fn now() -> String {
     stamp(time::OffsetDateTime::now_utc())
 }
 
-/// RFC 3339 text of `t`, as `now()` writes it.
+/// How every time is stored: fixed-width RFC 3339 UTC with microseconds
+/// (`2025-03-01T12:00:00.000000Z`). Unlike variable-precision text (which
+/// trims zeros, so `…:00Z` sorted after `…:00.5Z`), its text order is time
+/// order, so SQL compares times as text on both databases.
 pub fn stamp(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// A 0/1 integer column as a bool (both databases store flags so).
+pub fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+impl Db {
+    /// What a claiming `SELECT` ends with: PostgreSQL skips rows another
+    /// transaction is claiming rather than waiting; SQLite's single writer
+    /// runs the statement alone and needs nothing.
+    pub fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// How many writers are worth running at once: `wanted` on PostgreSQL,
+    /// at most 4 on SQLite, whose single writer would only make more of them
+    /// queue for its lock.
+    pub fn writers(&self, wanted: usize) -> usize {
+        match self.backend {
+            Backend::Sqlite => wanted.clamp(1, 4),
+            Backend::Postgres => wanted.max(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
+
+    #[test]
+    fn stamps_are_fixed_width_utc_and_parse_back() {
+        let t = OffsetDateTime::parse("2025-03-01T12:00:05.5+01:00", &Rfc3339).expect("time");
+        let s = stamp(t);
+        assert_eq!(s, "2025-03-01T11:00:05.500000Z");
+        assert_eq!(OffsetDateTime::parse(&s, &Rfc3339).expect("parses"), t);
+        let whole = OffsetDateTime::parse("2025-03-01T11:00:05Z", &Rfc3339).expect("time");
+        // Variable-precision text sorted `…:05Z` after `…:05.5Z`.
+        assert!(stamp(whole) < s);
+        assert!(stamp(t) < stamp(t + time::Duration::microseconds(1)));
+    }
 }

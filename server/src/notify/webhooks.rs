@@ -212,7 +212,7 @@ async fn stored(
             r.try_get("url")?,
             r.try_get("secret_env")?,
             serde_json::from_str(&events).unwrap_or_default(),
-            r.try_get::<i64, _>("active")? != 0,
+            crate::db::flag(&r, "active")?,
         ))
     })
     .transpose()
@@ -263,7 +263,7 @@ fn webhook(r: &AnyRow) -> Result<Webhook, DbError> {
         url: r.try_get("url")?,
         secret_env: r.try_get("secret_env")?,
         events: serde_json::from_str(&events).unwrap_or_default(),
-        active: r.try_get::<i64, _>("active")? != 0,
+        active: crate::db::flag(r, "active")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         parked: r.try_get("parked")?,

@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
 use super::jobs::{order, sql_kinds, JobKind, JobState, NewJob, Order};
-use crate::db::{stamp, Backend, Db, DbError};
+use crate::db::{stamp, Db, DbError};
 
 /// A job claimed by this worker.
 #[derive(Debug, Clone)]
@@ -104,12 +104,7 @@ pub async fn claim_batch(
 ) -> Result<Vec<Claimed>, DbError> {
     let now_text = stamp(now);
     let lease_text = stamp(now + lease);
-    // PostgreSQL: rows another worker is claiming are skipped, not waited
-    // for. SQLite: its single writer runs the statement alone.
-    let lock = match db.backend() {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = db.skip_locked();
     let rows = sqlx::query(&format!(
         "UPDATE provisioning_jobs SET state = 'running', next_attempt_at = $2, updated_at = $1 \
          WHERE id IN (SELECT id FROM provisioning_jobs WHERE {} ORDER BY id LIMIT $3{lock}) \

@@ -510,14 +510,13 @@ pub async fn last_findings(db: &Db) -> Result<Vec<(Finding, String)>, DbError> {
     .await?;
     rows.iter()
         .map(|r| {
-            let repaired: i64 = r.try_get("repaired")?;
             Ok((
                 Finding {
                     cluster: r.try_get("cluster_id")?,
                     kind: r.try_get("kind")?,
                     subject: r.try_get("subject")?,
                     detail: r.try_get("detail")?,
-                    repaired: repaired != 0,
+                    repaired: crate::db::flag(r, "repaired")?,
                 },
                 r.try_get("found_at")?,
             ))

@@ -90,11 +90,7 @@ impl Provisioner {
     /// Jobs at once: as configured on PostgreSQL; at most 4 on SQLite, whose
     /// single writer would only make more of them queue for the lock.
     fn concurrency(&self) -> usize {
-        let wanted = self.config.concurrency.max(1);
-        match self.db.backend() {
-            crate::db::Backend::Sqlite => wanted.min(4),
-            crate::db::Backend::Postgres => wanted,
-        }
+        self.db.writers(self.config.concurrency)
     }
 
     /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`),

@@ -28,7 +28,7 @@ fn version_row(r: &AnyRow) -> Result<VersionRow, sqlx::Error> {
     Ok(VersionRow {
         version: to_i32(r.try_get::<i64, _>("version")?),
         schema_id: r.try_get("schema_id")?,
-        deleted: r.try_get::<i64, _>("deleted")? != 0,
+        deleted: crate::db::flag(r, "deleted")?,
     })
 }
 
@@ -342,7 +342,7 @@ pub async fn versions_of_schema(
             Ok((
                 r.try_get("subject")?,
                 to_i32(r.try_get::<i64, _>("version")?),
-                r.try_get::<i64, _>("deleted")? != 0,
+                crate::db::flag(r, "deleted")?,
             ))
         })
         .collect::<Result<_, sqlx::Error>>()

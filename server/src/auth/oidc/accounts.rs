@@ -174,7 +174,7 @@ pub async fn sign_in(
     let (id, admin_before) = match known {
         Some(row) => (
             row.try_get::<String, _>("id")?,
-            row.try_get::<i64, _>("admin")? != 0,
+            crate::db::flag(&row, "admin")?,
         ),
         None => {
             let wished = identity.user_id().ok_or(AccountError::NoUsableId)?;

@@ -23,10 +23,7 @@ pub fn state_hash(state: &str) -> String {
         .collect()
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::db::stamp as rfc3339;
 
 pub async fn store(db: &Db, state: &str, pending: &Pending) -> Result<(), DbError> {
     // Expired attempts are swept as new ones start.

@@ -127,7 +127,7 @@ impl Propagator {
                 Some(error) => {
                     let attempts = status.map_or(0, |s| s.attempts).saturating_add(1);
                     let next = now + self.backoff.delay(attempts);
-                    let next = next.format(&Rfc3339).unwrap_or_default();
+                    let next = crate::db::stamp(next);
                     repo::put_status(&self.db, id, attempts, Some(&error), Some(&next)).await?;
                     tracing::warn!(cluster = id, attempts, next_attempt_at = %next, error = %error, "copying schemas to the cluster's registry failed");
                     report.failed.push((id.to_string(), error));
