@@ -103,21 +103,22 @@ async fn an_invalid_binding_is_refused_before_any_network_call() {
     let broker = common::Broker::start();
     let conn = Connection::plaintext(broker.bootstrap());
     let mut acls = portal_acls();
-    acls.push(acl("topic", "orders.created", "literal", "REED"));
+    acls.push(acl("cluster", "orders", "literal", "ALTER"));
 
     let started = Instant::now();
     let created = create_acls(&conn, &acls, Duration::from_secs(10)).await;
     let err = created.expect_err("refused");
     assert!(matches!(err, KafkaError::Client(_)), "{err:?}");
     assert!(
-        err.to_string().contains("unknown ACL operation `REED`"),
+        err.to_string()
+            .contains("the cluster resource of an ACL must be named `kafka-cluster`"),
         "{err}"
     );
     let deleted = delete_acls(&conn, &acls, Duration::from_secs(10)).await;
     assert!(deleted
         .expect_err("refused")
         .to_string()
-        .contains("unknown ACL operation `REED`"));
+        .contains("must be named `kafka-cluster`"));
     let nul = Acl {
         resource_name: "orders\0".into(),
         ..portal_acls().remove(0)

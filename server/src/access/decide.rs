@@ -20,6 +20,7 @@ use crate::auth::{require_admin, require_signed_in};
 use crate::catalogue::model::{EventSpec, Lifecycle};
 use crate::db::{DbError, Tx};
 use crate::errors::internal;
+use crate::kafka::acls::{AclOperation, AclResource};
 use crate::provision::jobs::{CreateAcls, CreateMirrorLink, CreateTopic, RegisterSchema};
 use crate::provision::NewJob;
 
@@ -272,23 +273,53 @@ impl AccessService {
                 }
                 let group = row.group.clone().unwrap_or_default();
                 vec![
-                    AclBinding::allow("topic", &row.topic, false, &principal, "READ"),
-                    AclBinding::allow("topic", &row.topic, false, &principal, "DESCRIBE"),
-                    AclBinding::allow("group", &group, row.group_is_prefix, &principal, "READ"),
+                    AclBinding::allow(
+                        AclResource::Topic,
+                        &row.topic,
+                        false,
+                        &principal,
+                        AclOperation::Read,
+                    ),
+                    AclBinding::allow(
+                        AclResource::Topic,
+                        &row.topic,
+                        false,
+                        &principal,
+                        AclOperation::Describe,
+                    ),
+                    AclBinding::allow(
+                        AclResource::Group,
+                        &group,
+                        row.group_is_prefix,
+                        &principal,
+                        AclOperation::Read,
+                    ),
                 ]
             }
             _ => {
                 let mut b = vec![
-                    AclBinding::allow("topic", &facts.topic, false, &principal, "WRITE"),
-                    AclBinding::allow("topic", &facts.topic, false, &principal, "DESCRIBE"),
+                    AclBinding::allow(
+                        AclResource::Topic,
+                        &facts.topic,
+                        false,
+                        &principal,
+                        AclOperation::Write,
+                    ),
+                    AclBinding::allow(
+                        AclResource::Topic,
+                        &facts.topic,
+                        false,
+                        &principal,
+                        AclOperation::Describe,
+                    ),
                 ];
                 if self.idempotent_write_clusters.contains(&row.cluster) {
                     b.push(AclBinding::allow(
-                        "cluster",
+                        AclResource::Cluster,
                         "kafka-cluster",
                         false,
                         &principal,
-                        "IDEMPOTENT_WRITE",
+                        AclOperation::IdempotentWrite,
                     ));
                 }
                 b

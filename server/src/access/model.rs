@@ -113,9 +113,22 @@ mod tests {
 
     #[test]
     fn binding_labels() {
-        let b = AclBinding::allow("group", "insights-", true, "User:svc", "READ");
+        use crate::kafka::acls::{AclOperation, AclResource};
+        let b = AclBinding::allow(
+            AclResource::Group,
+            "insights-",
+            true,
+            "User:svc",
+            AclOperation::Read,
+        );
         assert_eq!(b.label(), "READ group-prefix:insights-");
-        let t = AclBinding::allow("topic", "orders.v1", false, "User:svc", "DESCRIBE");
+        let t = AclBinding::allow(
+            AclResource::Topic,
+            "orders.v1",
+            false,
+            "User:svc",
+            AclOperation::Describe,
+        );
         assert_eq!(t.label(), "DESCRIBE topic:orders.v1");
     }
 

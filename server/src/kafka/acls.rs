@@ -5,8 +5,9 @@
 //! `rd_kafka_DeleteAcls`) itself. All unsafe code lives in the private `ffi`
 //! module below; every C object it makes is owned by a small guard that frees
 //! it on drop, on every path. The public functions are safe and never panic on
-//! bad input: an ACL that cannot be expressed (unknown names, NUL bytes, empty
-//! fields) is refused with plain words before any network call.
+//! bad input: an ACL that cannot be expressed (NUL bytes, empty fields; the
+//! resource, pattern, operation and permission are enums, so unknown names
+//! cannot occur) is refused with plain words before any network call.
 //!
 //! What librdkafka 2.12 does with a broker that has no authorizer:
 //! - CreateAcls and DeleteAcls: every binding (or filter) gets the error
@@ -28,61 +29,9 @@ use rdkafka_sys::bindings::{
 
 use super::{Connection, KafkaError};
 
-/// One ACL binding, in Kafka's own words.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub struct Acl {
-    /// "topic" | "group" | "cluster" | "transactional_id" (lower-case).
-    pub resource_type: String,
-    /// "kafka-cluster" for the cluster resource.
-    pub resource_name: String,
-    /// "literal" | "prefixed".
-    pub pattern_type: String,
-    /// "User:svc-orders".
-    pub principal: String,
-    /// "*" for any host.
-    pub host: String,
-    /// Upper-case name of Kafka's AclOperation: "READ", "WRITE", "DESCRIBE",
-    /// "IDEMPOTENT_WRITE", "ALL", ...
-    pub operation: String,
-    /// "ALLOW" | "DENY".
-    pub permission: String,
-}
+mod binding;
 
-impl Acl {
-    /// An ALLOW binding from any host (what grants hold).
-    pub fn allow(
-        resource_type: &str,
-        resource_name: &str,
-        prefixed: bool,
-        principal: &str,
-        operation: &str,
-    ) -> Self {
-        Acl {
-            resource_type: resource_type.into(),
-            resource_name: resource_name.into(),
-            pattern_type: if prefixed { "prefixed" } else { "literal" }.into(),
-            principal: principal.into(),
-            host: "*".into(),
-            operation: operation.into(),
-            permission: "ALLOW".into(),
-        }
-    }
-
-    /// `READ topic:orders.v1`, `READ group-prefix:insights-`.
-    pub fn label(&self) -> String {
-        let prefix = if self.pattern_type == "prefixed" {
-            "-prefix"
-        } else {
-            ""
-        };
-        format!(
-            "{} {}{prefix}:{}",
-            self.operation, self.resource_type, self.resource_name
-        )
-    }
-}
+pub use binding::{Acl, AclOperation, AclPattern, AclPermission, AclResource};
 
 /// What the cluster said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +99,7 @@ pub async fn delete_acls(
         for (binding, error) in response.matching {
             match error {
                 None => removed += 1,
-                Some(error) => errors.push((described(&acl_of(&binding)), Some(error))),
+                Some(error) => errors.push((described_raw(&binding), Some(error))),
             }
         }
     }
@@ -162,9 +111,8 @@ pub async fn delete_acls(
 
 /// All bindings of `principal` (None: every principal), any resource, sorted.
 ///
-/// Bindings whose resource type, pattern type, operation or permission
-/// librdkafka does not know come back with "unknown" / "UNKNOWN" in that field
-/// (and [`validate`] refuses them).
+/// Bindings with a resource type, pattern type, operation or permission the
+/// portal has no word for (none it made) are left out, with a warning.
 pub async fn describe_acls(
     conn: &Connection,
     principal: Option<&str>,
@@ -189,7 +137,14 @@ pub async fn describe_acls(
     .await?;
     Ok(match outcome {
         AclOutcome::Applied(bindings) => {
-            let mut acls: Vec<Acl> = bindings.iter().map(acl_of).collect();
+            let mut acls: Vec<Acl> = bindings
+                .iter()
+                .filter_map(|b| {
+                    acl_of(b)
+                        .map_err(|e| tracing::warn!(binding = %described_raw(b), "{e}"))
+                        .ok()
+                })
+                .collect();
             acls.sort();
             AclOutcome::Applied(acls)
         }
@@ -207,71 +162,11 @@ pub fn validate(acl: &Acl) -> Result<(), KafkaError> {
 // ---------------------------------------------------------------------------
 // Names <-> C enums
 
-const RESOURCE_TYPES: [(&str, ResourceType); 4] = [
-    ("topic", ResourceType::RD_KAFKA_RESOURCE_TOPIC),
-    ("group", ResourceType::RD_KAFKA_RESOURCE_GROUP),
-    // librdkafka calls Kafka's CLUSTER resource type (4) "BROKER".
-    ("cluster", ResourceType::RD_KAFKA_RESOURCE_BROKER),
-    (
-        "transactional_id",
-        ResourceType::RD_KAFKA_RESOURCE_TRANSACTIONAL_ID,
-    ),
-];
-
-const PATTERN_TYPES: [(&str, Pattern); 2] = [
-    ("literal", Pattern::RD_KAFKA_RESOURCE_PATTERN_LITERAL),
-    ("prefixed", Pattern::RD_KAFKA_RESOURCE_PATTERN_PREFIXED),
-];
-
-const OPERATIONS: [(&str, Operation); 11] = [
-    ("ALL", Operation::RD_KAFKA_ACL_OPERATION_ALL),
-    ("READ", Operation::RD_KAFKA_ACL_OPERATION_READ),
-    ("WRITE", Operation::RD_KAFKA_ACL_OPERATION_WRITE),
-    ("CREATE", Operation::RD_KAFKA_ACL_OPERATION_CREATE),
-    ("DELETE", Operation::RD_KAFKA_ACL_OPERATION_DELETE),
-    ("ALTER", Operation::RD_KAFKA_ACL_OPERATION_ALTER),
-    ("DESCRIBE", Operation::RD_KAFKA_ACL_OPERATION_DESCRIBE),
-    (
-        "CLUSTER_ACTION",
-        Operation::RD_KAFKA_ACL_OPERATION_CLUSTER_ACTION,
-    ),
-    (
-        "DESCRIBE_CONFIGS",
-        Operation::RD_KAFKA_ACL_OPERATION_DESCRIBE_CONFIGS,
-    ),
-    (
-        "ALTER_CONFIGS",
-        Operation::RD_KAFKA_ACL_OPERATION_ALTER_CONFIGS,
-    ),
-    (
-        "IDEMPOTENT_WRITE",
-        Operation::RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE,
-    ),
-];
-
-const PERMISSIONS: [(&str, Permission); 2] = [
-    ("ALLOW", Permission::RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW),
-    ("DENY", Permission::RD_KAFKA_ACL_PERMISSION_TYPE_DENY),
-];
-
 /// The name of the only cluster resource Kafka knows.
 const CLUSTER_NAME: &str = "kafka-cluster";
 
 /// Longest string the Kafka protocol carries in these requests (INT16 length).
 const MAX_STRING_BYTES: usize = i16::MAX as usize;
-
-fn value_of<T: Copy>(table: &[(&'static str, T)], name: &str) -> Option<T> {
-    table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-}
-
-fn name_of<T: PartialEq>(table: &[(&'static str, T)], value: T) -> Option<&'static str> {
-    table.iter().find(|(_, v)| *v == value).map(|(n, _)| *n)
-}
-
-fn names<T>(table: &[(&'static str, T)]) -> String {
-    let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
-    names.join(", ")
-}
 
 /// A value quoted for an error message: escaped, and cut if very long.
 fn shown(value: &str) -> String {
@@ -315,52 +210,24 @@ fn check_principal(principal: &str) -> Result<(), String> {
 }
 
 fn to_spec(acl: &Acl) -> Result<ffi::Spec, String> {
-    let restype = value_of(&RESOURCE_TYPES, &acl.resource_type).ok_or_else(|| {
-        format!(
-            "unknown ACL resource type `{}` (expected one of {})",
-            shown(&acl.resource_type),
-            names(&RESOURCE_TYPES)
-        )
-    })?;
     let name = text("resource name", &acl.resource_name)?;
-    if restype == ResourceType::RD_KAFKA_RESOURCE_BROKER && acl.resource_name != CLUSTER_NAME {
+    if acl.resource_type == AclResource::Cluster && acl.resource_name != CLUSTER_NAME {
         return Err(format!(
             "the cluster resource of an ACL must be named `{CLUSTER_NAME}`, not `{}`",
             shown(&acl.resource_name)
         ));
     }
-    let pattern = value_of(&PATTERN_TYPES, &acl.pattern_type).ok_or_else(|| {
-        format!(
-            "unknown ACL pattern type `{}` (expected one of {})",
-            shown(&acl.pattern_type),
-            names(&PATTERN_TYPES)
-        )
-    })?;
     let principal = text("principal", &acl.principal)?;
     check_principal(&acl.principal)?;
     let host = text("host", &acl.host)?;
-    let operation = value_of(&OPERATIONS, &acl.operation).ok_or_else(|| {
-        format!(
-            "unknown ACL operation `{}` (expected one of {})",
-            shown(&acl.operation),
-            names(&OPERATIONS)
-        )
-    })?;
-    let permission = value_of(&PERMISSIONS, &acl.permission).ok_or_else(|| {
-        format!(
-            "unknown ACL permission `{}` (expected one of {})",
-            shown(&acl.permission),
-            names(&PERMISSIONS)
-        )
-    })?;
     Ok(ffi::Spec {
-        restype,
+        restype: acl.resource_type.to_c(),
         name: Some(name),
-        pattern,
+        pattern: acl.pattern_type.to_c(),
         principal: Some(principal),
         host: Some(host),
-        operation,
-        permission,
+        operation: acl.operation.to_c(),
+        permission: acl.permission.to_c(),
     })
 }
 
@@ -373,38 +240,63 @@ fn specs_of(acls: &[Acl]) -> Result<Vec<ffi::Spec>, KafkaError> {
         .collect()
 }
 
-/// Back from what librdkafka returned; names it does not know become
-/// "unknown" / "UNKNOWN".
-fn acl_of(binding: &ffi::Binding) -> Acl {
-    Acl {
-        resource_type: name_of(&RESOURCE_TYPES, binding.restype)
-            .unwrap_or("unknown")
-            .to_string(),
+/// Back from what librdkafka returned; a value the portal has no word for
+/// is an error naming it.
+fn acl_of(binding: &ffi::Binding) -> Result<Acl, String> {
+    fn known<T>(value: Option<T>, what: &str, raw: impl std::fmt::Debug) -> Result<T, String> {
+        value.ok_or_else(|| format!("unknown ACL {what} {raw:?}"))
+    }
+    Ok(Acl {
+        resource_type: known(
+            AclResource::from_c(binding.restype),
+            "resource type",
+            binding.restype,
+        )?,
         resource_name: binding.name.clone(),
-        pattern_type: name_of(&PATTERN_TYPES, binding.pattern)
-            .unwrap_or("unknown")
-            .to_string(),
+        pattern_type: known(
+            AclPattern::from_c(binding.pattern),
+            "pattern type",
+            binding.pattern,
+        )?,
         principal: binding.principal.clone(),
         host: binding.host.clone(),
-        operation: name_of(&OPERATIONS, binding.operation)
-            .unwrap_or("UNKNOWN")
-            .to_string(),
-        permission: name_of(&PERMISSIONS, binding.permission)
-            .unwrap_or("UNKNOWN")
-            .to_string(),
-    }
+        operation: known(
+            AclOperation::from_c(binding.operation),
+            "operation",
+            binding.operation,
+        )?,
+        permission: known(
+            AclPermission::from_c(binding.permission),
+            "permission",
+            binding.permission,
+        )?,
+    })
+}
+
+/// A binding librdkafka returned, named for a message whatever its values.
+fn described_raw(binding: &ffi::Binding) -> String {
+    format!(
+        "{:?} {} {:?} on {:?} `{}` ({:?}, host {})",
+        binding.permission,
+        shown(&binding.principal),
+        binding.operation,
+        binding.restype,
+        shown(&binding.name),
+        binding.pattern,
+        shown(&binding.host)
+    )
 }
 
 /// How a binding is named in error messages.
 fn described(acl: &Acl) -> String {
     format!(
         "{} {} {} on {} `{}` ({}, host {})",
-        shown(&acl.permission),
+        acl.permission,
         shown(&acl.principal),
-        shown(&acl.operation),
-        shown(&acl.resource_type),
+        acl.operation,
+        acl.resource_type,
         shown(&acl.resource_name),
-        shown(&acl.pattern_type),
+        acl.pattern_type,
         shown(&acl.host)
     )
 }

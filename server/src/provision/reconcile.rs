@@ -249,13 +249,13 @@ impl Reconciler {
         // drops the request-level SECURITY_DISABLED), so a delete matching
         // nothing asks: without an authorizer the broker says so.
         let probe = Acl {
-            resource_type: "topic".into(),
+            resource_type: acls::AclResource::Topic,
             resource_name: "__switchboard_authorizer_probe".into(),
-            pattern_type: "literal".into(),
+            pattern_type: acls::AclPattern::Literal,
             principal: "User:switchboard-probe".into(),
             host: "*".into(),
-            operation: "READ".into(),
-            permission: "DENY".into(),
+            operation: acls::AclOperation::Read,
+            permission: acls::AclPermission::Deny,
         };
         let probed = acls::delete_acls(conn, std::slice::from_ref(&probe), self.timeout()).await;
         let have = match probed.map(|o| matches!(o, AclOutcome::NoAuthorizer)) {

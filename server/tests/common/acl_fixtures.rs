@@ -4,16 +4,21 @@
 
 use super::Acl;
 
+/// An ALLOW binding of `User:svc-orders` from any host, in Kafka's words.
 pub fn acl(resource_type: &str, name: &str, pattern: &str, operation: &str) -> Acl {
     Acl {
-        resource_type: resource_type.into(),
+        resource_type: word(resource_type),
         resource_name: name.into(),
-        pattern_type: pattern.into(),
+        pattern_type: word(pattern),
         principal: "User:svc-orders".into(),
         host: "*".into(),
-        operation: operation.into(),
-        permission: "ALLOW".into(),
+        operation: word(operation),
+        permission: word("ALLOW"),
     }
+}
+
+fn word<T: std::str::FromStr<Err = String>>(w: &str) -> T {
+    w.parse().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The kinds of binding the portal makes.
