@@ -1,5 +1,49 @@
-//! Switchboard's server: configuration, database, clusters, Kafka adapter,
-//! demo mesh and the HTTP surface. The UI lives in the `app` crate.
+//! Switchboard's server. The UI (pages, server functions, wire types and the
+//! `Services` traits they call) lives in the `app` crate; this crate provides
+//! those services over the database, the clusters and the search index.
+//!
+//! # How a request flows
+//!
+//! 1. `serve` builds one [`state::AppState`] (every service behind its `app`
+//!    trait) and the router of [`http`]; `auth` middleware turns the session
+//!    cookie into a `Caller` and checks cross-site writes.
+//! 2. A transport — a REST handler in `http::api`, a registry handler in
+//!    `http::registry`, or a Leptos server function in `app` — parses the
+//!    input and calls one service method with the caller. Transports hold no
+//!    rules.
+//! 3. The service (`access`, `catalogue`, `clusters`, `registry`, `mesh`,
+//!    `notify`) checks who may do it, then reads and writes through its own
+//!    `repo` in one transaction, with the audit entry (`audit`) and any jobs
+//!    it enqueues (`provision::enqueue`) in that same transaction.
+//! 4. Background tasks act on what was committed: the provisioning worker
+//!    (`provision`) runs the jobs against the clusters through `kafka` and
+//!    `mesh`; the notifier (`notify`) turns new audit entries into
+//!    notifications and webhook calls; `registry::propagation` copies schemas
+//!    to clusters' own registries; `catalogue::discovery` finds topics no
+//!    event covers.
+//!
+//! # Modules
+//!
+//! | module | holds |
+//! | --- | --- |
+//! | `access` | applications, requests and their approval steps (`state.rs` is the pure state machine), grants; owns `applications`, `application_principals`, `requests`, `request_approvals`, `grants` |
+//! | `audit` | the append-only audit log, written in the caller's transaction |
+//! | `auth` | sessions, the development sign-in, OpenID Connect, CSRF and rate limits; the `Caller` of a request |
+//! | `catalogue` | teams, tags, events and their schemas, curation, discovery, the demo seed; keeps the search index in step |
+//! | `cli` | the `switchboard` subcommands |
+//! | `clusters` | cluster specs, their storage and live status |
+//! | `config` | the TOML configuration and its defaults |
+//! | `db` | the pool for SQLite or PostgreSQL and every dialect choice: migrations, error codes, time stamps (`db::stamp`), flags, locking, `LISTEN/NOTIFY` |
+//! | `demo` | the local demo mesh (three Nisshi brokers) |
+//! | `errors` | mapping of lower errors to the wire `AppError` |
+//! | `http` | the router: REST API, schema registry API, health, static files, security headers |
+//! | `kafka` | the only rdkafka user: topics, ACL bindings (typed, `kafka::acls`), consumer groups, metadata |
+//! | `mesh` | links that mirror a topic to another cluster, by backend (built-in, Cluster Linking, MirrorMaker 2) |
+//! | `notify` | audit search and export, notifications, webhooks |
+//! | `provision` | the job queue (`queue.rs`, the only code touching `provisioning_jobs`), one file per job kind (`jobs/`), the worker, reconciliation |
+//! | `registry` | the Confluent-compatible schema registry and its propagation |
+//! | `search` | the tantivy index (the only tantivy user) |
+//! | `serve`, `state`, `shutdown`, `telemetry` | start-up, the shared state, graceful stop, logging |
 
 pub mod access;
 pub mod audit;
