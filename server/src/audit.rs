@@ -32,3 +32,24 @@ pub async fn record<B: Serialize, A: Serialize>(
     .await?;
     Ok(())
 }
+
+/// (at, actor, action) of the latest `limit` entries about any of `subjects`,
+/// newest first.
+pub async fn latest_of(
+    conn: &mut sqlx::AnyConnection,
+    subjects: &[String],
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, DbError> {
+    if subjects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT at, actor, action FROM audit_log WHERE subject IN ({}) ORDER BY id DESC LIMIT {limit}",
+        crate::db::placeholders(1, subjects.len())
+    );
+    let mut query = sqlx::query_as(&sql);
+    for s in subjects {
+        query = query.bind(s);
+    }
+    Ok(query.fetch_all(conn).await?)
+}

@@ -164,7 +164,7 @@ async fn assert_provisioned(env: &TestApp, broker: &Broker, id: &str) {
     let jobs = jobs_of(&env.db, id).await;
     assert_eq!(jobs.len(), 2);
     assert!(jobs.iter().all(|j| j.state == "done"), "{jobs:?}");
-    assert_eq!(request_state(&env, id).await, RequestState::Active);
+    assert_eq!(request_state(env, id).await, RequestState::Active);
 }
 
 async fn approved_new_event_gets_its_topic_and_schema(db: Db) {

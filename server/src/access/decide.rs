@@ -252,7 +252,7 @@ impl AccessService {
                     application.name, row.cluster
                 ))
             })?;
-        let facts = repo::event_facts(tx, &row.event)
+        let facts = crate::catalogue::facts::event_facts(tx, &row.event)
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::invalid(format!("event `{}` no longer exists", row.event)))?;
@@ -499,7 +499,10 @@ impl AccessService {
                 row.id
             )));
         }
-        if !repo::team_exists(&mut tx, team).await.map_err(internal)? {
+        if !crate::catalogue::facts::team_exists(&mut tx, team)
+            .await
+            .map_err(internal)?
+        {
             return Err(AppError::invalid(format!("there is no team `{team}`")));
         }
         let from = steps

@@ -165,7 +165,10 @@ impl AccessService {
         if row.kind != RequestKind::Consume {
             return Ok(None);
         }
-        let Some(facts) = repo::event_facts(tx, &row.event).await.map_err(internal)? else {
+        let Some(facts) = crate::catalogue::facts::event_facts(tx, &row.event)
+            .await
+            .map_err(internal)?
+        else {
             return Ok(None);
         };
         if facts.home_cluster == row.cluster

@@ -254,8 +254,7 @@ pub async fn requests_concerning(
          WHERE r.requester = $1"
     );
     if !teams.is_empty() {
-        let list: Vec<String> = (0..teams.len()).map(|i| format!("${}", i + 2)).collect();
-        let list = list.join(", ");
+        let list = db::placeholders(2, teams.len());
         sql.push_str(&format!(
             " OR r.team_id IN ({list}) OR r.id IN (SELECT request_id FROM request_approvals \
              WHERE step <> 'platform' AND team_id IN ({list}))"
@@ -592,123 +591,74 @@ pub async fn connection_info(
     row: &RequestRow,
     principal: &str,
 ) -> Result<Option<app::access::ConnectionInfo>, DbError> {
-    let cluster = sqlx::query(
-        "SELECT bootstrap_servers, security_protocol, sasl_mechanism, schema_registry_url \
-         FROM clusters WHERE id = $1",
-    )
-    .bind(&row.cluster)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(c) = cluster else { return Ok(None) };
+    let Some(c) = crate::clusters::client_settings(conn, &row.cluster).await? else {
+        return Ok(None);
+    };
     let produce = row.kind == RequestKind::Produce;
     Ok(Some(app::access::ConnectionInfo {
-        bootstrap_servers: c.try_get("bootstrap_servers")?,
-        security_protocol: c.try_get("security_protocol")?,
-        sasl_mechanism: c.try_get("sasl_mechanism")?,
+        bootstrap_servers: c.bootstrap_servers,
+        security_protocol: c.security_protocol,
+        sasl_mechanism: c.sasl_mechanism,
         principal: principal.to_string(),
         topic: row.topic.clone(),
         group: if produce { None } else { row.group.clone() },
         produce,
-        registry_url: c.try_get("schema_registry_url")?,
+        registry_url: c.schema_registry_url,
         // Mirrors keep the master's subject: the registry is shared by name.
         value_subject: format!(
             "{}-value",
-            event_topic(conn, &row.event)
+            crate::catalogue::facts::event_topic(conn, &row.event)
                 .await?
                 .unwrap_or_else(|| row.topic.clone())
         ),
     }))
 }
 
-async fn event_topic(conn: &mut AnyConnection, event: &str) -> Result<Option<String>, DbError> {
-    Ok(
-        sqlx::query_scalar("SELECT topic FROM events WHERE name = $1")
-            .bind(event)
-            .fetch_optional(conn)
-            .await?,
-    )
+/// The ACL bindings of every active grant, with the grant's cluster.
+pub async fn active_bindings(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, Vec<AclBinding>)>, DbError> {
+    let rows = sqlx::query("SELECT cluster_id, bindings_json FROM grants WHERE state = 'active'")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let json: String = r.try_get("bindings_json")?;
+            // A grant's stored bindings are the portal's own JSON.
+            let bindings: Vec<AclBinding> = serde_json::from_str(&json).unwrap_or_default();
+            Ok((r.try_get("cluster_id")?, bindings))
+        })
+        .collect()
 }
 
-// ---- catalogue facts the workflow needs ----
+/// (request id, proposing team) of open new-event proposals for one of `topics`.
+pub async fn open_proposals_on_topics(
+    conn: &mut AnyConnection,
+    topics: &[&str],
+) -> Result<Vec<(i64, String)>, DbError> {
+    let sql = format!(
+        "SELECT id, team_id FROM requests WHERE kind = 'new_event' AND open_key IS NOT NULL \
+         AND topic IN ({}) ORDER BY id",
+        db::placeholders(1, topics.len())
+    );
+    let mut query = sqlx::query_as(&sql);
+    for t in topics {
+        query = query.bind(*t);
+    }
+    Ok(query.fetch_all(conn).await?)
+}
 
-/// Whether the event carries a classification tag that needs data protection
-/// (`pii` or `confidential`, as classification tags of the taxonomy).
-pub async fn needs_data_protection(conn: &mut AnyConnection, event: &str) -> Result<bool, DbError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM event_tags et JOIN tags t ON t.name = et.tag_name \
-         WHERE et.event_name = $1 AND t.classification = 1 AND t.name IN ('pii', 'confidential')",
+/// Ids of the newest `limit` requests about an event, newest first.
+pub async fn request_ids_of_event(
+    conn: &mut AnyConnection,
+    event: &str,
+    limit: i64,
+) -> Result<Vec<i64>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM requests WHERE event_name = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(event)
-    .fetch_one(conn)
-    .await?;
-    Ok(n > 0)
-}
-
-pub async fn team_exists(conn: &mut AnyConnection, team: &str) -> Result<bool, DbError> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE id = $1")
-        .bind(team)
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
-}
-
-/// The event using `topic` on `cluster` as master, if any.
-pub async fn event_on_topic(
-    conn: &mut AnyConnection,
-    cluster: &str,
-    topic: &str,
-) -> Result<Option<String>, DbError> {
-    Ok(
-        sqlx::query_scalar("SELECT name FROM events WHERE home_cluster = $1 AND topic = $2")
-            .bind(cluster)
-            .bind(topic)
-            .fetch_optional(conn)
-            .await?,
-    )
-}
-
-pub async fn event_name_taken(conn: &mut AnyConnection, name: &str) -> Result<bool, DbError> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE name = $1")
-        .bind(name)
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
-}
-
-/// (in_mesh) of a cluster, or `None` when it does not exist.
-pub async fn cluster_in_mesh(conn: &mut AnyConnection, id: &str) -> Result<Option<bool>, DbError> {
-    let v: Option<i64> = sqlx::query_scalar("SELECT in_mesh FROM clusters WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(v.map(|v| v != 0))
-}
-
-/// What a request needs to know of an event.
-#[derive(Debug, Clone)]
-pub struct EventFacts {
-    pub team: String,
-    pub home_cluster: String,
-    pub topic: String,
-    pub lifecycle: String,
-}
-
-pub async fn event_facts(
-    conn: &mut AnyConnection,
-    name: &str,
-) -> Result<Option<EventFacts>, DbError> {
-    let row =
-        sqlx::query("SELECT team_id, home_cluster, topic, lifecycle FROM events WHERE name = $1")
-            .bind(name)
-            .fetch_optional(conn)
-            .await?;
-    row.map(|r| {
-        Ok(EventFacts {
-            team: r.try_get("team_id")?,
-            home_cluster: r.try_get("home_cluster")?,
-            topic: r.try_get("topic")?,
-            lifecycle: r.try_get("lifecycle")?,
-        })
-    })
-    .transpose()
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }

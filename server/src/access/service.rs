@@ -118,7 +118,7 @@ impl AccessService {
             ));
         }
         let mut conn = self.conn().await?;
-        if !repo::team_exists(&mut conn, &new.team)
+        if !crate::catalogue::facts::team_exists(&mut conn, &new.team)
             .await
             .map_err(internal)?
         {
@@ -142,7 +142,7 @@ impl AccessService {
         let mut principals = Vec::new();
         for p in &new.principals {
             let cluster = p.cluster.trim();
-            if repo::cluster_in_mesh(&mut conn, cluster)
+            if crate::clusters::in_mesh(&mut conn, cluster)
                 .await
                 .map_err(internal)?
                 .is_none()

@@ -13,10 +13,11 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use super::model::{kind_str, Step, ADMINS};
-use super::repo::{self, EventFacts, NewRequest};
+use super::repo::{self, NewRequest};
 use super::service::{conflict, forbidden, record, snapshot, view, AccessService};
 use super::{policy, state};
 use crate::auth::require_signed_in;
+use crate::catalogue::facts::EventFacts;
 use crate::catalogue::names::TopicName;
 use crate::db::DbError;
 use crate::errors::internal;
@@ -87,7 +88,7 @@ impl AccessService {
     }
 
     async fn event(&self, conn: &mut AnyConnection, name: &str) -> Result<EventFacts, AppError> {
-        let facts = repo::event_facts(conn, name.trim())
+        let facts = crate::catalogue::facts::event_facts(conn, name.trim())
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::invalid(format!("there is no event `{name}`")))?;
@@ -107,7 +108,7 @@ impl AccessService {
         facts: &EventFacts,
     ) -> Result<Vec<(Step, String)>, AppError> {
         let mut steps = vec![(Step::Owner, facts.team.clone())];
-        if repo::needs_data_protection(conn, event)
+        if crate::catalogue::facts::needs_data_protection(conn, event)
             .await
             .map_err(internal)?
         {
@@ -140,7 +141,7 @@ impl AccessService {
         let event = form.event.trim().to_string();
         let facts = self.event(&mut conn, &event).await?;
         let cluster = form.cluster.trim().to_string();
-        match repo::cluster_in_mesh(&mut conn, &cluster)
+        match crate::clusters::in_mesh(&mut conn, &cluster)
             .await
             .map_err(internal)?
         {
@@ -268,7 +269,7 @@ impl AccessService {
     ) -> Result<Vec<String>, DbError> {
         let mut problems = Vec::new();
         let team = form.team.trim();
-        if !repo::team_exists(conn, team).await? {
+        if !crate::catalogue::facts::team_exists(conn, team).await? {
             problems.push(format!("there is no team `{team}`"));
         } else if !caller.can_curate(team) {
             problems.push(format!(
@@ -277,7 +278,7 @@ impl AccessService {
         }
         let name = form.name.trim();
         problems.extend(policy::event_name_problems(name));
-        if repo::event_name_taken(conn, name).await? {
+        if crate::catalogue::facts::event_name_taken(conn, name).await? {
             problems.push(format!("an event named `{name}` already exists"));
         } else if let Some(id) = repo::open_request(conn, &format!("new_event|{name}")).await? {
             problems.push(format!(
@@ -292,7 +293,7 @@ impl AccessService {
             problems.push("the description is longer than 20,000 characters".into());
         }
         let cluster = form.home_cluster.trim();
-        let cluster_ok = match repo::cluster_in_mesh(conn, cluster).await? {
+        let cluster_ok = match crate::clusters::in_mesh(conn, cluster).await? {
             Some(true) => true,
             Some(false) => {
                 problems.push(format!("cluster `{cluster}` is not part of the mesh"));
@@ -306,7 +307,9 @@ impl AccessService {
         let topic = form.topic.trim();
         problems.extend(policy::topic_problems(topic));
         if cluster_ok && TopicName::parse(topic).is_ok() {
-            if let Some(owner) = repo::event_on_topic(conn, cluster, topic).await? {
+            if let Some(owner) =
+                crate::catalogue::facts::event_on_topic(conn, cluster, topic).await?
+            {
                 problems.push(format!(
                     "topic `{topic}` on `{cluster}` is already the topic of event `{owner}`"
                 ));

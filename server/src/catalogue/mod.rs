@@ -3,6 +3,7 @@
 
 mod curation;
 mod discovery;
+pub mod facts;
 pub mod markdown;
 pub mod model;
 pub mod names;

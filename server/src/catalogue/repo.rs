@@ -131,11 +131,36 @@ pub async fn insert_event(db: &Db, e: &EventSpec, actor: &str) -> Result<(), DbE
 /// proposed event in the transaction that approves it).
 pub async fn insert_event_in(tx: &mut db::Tx, e: &EventSpec, actor: &str) -> Result<(), DbError> {
     let now = db::now();
+    insert_event_rows(tx, e, &now, &now, &[]).await?;
+    audit::record(
+        tx,
+        audit::Entry::<(), _> {
+            actor,
+            action: "event.created",
+            subject: &format!("event:{}", e.name),
+            before: None,
+            after: Some(e),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The rows of an event (itself, its tags and field tags, its master
+/// availability and any mirrors on the same topic), without the audit entry:
+/// `insert_event_in` and the search bench's generated catalogue share it.
+pub async fn insert_event_rows(
+    tx: &mut db::Tx,
+    e: &EventSpec,
+    created_at: &str,
+    updated_at: &str,
+    mirrors: &[&str],
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO events (name, title, description, team_id, domain, lifecycle, home_cluster, \
            topic, value_schema, key_schema, messages_per_second, avg_size_bytes, sample_json, \
            contacts_json, partitions, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(&e.name)
     .bind(&e.title)
@@ -152,7 +177,8 @@ pub async fn insert_event_in(tx: &mut db::Tx, e: &EventSpec, actor: &str) -> Res
     .bind(e.sample.as_ref().map(|s| s.to_string()))
     .bind(serde_json::to_string(&e.contacts).unwrap_or_else(|_| "[]".into()))
     .bind(e.partitions)
-    .bind(&now)
+    .bind(created_at)
+    .bind(updated_at)
     .execute(&mut **tx)
     .await?;
     for tag in &e.tags {
@@ -183,17 +209,17 @@ pub async fn insert_event_in(tx: &mut db::Tx, e: &EventSpec, actor: &str) -> Res
     .bind(&e.topic)
     .execute(&mut **tx)
     .await?;
-    audit::record(
-        tx,
-        audit::Entry::<(), _> {
-            actor,
-            action: "event.created",
-            subject: &format!("event:{}", e.name),
-            before: None,
-            after: Some(e),
-        },
-    )
-    .await?;
+    for cluster in mirrors {
+        sqlx::query(
+            "INSERT INTO event_availability (event_name, cluster_id, topic, kind) \
+             VALUES ($1, $2, $3, 'mirror')",
+        )
+        .bind(&e.name)
+        .bind(*cluster)
+        .bind(&e.topic)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 

@@ -630,8 +630,7 @@ async fn summaries(db: &Db, names: &[String]) -> Result<HashMap<String, Summary>
     if names.is_empty() {
         return Ok(HashMap::new());
     }
-    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-    let list = placeholders.join(", ");
+    let list = crate::db::placeholders(1, names.len());
     let events_sql = format!(
         "SELECT name, title, team_id, domain, lifecycle, home_cluster, updated_at \
          FROM events WHERE name IN ({list})"
@@ -675,25 +674,19 @@ async fn summaries(db: &Db, names: &[String]) -> Result<HashMap<String, Summary>
 
 /// The event's own changes, its schema subjects' and its requests'.
 async fn history(db: &Db, name: &str, topic: &str) -> Result<Vec<HistoryEntry>, DbError> {
-    let rows = sqlx::query(
-        "SELECT at, actor, action FROM audit_log \
-         WHERE subject IN ($1, $2, $3) \
-            OR subject IN (SELECT 'request:' || id FROM requests WHERE event_name = $4) \
-         ORDER BY id DESC LIMIT 20",
-    )
-    .bind(format!("event:{name}"))
-    .bind(format!("schema-subject:{topic}-value"))
-    .bind(format!("schema-subject:{topic}-key"))
-    .bind(name)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryEntry {
-                at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-            })
-        })
-        .collect()
+    let mut conn = db.pool().acquire().await?;
+    let mut subjects = vec![
+        format!("event:{name}"),
+        format!("schema-subject:{topic}-value"),
+        format!("schema-subject:{topic}-key"),
+    ];
+    // The newest 500 requests: their subjects go in one bound `IN` list.
+    for id in crate::access::repo::request_ids_of_event(&mut conn, name, 500).await? {
+        subjects.push(format!("request:{id}"));
+    }
+    Ok(crate::audit::latest_of(&mut conn, &subjects, 20)
+        .await?
+        .into_iter()
+        .map(|(at, actor, action)| HistoryEntry { at, actor, action })
+        .collect())
 }

@@ -6,7 +6,7 @@ mod service;
 mod spec;
 mod status;
 
-pub use repo::{connection_of, get, list, upsert};
+pub use repo::{client_settings, connection_of, get, in_mesh, list, upsert, ClientSettings};
 pub use service::ClusterService;
 pub use spec::{Cluster, ClusterSpec, InvalidCluster, SecuritySpec};
 pub use status::StatusBoard;

@@ -141,3 +141,43 @@ pub async fn connection_of(db: &Db, id: &str) -> Result<crate::kafka::Connection
         .map(|c| c.connection())
         .ok_or_else(|| format!("cluster `{id}` is not registered"))
 }
+
+/// (in_mesh) of a cluster, or `None` when it does not exist.
+pub async fn in_mesh(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Option<bool>, DbError> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT in_mesh FROM clusters WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(v.map(|v| v != 0))
+}
+
+/// What a client needs to reach a cluster.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub bootstrap_servers: String,
+    pub security_protocol: String,
+    pub sasl_mechanism: Option<String>,
+    pub schema_registry_url: Option<String>,
+}
+
+pub async fn client_settings(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+) -> Result<Option<ClientSettings>, DbError> {
+    let row = sqlx::query(
+        "SELECT bootstrap_servers, security_protocol, sasl_mechanism, schema_registry_url \
+         FROM clusters WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|c| {
+        Ok(ClientSettings {
+            bootstrap_servers: c.try_get("bootstrap_servers")?,
+            security_protocol: c.try_get("security_protocol")?,
+            sasl_mechanism: c.try_get("sasl_mechanism")?,
+            schema_registry_url: c.try_get("schema_registry_url")?,
+        })
+    })
+    .transpose()
+}

@@ -201,6 +201,15 @@ pub fn stamp(t: time::OffsetDateTime) -> String {
     )
 }
 
+/// `$first, $first+1, …`: `n` numbered parameters for an `IN (…)` list
+/// (both databases number them so).
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A 0/1 integer column as a bool (both databases store flags so).
 pub fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     use sqlx::Row;

@@ -103,27 +103,19 @@ impl Reconciler {
         running: &[LinkRow],
     ) -> Result<BTreeMap<String, BTreeMap<String, TopicWant>>, DbError> {
         let mut want: BTreeMap<String, BTreeMap<String, TopicWant>> = BTreeMap::new();
-        let rows = sqlx::query(
-            "SELECT name, home_cluster, topic, partitions, retention_ms FROM events \
-             WHERE lifecycle IN ('published', 'deprecated')",
-        )
-        .fetch_all(self.db.pool())
-        .await?;
-        for r in rows {
-            let name: String = r.try_get("name")?;
-            let partitions: Option<i64> = r.try_get("partitions")?;
-            let retention: Option<i64> = r.try_get("retention_ms")?;
+        let mut conn = self.db.pool().acquire().await?;
+        for t in crate::catalogue::facts::live_topics(&mut conn).await? {
             let mut configs = Vec::new();
-            if let Some(ms) = retention {
+            if let Some(ms) = t.retention_ms {
                 configs.push(("retention.ms".to_string(), ms.to_string()));
             }
-            want.entry(r.try_get("home_cluster")?).or_default().insert(
-                r.try_get("topic")?,
+            want.entry(t.home_cluster).or_default().insert(
+                t.topic,
                 TopicWant {
-                    partitions: i32::try_from(partitions.unwrap_or(3).max(1)).unwrap_or(3),
+                    partitions: i32::try_from(t.partitions.unwrap_or(3).max(1)).unwrap_or(3),
                     source: None,
                     configs,
-                    why: format!("topic of event `{name}`"),
+                    why: format!("topic of event `{}`", t.event),
                 },
             );
         }
@@ -145,17 +137,10 @@ impl Reconciler {
     }
 
     async fn wanted_acls(&self) -> Result<BTreeMap<String, Vec<AclBinding>>, DbError> {
-        let rows =
-            sqlx::query("SELECT cluster_id, bindings_json FROM grants WHERE state = 'active'")
-                .fetch_all(self.db.pool())
-                .await?;
+        let mut conn = self.db.pool().acquire().await?;
         let mut out: BTreeMap<String, Vec<AclBinding>> = BTreeMap::new();
-        for r in rows {
-            let json: String = r.try_get("bindings_json")?;
-            let bindings: Vec<AclBinding> = serde_json::from_str(&json).unwrap_or_default();
-            out.entry(r.try_get("cluster_id")?)
-                .or_default()
-                .extend(bindings);
+        for (cluster, bindings) in crate::access::repo::active_bindings(&mut conn).await? {
+            out.entry(cluster).or_default().extend(bindings);
         }
         Ok(out)
     }
@@ -334,13 +319,11 @@ impl Reconciler {
             timeout: self.timeout(),
         };
         for rule in &self.config.mesh.events {
-            let row = sqlx::query("SELECT home_cluster, topic FROM events WHERE name = $1")
-                .bind(&rule.event)
-                .fetch_optional(self.db.pool())
-                .await?;
-            let Some(row) = row else { continue };
-            let home: String = row.try_get("home_cluster")?;
-            let topic: String = row.try_get("topic")?;
+            let mut conn = self.db.pool().acquire().await?;
+            let facts = crate::catalogue::facts::event_facts(&mut conn, &rule.event).await?;
+            drop(conn);
+            let Some(facts) = facts else { continue };
+            let (home, topic) = (facts.home_cluster, facts.topic);
             let mirror = self.config.mesh.mirror_topic(&home, &topic);
             for cluster in rule.include.iter().filter(|c| **c != home) {
                 let present = running.iter().any(|l| {

@@ -100,10 +100,7 @@ pub async fn schema(conn: &mut AnyConnection, id: i64) -> Result<Option<SchemaRo
 const BATCH: usize = 500;
 
 fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::db::placeholders(1, n)
 }
 
 /// (id, text) of those of the schemas `ids` that exist, in one query per
@@ -452,28 +449,25 @@ pub async fn reservations(
     if topics.is_empty() {
         return Ok(Vec::new());
     }
-    let list = placeholders(topics.len());
-    let sql = format!(
-        "SELECT 'event ' || name AS holder, team_id FROM events WHERE topic IN ({list}) \
-         UNION ALL \
-         SELECT 'proposal ' || CAST(id AS TEXT) AS holder, team_id FROM requests \
-         WHERE kind = 'new_event' AND open_key IS NOT NULL AND topic IN ({list}) \
-         ORDER BY holder"
-    );
-    let mut query = sqlx::query(&sql);
-    for t in &topics {
-        query = query.bind(*t);
-    }
-    let rows = query.fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Reservation {
-                holder: r.try_get("holder")?,
-                team: r.try_get("team_id")?,
-            })
+    let mut held: Vec<Reservation> = crate::catalogue::facts::events_on_topics(conn, &topics)
+        .await?
+        .into_iter()
+        .map(|(event, team)| Reservation {
+            holder: format!("event {event}"),
+            team,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(DbError::from)
+        .collect();
+    held.extend(
+        crate::access::repo::open_proposals_on_topics(conn, &topics)
+            .await?
+            .into_iter()
+            .map(|(id, team)| Reservation {
+                holder: format!("proposal {id}"),
+                team,
+            }),
+    );
+    held.sort_by(|a, b| a.holder.cmp(&b.holder));
+    Ok(held)
 }
 
 /// The teams that own a subject (none: nobody claimed it).
