@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use app::access::{ConsumeForm, Decision, NewApplication, NewEventForm, Principal};
 use app::auth::Caller;
-use app::services::Access;
 use sqlx::Row;
 use switchboard::config::Config;
 use switchboard::db::Db;

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::access::{ConsumeForm, Decision, NewApplication, Principal, RequestState, RequestView};
-use app::services::Access;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -165,7 +164,7 @@ impl Env {
     async fn revoked(&self, id: &str, reason: &str) -> PassReport {
         self.state
             .access
-            .revoke_request(self.caller(GARETH).await, id, reason)
+            .revoke(self.caller(GARETH).await, id, reason)
             .await
             .expect("revoked");
         self.worker().run_pass().await.expect("pass")

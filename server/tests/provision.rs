@@ -11,7 +11,6 @@ use app::access::{
     ConsumeForm, Decision, JobKind, NewApplication, NewEventForm, Principal, RequestState,
     RequestView,
 };
-use app::services::Access;
 use sqlx::Row;
 use switchboard::config::Config;
 use switchboard::db::Db;

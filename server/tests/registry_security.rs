@@ -11,7 +11,6 @@ mod registry_api;
 use std::sync::Arc;
 
 use app::access::{Decision, NewEventForm};
-use app::services::Access;
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{json, Value};

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use app::access::{ConsumeForm, Decision, NewApplication, Principal};
-use app::services::Access;
 use serde_json::Value;
 use sqlx::Row;
 use switchboard::state::AppState;

@@ -3,11 +3,11 @@
 //! jobs (or, for a new event, the draft event and its jobs) and moves the
 //! request on to `provisioning`.
 
+use super::error::AccessError;
 use app::access::{
     Decision, DecisionOutcome, NewEventForm, RequestKind, RequestState, RequestView,
 };
 use app::auth::Caller;
-use app::error::AppError;
 use serde_json::{json, Value};
 
 use super::model::{AclBinding, RequestRow, Step, StepRow};
@@ -19,25 +19,24 @@ use super::{policy, rules};
 use crate::auth::{require_admin, require_signed_in};
 use crate::catalogue::model::{EventSpec, Lifecycle};
 use crate::db::{DbError, Tx};
-use crate::errors::internal;
 use crate::kafka::acls::{AclOperation, AclResource};
 use crate::provision::jobs::{CreateAcls, CreateMirrorLink, CreateTopic, RegisterSchema};
 use crate::provision::NewJob;
 
-fn comment(text: &str, what: &str) -> Result<String, AppError> {
+fn comment(text: &str, what: &str) -> Result<String, AccessError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(AppError::invalid(format!("a {what} needs a comment")));
+        return Err(AccessError::invalid(format!("a {what} needs a comment")));
     }
     if text.len() > 2000 {
-        return Err(AppError::invalid(
+        return Err(AccessError::invalid(
             "the comment is longer than 2,000 characters",
         ));
     }
     Ok(text.to_string())
 }
 
-fn refused(e: state::Forbidden) -> AppError {
+fn refused(e: state::Forbidden) -> AccessError {
     conflict(format!("{e}."))
 }
 
@@ -47,17 +46,16 @@ impl AccessService {
     pub(super) async fn locked(
         &self,
         id: &str,
-    ) -> Result<(Tx, RequestRow, Vec<StepRow>), AppError> {
+    ) -> Result<(Tx, RequestRow, Vec<StepRow>), AccessError> {
         let rid = parse_id(id)?;
         let mut tx = self.begin().await?;
-        if !repo::lock_request(&mut tx, rid).await.map_err(internal)? {
+        if !repo::lock_request(&mut tx, rid).await? {
             return Err(not_found(id));
         }
         let row = repo::request(&mut tx, rid)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| not_found(id))?;
-        let steps = repo::steps(&mut tx, rid).await.map_err(internal)?;
+        let steps = repo::steps(&mut tx, rid).await?;
         Ok((tx, row, steps))
     }
 
@@ -68,7 +66,7 @@ impl AccessService {
         &self,
         caller: &Caller,
         id: &str,
-    ) -> Result<(Tx, RequestRow, Vec<StepRow>), AppError> {
+    ) -> Result<(Tx, RequestRow, Vec<StepRow>), AccessError> {
         let (tx, row, steps) = self.locked(id).await?;
         if !rules::may_view(caller, &row, &steps) {
             return Err(not_found(id));
@@ -76,11 +74,11 @@ impl AccessService {
         Ok((tx, row, steps))
     }
 
-    pub async fn decide_one(
+    pub async fn decide(
         &self,
         caller: Option<Caller>,
         decision: Decision,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let caller = require_signed_in(caller)?;
         let (mut tx, row, steps) = self.locked_for(&caller, &decision.request).await?;
         if row.state != RequestState::Submitted {
@@ -107,14 +105,13 @@ impl AccessService {
             decision.approve,
             &comment,
         )
-        .await
-        .map_err(internal)?
+        .await?
         {
             return Err(conflict(
                 "this step was decided meanwhile; reload the request",
             ));
         }
-        let steps_now = repo::steps(&mut tx, row.id).await.map_err(internal)?;
+        let steps_now = repo::steps(&mut tx, row.id).await?;
         let details = json!({
             "step": step.as_str(),
             "decision": if decision.approve { "approved" } else { "rejected" },
@@ -125,9 +122,7 @@ impl AccessService {
         let actor = caller.user_id.as_str();
         if !decision.approve {
             let to = state::next(Some(row.state), Action::Reject).map_err(refused)?;
-            repo::set_state(&mut tx, row.id, to)
-                .await
-                .map_err(internal)?;
+            repo::set_state(&mut tx, row.id, to).await?;
             let after = snapshot(&row, to, &steps_now, details);
             record(
                 &mut tx,
@@ -137,8 +132,7 @@ impl AccessService {
                 Some(&before),
                 &after,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         } else if steps_now.iter().any(StepRow::pending) {
             let to = state::next(Some(row.state), Action::ApproveStep).map_err(refused)?;
             let after = snapshot(&row, to, &steps_now, details);
@@ -150,13 +144,10 @@ impl AccessService {
                 Some(&before),
                 &after,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         } else {
             let approved = state::next(Some(row.state), Action::FinalApprove).map_err(refused)?;
-            repo::set_state(&mut tx, row.id, approved)
-                .await
-                .map_err(internal)?;
+            repo::set_state(&mut tx, row.id, approved).await?;
             let after = snapshot(&row, approved, &steps_now, details);
             record(
                 &mut tx,
@@ -166,14 +157,11 @@ impl AccessService {
                 Some(&before),
                 &after,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             let provisioning =
                 state::next(Some(approved), Action::StartProvisioning).map_err(refused)?;
             let jobs = self.fulfil(&mut tx, &row, actor).await?;
-            repo::set_state(&mut tx, row.id, provisioning)
-                .await
-                .map_err(internal)?;
+            repo::set_state(&mut tx, row.id, provisioning).await?;
             let after_provisioning =
                 snapshot(&row, provisioning, &steps_now, json!({ "jobs": jobs }));
             record(
@@ -184,17 +172,13 @@ impl AccessService {
                 Some(&after),
                 &after_provisioning,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         let row_now = repo::request(&mut tx, row.id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(AppError::internal)?;
-        let view = view(&mut tx, &caller, row_now, steps_now)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+            .await?
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
+        let view = view(&mut tx, &caller, row_now, steps_now).await?;
+        tx.commit().await?;
         crate::provision::wake();
         tracing::info!(
             request = row.id,
@@ -218,7 +202,7 @@ impl AccessService {
         tx: &mut Tx,
         row: &RequestRow,
         actor: &str,
-    ) -> Result<Vec<String>, AppError> {
+    ) -> Result<Vec<String>, AccessError> {
         let jobs = match row.kind {
             RequestKind::Consume | RequestKind::Produce => self.grant(tx, row).await?,
             RequestKind::NewEvent => self.create_event(tx, row, actor).await?,
@@ -227,35 +211,36 @@ impl AccessService {
         for job in &jobs {
             ids.push(
                 crate::provision::enqueue(tx, row.id, job)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .to_string(),
             );
         }
         Ok(ids)
     }
 
-    async fn grant(&self, tx: &mut Tx, row: &RequestRow) -> Result<Vec<NewJob>, AppError> {
-        let app_id = row.application_id.ok_or_else(AppError::internal)?;
+    async fn grant(&self, tx: &mut Tx, row: &RequestRow) -> Result<Vec<NewJob>, AccessError> {
+        let app_id = row
+            .application_id
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
         let application = repo::application(tx, app_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(AppError::internal)?;
+            .await?
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
         let principal = application
             .principals
             .iter()
             .find(|p| p.cluster == row.cluster)
             .map(|p| p.principal.clone())
             .ok_or_else(|| {
-                AppError::invalid(format!(
+                AccessError::invalid(format!(
                     "application `{}` no longer has a principal on `{}`",
                     application.name, row.cluster
                 ))
             })?;
         let facts = crate::catalogue::facts::event_facts(tx, &row.event)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::invalid(format!("event `{}` no longer exists", row.event)))?;
+            .await?
+            .ok_or_else(|| {
+                AccessError::invalid(format!("event `{}` no longer exists", row.event))
+            })?;
         let mut jobs = Vec::new();
         let bindings = match row.kind {
             RequestKind::Consume => {
@@ -329,7 +314,7 @@ impl AccessService {
             .end_date
             .as_deref()
             .and_then(|d| policy::parse_date(d).ok())
-            .ok_or_else(AppError::internal)?;
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
         let grant = repo::insert_grant(
             tx,
             &NewGrant {
@@ -343,8 +328,7 @@ impl AccessService {
                 expires_at: &policy::expires_at(end),
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         jobs.push(NewJob::of(
             &row.cluster,
             Some(grant),
@@ -358,20 +342,20 @@ impl AccessService {
         tx: &mut Tx,
         row: &RequestRow,
         actor: &str,
-    ) -> Result<Vec<NewJob>, AppError> {
+    ) -> Result<Vec<NewJob>, AccessError> {
         let form: NewEventForm = row
             .proposal
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
-            .ok_or_else(AppError::internal)?;
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
         let template = self.template(&form.template).cloned().ok_or_else(|| {
-            AppError::invalid(format!(
+            AccessError::invalid(format!(
                 "template `{}` is no longer configured",
                 form.template
             ))
         })?;
         let schema: Value = serde_json::from_str(&form.value_schema)
-            .map_err(|e| AppError::invalid(format!("the value schema is not JSON: {e}")))?;
+            .map_err(|e| AccessError::invalid(format!("the value schema is not JSON: {e}")))?;
         let spec = EventSpec {
             name: form.name.clone(),
             title: form.title.trim().to_string(),
@@ -390,7 +374,7 @@ impl AccessService {
             contacts: vec![row.requester.clone()],
             partitions: Some(i64::from(template.partitions)),
         };
-        spec.check().map_err(|e| AppError::invalid(e.0))?;
+        spec.check().map_err(|e| AccessError::invalid(e.0))?;
         match crate::catalogue::repo::insert_event_in(tx, &spec, actor).await {
             Ok(()) => {}
             Err(DbError::Conflict) => {
@@ -399,7 +383,7 @@ impl AccessService {
                     spec.name, spec.topic, spec.home_cluster
                 )))
             }
-            Err(e) => return Err(internal(e)),
+            Err(e) => return Err(e.into()),
         }
         Ok(vec![
             NewJob::of(
@@ -426,19 +410,19 @@ impl AccessService {
         ])
     }
 
-    pub async fn decide_all(
+    pub async fn decide_many(
         &self,
         caller: Option<Caller>,
         decisions: Vec<Decision>,
-    ) -> Result<Vec<DecisionOutcome>, AppError> {
+    ) -> Result<Vec<DecisionOutcome>, AccessError> {
         let caller = require_signed_in(caller)?;
         if decisions.len() > 200 {
-            return Err(AppError::invalid("decide at most 200 requests at once"));
+            return Err(AccessError::invalid("decide at most 200 requests at once"));
         }
         let mut out = Vec::with_capacity(decisions.len());
         for decision in decisions {
             let request = decision.request.clone();
-            let outcome = match self.decide_one(Some(caller.clone()), decision).await {
+            let outcome = match self.decide(Some(caller.clone()), decision).await {
                 Ok(_) => DecisionOutcome {
                     request,
                     ok: true,
@@ -447,7 +431,8 @@ impl AccessService {
                 Err(e) => DecisionOutcome {
                     request,
                     ok: false,
-                    message: Some(e.message),
+                    // A 500's cause is logged, never shown.
+                    message: Some(app::error::AppError::from(e).message),
                 },
             };
             out.push(outcome);
@@ -455,20 +440,18 @@ impl AccessService {
         Ok(out)
     }
 
-    pub async fn cancel_request(
+    pub async fn cancel(
         &self,
         caller: Option<Caller>,
         id: &str,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let caller = require_signed_in(caller)?;
         let (mut tx, row, steps) = self.locked_for(&caller, id).await?;
         if row.requester != caller.user_id {
             return Err(forbidden("Only the requester cancels a request."));
         }
         let to = state::next(Some(row.state), Action::Cancel).map_err(refused)?;
-        repo::set_state(&mut tx, row.id, to)
-            .await
-            .map_err(internal)?;
+        repo::set_state(&mut tx, row.id, to).await?;
         let before = snapshot(&row, row.state, &steps, json!({}));
         let after = snapshot(&row, to, &steps, json!({}));
         record(
@@ -479,17 +462,16 @@ impl AccessService {
             Some(&before),
             &after,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         self.finish(tx, &caller, row.id, steps).await
     }
 
-    pub async fn reassign_owner(
+    pub async fn reassign(
         &self,
         caller: Option<Caller>,
         id: &str,
         team: &str,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let caller = require_admin(caller)?;
         let team = team.trim();
         let (mut tx, row, steps) = self.locked(id).await?;
@@ -499,11 +481,8 @@ impl AccessService {
                 row.id
             )));
         }
-        if !crate::catalogue::facts::team_exists(&mut tx, team)
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::invalid(format!("there is no team `{team}`")));
+        if !crate::catalogue::facts::team_exists(&mut tx, team).await? {
+            return Err(AccessError::invalid(format!("there is no team `{team}`")));
         }
         let from = steps
             .iter()
@@ -511,14 +490,12 @@ impl AccessService {
             .map(|s| s.team.clone())
             .unwrap_or_default();
         if from == team {
-            return Err(AppError::invalid(format!(
+            return Err(AccessError::invalid(format!(
                 "the owner step is already with `{team}`"
             )));
         }
-        repo::reassign_step(&mut tx, row.id, Step::Owner, team)
-            .await
-            .map_err(internal)?;
-        let steps_now = repo::steps(&mut tx, row.id).await.map_err(internal)?;
+        repo::reassign_step(&mut tx, row.id, Step::Owner, team).await?;
+        let steps_now = repo::steps(&mut tx, row.id).await?;
         let before = snapshot(&row, row.state, &steps, json!({ "owner_step_team": from }));
         let after = snapshot(
             &row,
@@ -534,8 +511,7 @@ impl AccessService {
             Some(&before),
             &after,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         self.finish(tx, &caller, row.id, steps_now).await
     }
 
@@ -546,13 +522,12 @@ impl AccessService {
         caller: &Caller,
         id: i64,
         steps: Vec<StepRow>,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let row = repo::request(&mut tx, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(AppError::internal)?;
-        let view = view(&mut tx, caller, row, steps).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+            .await?
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
+        let view = view(&mut tx, caller, row, steps).await?;
+        tx.commit().await?;
         crate::provision::wake();
         Ok(view)
     }

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::error::AccessError;
 use app::access::{RequestKind, RequestState, RequestView};
 use app::auth::Caller;
-use app::error::AppError;
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -19,7 +19,6 @@ use super::service::{conflict, forbidden, record, snapshot, AccessService};
 use super::state::{self, Action};
 use crate::auth::require_signed_in;
 use crate::db::Tx;
-use crate::errors::internal;
 use crate::provision::jobs::{CreateMirrorLink, DeleteAcls, StopMirrorLink};
 use crate::provision::NewJob;
 
@@ -33,12 +32,12 @@ pub struct Swept {
 use crate::db::stamp as rfc3339;
 
 impl AccessService {
-    pub async fn revoke_request(
+    pub async fn revoke(
         &self,
         caller: Option<Caller>,
         id: &str,
         reason: &str,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let caller = require_signed_in(caller)?;
         let (tx, row, steps) = self.locked_for(&caller, id).await?;
         if !rules::may_revoke(&caller, &row) {
@@ -53,10 +52,12 @@ impl AccessService {
         }
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(AppError::invalid("say why the access is revoked (reason)"));
+            return Err(AccessError::invalid(
+                "say why the access is revoked (reason)",
+            ));
         }
         if reason.len() > 2000 {
-            return Err(AppError::invalid(
+            return Err(AccessError::invalid(
                 "the reason is longer than 2,000 characters",
             ));
         }
@@ -84,28 +85,22 @@ impl AccessService {
         id: i64,
         action: Action,
         extra: serde_json::Value,
-    ) -> Result<Tx, AppError> {
+    ) -> Result<Tx, AccessError> {
         let row = repo::request(&mut tx, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(AppError::internal)?;
+            .await?
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
         let to = state::next(Some(row.state), action).map_err(|e| conflict(format!("{e}.")))?;
-        let steps = repo::steps(&mut tx, id).await.map_err(internal)?;
+        let steps = repo::steps(&mut tx, id).await?;
         let before = snapshot(&row, row.state, &steps, json!({}));
-        repo::set_state(&mut tx, id, to).await.map_err(internal)?;
+        repo::set_state(&mut tx, id, to).await?;
         let mut jobs = Vec::new();
-        if let Some(grant) = repo::grant_of(&mut tx, id).await.map_err(internal)? {
+        if let Some(grant) = repo::grant_of(&mut tx, id).await? {
             // First, before this grant leaves the live ones: see the lock's why.
-            repo::lock_live_grants_of(&mut tx, &grant.cluster, &grant.principal)
-                .await
-                .map_err(internal)?;
-            repo::set_grant_state(&mut tx, grant.id, state::as_str(to))
-                .await
-                .map_err(internal)?;
+            repo::lock_live_grants_of(&mut tx, &grant.cluster, &grant.principal).await?;
+            repo::set_grant_state(&mut tx, grant.id, state::as_str(to)).await?;
             let held =
                 repo::bindings_held_by_others(&mut tx, &grant.cluster, &grant.principal, grant.id)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
             let bindings: Vec<_> = grant
                 .bindings
                 .iter()
@@ -124,8 +119,7 @@ impl AccessService {
                 );
                 jobs.push(
                     crate::provision::enqueue(&mut tx, id, &job)
-                        .await
-                        .map_err(internal)?
+                        .await?
                         .to_string(),
                 );
             }
@@ -133,8 +127,7 @@ impl AccessService {
         if let Some(job) = self.link_stop_if_last(&mut tx, &row).await? {
             jobs.push(
                 crate::provision::enqueue(&mut tx, id, &job)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .to_string(),
             );
         }
@@ -148,9 +141,7 @@ impl AccessService {
         } else {
             "request.revoked"
         };
-        record(&mut tx, actor, action_name, &row, Some(&before), &after)
-            .await
-            .map_err(internal)?;
+        record(&mut tx, actor, action_name, &row, Some(&before), &after).await?;
         Ok(tx)
     }
 
@@ -161,22 +152,16 @@ impl AccessService {
         &self,
         tx: &mut Tx,
         row: &super::model::RequestRow,
-    ) -> Result<Option<NewJob>, AppError> {
+    ) -> Result<Option<NewJob>, AccessError> {
         if row.kind != RequestKind::Consume {
             return Ok(None);
         }
-        let Some(facts) = crate::catalogue::facts::event_facts(tx, &row.event)
-            .await
-            .map_err(internal)?
-        else {
+        let Some(facts) = crate::catalogue::facts::event_facts(tx, &row.event).await? else {
             return Ok(None);
         };
         if facts.home_cluster == row.cluster
             || self.mesh.included(&row.event).contains(&row.cluster)
-            || repo::open_consumers(tx, &row.event, &row.cluster, &row.topic)
-                .await
-                .map_err(internal)?
-                > 0
+            || repo::open_consumers(tx, &row.event, &row.cluster, &row.topic).await? > 0
         {
             return Ok(None);
         }
@@ -194,15 +179,13 @@ impl AccessService {
 
     /// Expires active grants whose end date passed, and announces once those
     /// ending within the notice period. `now` is the sweep's clock.
-    pub async fn sweep(&self, now: OffsetDateTime) -> Result<Swept, AppError> {
+    pub async fn sweep(&self, now: OffsetDateTime) -> Result<Swept, AccessError> {
         let mut swept = Swept::default();
         let notice = time::Duration::days(i64::from(self.config.expiring_notice_days));
         let now_text = rfc3339(now);
         let candidates = {
             let mut conn = self.conn().await?;
-            repo::grants_ending_by(&mut conn, &rfc3339(now + notice))
-                .await
-                .map_err(internal)?
+            repo::grants_ending_by(&mut conn, &rfc3339(now + notice)).await?
         };
         for (grant, notified) in candidates {
             let id = grant.request_id.to_string();
@@ -221,15 +204,12 @@ impl AccessService {
                         json!({ "expires_at": grant.expires_at }),
                     )
                     .await?;
-                tx.commit().await.map_err(internal)?;
+                tx.commit().await?;
                 crate::provision::wake();
                 tracing::info!(request = row.id, grant = grant.id, "access expired");
                 swept.expired.push(id);
             } else if notified.is_none() && state::is_open(row.state) {
-                if !repo::mark_expiring_notified(&mut tx, grant.id)
-                    .await
-                    .map_err(internal)?
-                {
+                if !repo::mark_expiring_notified(&mut tx, grant.id).await? {
                     continue;
                 }
                 let after = snapshot(
@@ -248,9 +228,8 @@ impl AccessService {
                         after: Some(&after),
                     },
                 )
-                .await
-                .map_err(internal)?;
-                tx.commit().await.map_err(internal)?;
+                .await?;
+                tx.commit().await?;
                 crate::provision::wake();
                 swept.expiring_soon.push(id);
             }
@@ -281,19 +260,19 @@ impl AccessService {
 
     /// The worker reports that every job of the request succeeded: the grant
     /// is active (`request.active`).
-    pub async fn mark_provisioned(&self, id: &str) -> Result<(), AppError> {
+    pub async fn mark_provisioned(&self, id: &str) -> Result<(), AccessError> {
         self.outcome(id, Action::Provisioned, "request.active", None)
             .await
     }
 
     /// The worker reports a job parked after its last attempt (`request.failed`).
-    pub async fn mark_failed(&self, id: &str, error: &str) -> Result<(), AppError> {
+    pub async fn mark_failed(&self, id: &str, error: &str) -> Result<(), AccessError> {
         self.outcome(id, Action::JobFailed, "request.failed", Some(error))
             .await
     }
 
     /// The worker tries a failed request's jobs again (`request.retrying`).
-    pub async fn mark_retrying(&self, id: &str) -> Result<(), AppError> {
+    pub async fn mark_retrying(&self, id: &str) -> Result<(), AccessError> {
         self.outcome(id, Action::Retry, "request.retrying", None)
             .await
     }
@@ -304,25 +283,19 @@ impl AccessService {
         action: Action,
         audit_action: &str,
         error: Option<&str>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), AccessError> {
         let (mut tx, row, steps) = self.locked(id).await?;
         let to = state::next(Some(row.state), action).map_err(|e| conflict(format!("{e}.")))?;
-        repo::set_state(&mut tx, row.id, to)
-            .await
-            .map_err(internal)?;
+        repo::set_state(&mut tx, row.id, to).await?;
         if to == RequestState::Active {
-            if let Some(grant) = repo::grant_of(&mut tx, row.id).await.map_err(internal)? {
-                repo::set_grant_state(&mut tx, grant.id, "active")
-                    .await
-                    .map_err(internal)?;
+            if let Some(grant) = repo::grant_of(&mut tx, row.id).await? {
+                repo::set_grant_state(&mut tx, grant.id, "active").await?;
             }
         }
         let before = snapshot(&row, row.state, &steps, json!({}));
         let after = snapshot(&row, to, &steps, json!({ "error": error }));
-        record(&mut tx, SYSTEM, audit_action, &row, Some(&before), &after)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        record(&mut tx, SYSTEM, audit_action, &row, Some(&before), &after).await?;
+        tx.commit().await?;
         crate::provision::wake();
         Ok(())
     }

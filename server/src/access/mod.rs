@@ -5,6 +5,7 @@
 //! transaction (`request.*`, `grant.expiring_soon`, `application.registered`).
 
 mod decide;
+pub mod error;
 mod lifecycle;
 pub mod model;
 pub mod policy;
@@ -21,17 +22,20 @@ use app::access::{
 use app::auth::Caller;
 use app::error::AppError;
 
+pub use error::AccessError;
 pub use lifecycle::Swept;
 pub use service::AccessService;
 
+/// The trait is the service's inherent methods under the same names; here
+/// each `AccessError` becomes the wire's `AppError`, once.
 #[async_trait::async_trait]
 impl app::services::Access for AccessService {
     async fn policy(&self) -> Result<AccessPolicy, AppError> {
-        Ok(self.access_policy())
+        Ok(AccessService::policy(self))
     }
 
     async fn applications(&self, caller: Option<Caller>) -> Result<Vec<Application>, AppError> {
-        self.list_applications(caller).await
+        Ok(AccessService::applications(self, caller).await?)
     }
 
     async fn register_application(
@@ -39,7 +43,7 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         app: NewApplication,
     ) -> Result<Application, AppError> {
-        self.register(caller, app).await
+        Ok(AccessService::register_application(self, caller, app).await?)
     }
 
     async fn submit_consume(
@@ -47,7 +51,7 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         form: ConsumeForm,
     ) -> Result<RequestView, AppError> {
-        self.consume(caller, form).await
+        Ok(AccessService::submit_consume(self, caller, form).await?)
     }
 
     async fn submit_produce(
@@ -55,7 +59,7 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         form: ProduceForm,
     ) -> Result<RequestView, AppError> {
-        self.produce(caller, form).await
+        Ok(AccessService::submit_produce(self, caller, form).await?)
     }
 
     async fn check_new_event(
@@ -63,7 +67,7 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         form: NewEventForm,
     ) -> Result<Vec<String>, AppError> {
-        self.new_event_problems(caller, &form).await
+        Ok(AccessService::check_new_event(self, caller, form).await?)
     }
 
     async fn submit_new_event(
@@ -71,15 +75,15 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         form: NewEventForm,
     ) -> Result<RequestView, AppError> {
-        self.new_event(caller, form).await
+        Ok(AccessService::submit_new_event(self, caller, form).await?)
     }
 
     async fn my_requests(&self, caller: Option<Caller>) -> Result<Vec<RequestView>, AppError> {
-        self.mine(caller).await
+        Ok(AccessService::my_requests(self, caller).await?)
     }
 
     async fn request(&self, caller: Option<Caller>, id: &str) -> Result<RequestView, AppError> {
-        self.show(caller, id).await
+        Ok(AccessService::request(self, caller, id).await?)
     }
 
     async fn inbox(
@@ -87,11 +91,11 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         filter: InboxFilter,
     ) -> Result<Vec<RequestView>, AppError> {
-        self.inbox_of(caller, filter).await
+        Ok(AccessService::inbox(self, caller, filter).await?)
     }
 
     async fn inbox_count(&self, caller: Option<Caller>) -> Result<usize, AppError> {
-        self.inbox_size(caller).await
+        Ok(AccessService::inbox_count(self, caller).await?)
     }
 
     async fn decide(
@@ -99,7 +103,7 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         decision: Decision,
     ) -> Result<RequestView, AppError> {
-        self.decide_one(caller, decision).await
+        Ok(AccessService::decide(self, caller, decision).await?)
     }
 
     async fn decide_many(
@@ -107,11 +111,11 @@ impl app::services::Access for AccessService {
         caller: Option<Caller>,
         decisions: Vec<Decision>,
     ) -> Result<Vec<DecisionOutcome>, AppError> {
-        self.decide_all(caller, decisions).await
+        Ok(AccessService::decide_many(self, caller, decisions).await?)
     }
 
     async fn cancel(&self, caller: Option<Caller>, id: &str) -> Result<RequestView, AppError> {
-        self.cancel_request(caller, id).await
+        Ok(AccessService::cancel(self, caller, id).await?)
     }
 
     async fn reassign(
@@ -120,7 +124,7 @@ impl app::services::Access for AccessService {
         id: &str,
         team: &str,
     ) -> Result<RequestView, AppError> {
-        self.reassign_owner(caller, id, team).await
+        Ok(AccessService::reassign(self, caller, id, team).await?)
     }
 
     async fn revoke(
@@ -129,10 +133,10 @@ impl app::services::Access for AccessService {
         id: &str,
         reason: &str,
     ) -> Result<RequestView, AppError> {
-        self.revoke_request(caller, id, reason).await
+        Ok(AccessService::revoke(self, caller, id, reason).await?)
     }
 
     async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<JobView>, AppError> {
-        self.queued_jobs(caller).await
+        Ok(AccessService::jobs(self, caller).await?)
     }
 }

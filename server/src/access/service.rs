@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
+use super::error::AccessError;
 use app::access::{
     AccessPolicy, Application, ApprovalStep, GrantView, InboxFilter, JobView, NewApplication,
     RequestKind, RequestState, RequestView,
 };
 use app::auth::Caller;
-use app::error::{AppError, ErrorCode};
 use serde_json::{json, Value};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
@@ -22,7 +22,6 @@ use crate::auth::require_signed_in;
 use crate::catalogue::CatalogueService;
 use crate::config::AccessConfig;
 use crate::db::{Db, DbError, Tx};
-use crate::errors::internal;
 use crate::provision::queue::{self, JobRow};
 
 /// Most requests a list shows.
@@ -38,20 +37,20 @@ pub struct AccessService {
     pub(super) idempotent_write_clusters: Vec<String>,
 }
 
-pub(super) fn forbidden(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorCode::Forbidden, message)
+pub(super) fn forbidden(message: impl Into<String>) -> AccessError {
+    AccessError::Forbidden(message.into())
 }
 
-pub(super) fn conflict(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorCode::Conflict, message)
+pub(super) fn conflict(message: impl Into<String>) -> AccessError {
+    AccessError::Conflict(message.into())
 }
 
-pub(super) fn not_found(id: &str) -> AppError {
-    AppError::not_found(format!("there is no request {id}"))
+pub(super) fn not_found(id: &str) -> AccessError {
+    AccessError::NotFound(format!("there is no request {id}"))
 }
 
 /// Request ids are integers; anything else names no request.
-pub(super) fn parse_id(id: &str) -> Result<i64, AppError> {
+pub(super) fn parse_id(id: &str) -> Result<i64, AccessError> {
     id.trim().parse::<i64>().map_err(|_| not_found(id))
 }
 
@@ -76,15 +75,15 @@ impl AccessService {
         self
     }
 
-    pub(super) async fn conn(&self) -> Result<PoolConnection<Any>, AppError> {
-        self.db.pool().acquire().await.map_err(internal)
+    pub(super) async fn conn(&self) -> Result<PoolConnection<Any>, AccessError> {
+        self.db.pool().acquire().await.map_err(AccessError::from)
     }
 
-    pub(super) async fn begin(&self) -> Result<Tx, AppError> {
-        self.db.begin().await.map_err(internal)
+    pub(super) async fn begin(&self) -> Result<Tx, AccessError> {
+        self.db.begin().await.map_err(AccessError::from)
     }
 
-    pub fn access_policy(&self) -> AccessPolicy {
+    pub fn policy(&self) -> AccessPolicy {
         AccessPolicy {
             default_months: self.config.default_months,
             max_months: self.config.max_months,
@@ -96,21 +95,23 @@ impl AccessService {
         time::OffsetDateTime::now_utc().date()
     }
 
-    pub async fn list_applications(
+    pub async fn applications(
         &self,
         caller: Option<Caller>,
-    ) -> Result<Vec<Application>, AppError> {
+    ) -> Result<Vec<Application>, AccessError> {
         let caller = require_signed_in(caller)?;
         let mut conn = self.conn().await?;
         let teams = (!caller.admin).then_some(caller.teams.as_slice());
-        repo::applications(&mut conn, teams).await.map_err(internal)
+        repo::applications(&mut conn, teams)
+            .await
+            .map_err(AccessError::from)
     }
 
-    pub async fn register(
+    pub async fn register_application(
         &self,
         caller: Option<Caller>,
         new: NewApplication,
-    ) -> Result<Application, AppError> {
+    ) -> Result<Application, AccessError> {
         let caller = require_signed_in(caller)?;
         if !caller.can_curate(&new.team) {
             return Err(forbidden(
@@ -118,24 +119,21 @@ impl AccessService {
             ));
         }
         let mut conn = self.conn().await?;
-        if !crate::catalogue::facts::team_exists(&mut conn, &new.team)
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::invalid(format!(
+        if !crate::catalogue::facts::team_exists(&mut conn, &new.team).await? {
+            return Err(AccessError::invalid(format!(
                 "there is no team `{}`",
                 new.team
             )));
         }
-        let name = policy::application_name(new.name.trim()).map_err(AppError::invalid)?;
+        let name = policy::application_name(new.name.trim()).map_err(AccessError::invalid)?;
         let description = new.description.trim().to_string();
         if description.len() > 2000 {
-            return Err(AppError::invalid(
+            return Err(AccessError::invalid(
                 "the description is longer than 2,000 characters",
             ));
         }
         if new.principals.is_empty() {
-            return Err(AppError::invalid(
+            return Err(AccessError::invalid(
                 "give the application's Kafka principal on at least one cluster",
             ));
         }
@@ -143,11 +141,10 @@ impl AccessService {
         for p in &new.principals {
             let cluster = p.cluster.trim();
             if crate::clusters::in_mesh(&mut conn, cluster)
-                .await
-                .map_err(internal)?
+                .await?
                 .is_none()
             {
-                return Err(AppError::invalid(format!(
+                return Err(AccessError::invalid(format!(
                     "there is no cluster `{cluster}`"
                 )));
             }
@@ -155,11 +152,11 @@ impl AccessService {
                 .iter()
                 .any(|(c, _): &(String, String)| c == cluster)
             {
-                return Err(AppError::invalid(format!(
+                return Err(AccessError::invalid(format!(
                     "one principal per cluster: `{cluster}` is listed twice"
                 )));
             }
-            let principal = policy::principal(p.principal.trim()).map_err(AppError::invalid)?;
+            let principal = policy::principal(p.principal.trim()).map_err(AccessError::invalid)?;
             principals.push((cluster.to_string(), principal));
         }
         drop(conn);
@@ -180,12 +177,10 @@ impl AccessService {
                     new.team
                 )))
             }
-            Err(e) => return Err(internal(e)),
+            Err(e) => return Err(e.into()),
         };
         for (cluster, principal) in &principals {
-            repo::insert_principal(&mut tx, id, cluster, principal)
-                .await
-                .map_err(internal)?;
+            repo::insert_principal(&mut tx, id, cluster, principal).await?;
         }
         let app = Application {
             id: id.to_string(),
@@ -207,44 +202,46 @@ impl AccessService {
                 after: Some(&app),
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         tracing::info!(application = id, team = %app.team, actor = %caller.user_id, "application registered");
         Ok(app)
     }
 
     /// The request as the caller sees it. One the caller may not see is as
     /// unknown as a missing one (404, same message), so ids cannot be probed.
-    pub async fn show(&self, caller: Option<Caller>, id: &str) -> Result<RequestView, AppError> {
+    pub async fn request(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+    ) -> Result<RequestView, AccessError> {
         let caller = require_signed_in(caller)?;
         let rid = parse_id(id)?;
         let mut conn = self.conn().await?;
         let row = repo::request(&mut conn, rid)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| not_found(id))?;
-        let steps = repo::steps(&mut conn, rid).await.map_err(internal)?;
+        let steps = repo::steps(&mut conn, rid).await?;
         if !rules::may_view(&caller, &row, &steps) {
             return Err(not_found(id));
         }
-        view(&mut conn, &caller, row, steps).await.map_err(internal)
+        view(&mut conn, &caller, row, steps)
+            .await
+            .map_err(AccessError::from)
     }
 
-    pub async fn mine(&self, caller: Option<Caller>) -> Result<Vec<RequestView>, AppError> {
+    pub async fn my_requests(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<Vec<RequestView>, AccessError> {
         let caller = require_signed_in(caller)?;
         let mut conn = self.conn().await?;
         let rows = repo::requests_concerning(&mut conn, &caller.user_id, &caller.teams, LIST_LIMIT)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let steps = repo::steps(&mut conn, row.id).await.map_err(internal)?;
-            out.push(
-                view(&mut conn, &caller, row, steps)
-                    .await
-                    .map_err(internal)?,
-            );
+            let steps = repo::steps(&mut conn, row.id).await?;
+            out.push(view(&mut conn, &caller, row, steps).await?);
         }
         Ok(out)
     }
@@ -270,14 +267,14 @@ impl AccessService {
             .collect())
     }
 
-    pub async fn inbox_of(
+    pub async fn inbox(
         &self,
         caller: Option<Caller>,
         filter: InboxFilter,
-    ) -> Result<Vec<RequestView>, AppError> {
+    ) -> Result<Vec<RequestView>, AccessError> {
         let caller = require_signed_in(caller)?;
         let mut conn = self.conn().await?;
-        let found = self.decidable(&mut conn, &caller).await.map_err(internal)?;
+        let found = self.decidable(&mut conn, &caller).await?;
         let mut out = Vec::new();
         for (row, steps) in found {
             if filter.kind.is_some_and(|k| k != row.kind)
@@ -286,31 +283,22 @@ impl AccessService {
             {
                 continue;
             }
-            out.push(
-                view(&mut conn, &caller, row, steps)
-                    .await
-                    .map_err(internal)?,
-            );
+            out.push(view(&mut conn, &caller, row, steps).await?);
         }
         Ok(out)
     }
 
-    pub async fn inbox_size(&self, caller: Option<Caller>) -> Result<usize, AppError> {
+    pub async fn inbox_count(&self, caller: Option<Caller>) -> Result<usize, AccessError> {
         let caller = require_signed_in(caller)?;
         let mut conn = self.conn().await?;
-        Ok(self
-            .decidable(&mut conn, &caller)
-            .await
-            .map_err(internal)?
-            .len())
+        Ok(self.decidable(&mut conn, &caller).await?.len())
     }
 
-    pub async fn queued_jobs(&self, caller: Option<Caller>) -> Result<Vec<JobView>, AppError> {
+    pub async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<JobView>, AccessError> {
         crate::auth::require_admin(caller)?;
         let mut conn = self.conn().await?;
         Ok(queue::unfinished(&mut conn)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(job_view)
             .collect())

@@ -3,12 +3,12 @@
 //! is derived on the server (the application's team, or a team the caller is
 //! a member of); anything else the form carries is ignored.
 
+use super::error::AccessError;
 use app::access::{
     Application, ConsumeForm, NewEventForm, ProduceForm, RequestKind, RequestState, RequestView,
     TopicTemplate,
 };
 use app::auth::{Caller, DATA_PROTECTION_TEAM};
-use app::error::AppError;
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -20,28 +20,27 @@ use crate::auth::require_signed_in;
 use crate::catalogue::facts::EventFacts;
 use crate::catalogue::names::TopicName;
 use crate::db::DbError;
-use crate::errors::internal;
 
-fn duplicate(id: i64) -> AppError {
+fn duplicate(id: i64) -> AccessError {
     conflict(format!(
         "An open request for the same application, event and cluster already exists: \
          request {id} (/requests/{id})."
     ))
 }
 
-fn duplicate_proposal(id: i64, name: &str) -> AppError {
+fn duplicate_proposal(id: i64, name: &str) -> AccessError {
     conflict(format!(
         "An open proposal for event `{name}` already exists: request {id} (/requests/{id})."
     ))
 }
 
-fn purpose(text: &str) -> Result<String, AppError> {
+fn purpose(text: &str) -> Result<String, AccessError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(AppError::invalid("say what the access is for (purpose)"));
+        return Err(AccessError::invalid("say what the access is for (purpose)"));
     }
     if text.len() > 2000 {
-        return Err(AppError::invalid(
+        return Err(AccessError::invalid(
             "the purpose is longer than 2,000 characters",
         ));
     }
@@ -72,13 +71,10 @@ impl AccessService {
         conn: &mut AnyConnection,
         caller: &Caller,
         id: &str,
-    ) -> Result<Application, AppError> {
-        let unknown = || AppError::invalid(format!("there is no application `{id}`"));
+    ) -> Result<Application, AccessError> {
+        let unknown = || AccessError::invalid(format!("there is no application `{id}`"));
         let id = id.trim().parse::<i64>().map_err(|_| unknown())?;
-        let application = repo::application(conn, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(unknown)?;
+        let application = repo::application(conn, id).await?.ok_or_else(unknown)?;
         if !caller.can_curate(&application.team) {
             return Err(forbidden(
                 "You can only request access for applications of your own teams.",
@@ -87,13 +83,12 @@ impl AccessService {
         Ok(application)
     }
 
-    async fn event(&self, conn: &mut AnyConnection, name: &str) -> Result<EventFacts, AppError> {
+    async fn event(&self, conn: &mut AnyConnection, name: &str) -> Result<EventFacts, AccessError> {
         let facts = crate::catalogue::facts::event_facts(conn, name.trim())
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::invalid(format!("there is no event `{name}`")))?;
+            .await?
+            .ok_or_else(|| AccessError::invalid(format!("there is no event `{name}`")))?;
         if facts.lifecycle == "retired" {
-            return Err(AppError::invalid(format!(
+            return Err(AccessError::invalid(format!(
                 "event `{name}` is retired: nobody can ask for it any more"
             )));
         }
@@ -106,18 +101,15 @@ impl AccessService {
         conn: &mut AnyConnection,
         event: &str,
         facts: &EventFacts,
-    ) -> Result<Vec<(Step, String)>, AppError> {
+    ) -> Result<Vec<(Step, String)>, AccessError> {
         let mut steps = vec![(Step::Owner, facts.team.clone())];
-        if crate::catalogue::facts::needs_data_protection(conn, event)
-            .await
-            .map_err(internal)?
-        {
+        if crate::catalogue::facts::needs_data_protection(conn, event).await? {
             steps.push((Step::DataProtection, DATA_PROTECTION_TEAM.to_string()));
         }
         Ok(steps)
     }
 
-    fn end_date(&self, asked: Option<&str>) -> Result<String, AppError> {
+    fn end_date(&self, asked: Option<&str>) -> Result<String, AccessError> {
         policy::end_date(
             asked,
             Self::today(),
@@ -125,14 +117,14 @@ impl AccessService {
             self.config.max_months,
         )
         .map(policy::format_date)
-        .map_err(AppError::invalid)
+        .map_err(AccessError::invalid)
     }
 
-    pub async fn consume(
+    pub async fn submit_consume(
         &self,
         caller: Option<Caller>,
         form: ConsumeForm,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let caller = require_signed_in(caller)?;
         let mut conn = self.conn().await?;
         let application = self
@@ -141,35 +133,32 @@ impl AccessService {
         let event = form.event.trim().to_string();
         let facts = self.event(&mut conn, &event).await?;
         let cluster = form.cluster.trim().to_string();
-        match crate::clusters::in_mesh(&mut conn, &cluster)
-            .await
-            .map_err(internal)?
-        {
+        match crate::clusters::in_mesh(&mut conn, &cluster).await? {
             Some(true) => {}
             Some(false) => {
-                return Err(AppError::invalid(format!(
+                return Err(AccessError::invalid(format!(
                     "cluster `{cluster}` is not part of the mesh"
                 )))
             }
             None => {
-                return Err(AppError::invalid(format!(
+                return Err(AccessError::invalid(format!(
                     "there is no cluster `{cluster}`"
                 )))
             }
         }
         if !application.principals.iter().any(|p| p.cluster == cluster) {
-            return Err(AppError::invalid(format!(
+            return Err(AccessError::invalid(format!(
                 "application `{}` has no principal on cluster `{cluster}`: register one first",
                 application.name
             )));
         }
         let group =
-            policy::group(form.group.trim(), form.group_is_prefix).map_err(AppError::invalid)?;
+            policy::group(form.group.trim(), form.group_is_prefix).map_err(AccessError::invalid)?;
         let purpose = purpose(&form.purpose)?;
         let end_date = self.end_date(form.end_date.as_deref())?;
         let steps = self.route(&mut conn, &event, &facts).await?;
         if cluster != facts.home_cluster && self.mesh.excluded(&event, &cluster) {
-            return Err(AppError::invalid(format!(
+            return Err(AccessError::invalid(format!(
                 "event `{event}` is not mirrored to cluster `{cluster}` (an admin excluded it); \
                  consume it on `{}` or another cluster",
                 facts.home_cluster
@@ -181,7 +170,10 @@ impl AccessService {
         } else {
             self.mesh.mirror_topic(&facts.home_cluster, &facts.topic)
         };
-        let app_id = application.id.parse::<i64>().map_err(internal)?;
+        let app_id = application
+            .id
+            .parse::<i64>()
+            .map_err(|_| AccessError::Internal("an application id is not a number"))?;
         let submission = Submission {
             kind: RequestKind::Consume,
             team: application.team,
@@ -201,11 +193,11 @@ impl AccessService {
         self.store(&caller, submission).await
     }
 
-    pub async fn produce(
+    pub async fn submit_produce(
         &self,
         caller: Option<Caller>,
         form: ProduceForm,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let caller = require_signed_in(caller)?;
         let mut conn = self.conn().await?;
         let application = self
@@ -215,7 +207,7 @@ impl AccessService {
         let facts = self.event(&mut conn, &event).await?;
         let cluster = facts.home_cluster.clone();
         if !application.principals.iter().any(|p| p.cluster == cluster) {
-            return Err(AppError::invalid(format!(
+            return Err(AccessError::invalid(format!(
                 "application `{}` has no principal on `{cluster}`, the home cluster of `{event}`, \
                  where producers write: register one first",
                 application.name
@@ -224,7 +216,10 @@ impl AccessService {
         let purpose = purpose(&form.purpose)?;
         let end_date = self.end_date(form.end_date.as_deref())?;
         let steps = self.route(&mut conn, &event, &facts).await?;
-        let app_id = application.id.parse::<i64>().map_err(internal)?;
+        let app_id = application
+            .id
+            .parse::<i64>()
+            .map_err(|_| AccessError::Internal("an application id is not a number"))?;
         let submission = Submission {
             kind: RequestKind::Produce,
             team: application.team,
@@ -249,16 +244,16 @@ impl AccessService {
     }
 
     /// Everything wrong with a new-event proposal; empty when it may be submitted.
-    pub async fn new_event_problems(
+    pub async fn check_new_event(
         &self,
         caller: Option<Caller>,
-        form: &NewEventForm,
-    ) -> Result<Vec<String>, AppError> {
+        form: NewEventForm,
+    ) -> Result<Vec<String>, AccessError> {
         let caller = require_signed_in(caller)?;
         let mut conn = self.conn().await?;
-        self.problems(&mut conn, &caller, form)
+        self.problems(&mut conn, &caller, &form)
             .await
-            .map_err(internal)
+            .map_err(AccessError::from)
     }
 
     async fn problems(
@@ -352,11 +347,11 @@ impl AccessService {
         Ok(problems)
     }
 
-    pub async fn new_event(
+    pub async fn submit_new_event(
         &self,
         caller: Option<Caller>,
         form: NewEventForm,
-    ) -> Result<RequestView, AppError> {
+    ) -> Result<RequestView, AccessError> {
         let caller = require_signed_in(caller)?;
         let team = form.team.trim().to_string();
         if !caller.can_curate(&team) {
@@ -366,18 +361,12 @@ impl AccessService {
         }
         let mut conn = self.conn().await?;
         let name = form.name.trim().to_string();
-        if let Some(id) = repo::open_request(&mut conn, &format!("new_event|{name}"))
-            .await
-            .map_err(internal)?
-        {
+        if let Some(id) = repo::open_request(&mut conn, &format!("new_event|{name}")).await? {
             return Err(duplicate_proposal(id, &name));
         }
-        let problems = self
-            .problems(&mut conn, &caller, &form)
-            .await
-            .map_err(internal)?;
+        let problems = self.problems(&mut conn, &caller, &form).await?;
         if !problems.is_empty() {
-            return Err(AppError::invalid(problems.join("; ")));
+            return Err(AccessError::invalid(problems.join("; ")));
         }
         let mut proposal = form.clone();
         proposal.team = team.clone();
@@ -402,7 +391,10 @@ impl AccessService {
             group_is_prefix: false,
             purpose,
             end_date: None,
-            proposal: Some(serde_json::to_string(&proposal).map_err(internal)?),
+            proposal: Some(
+                serde_json::to_string(&proposal)
+                    .map_err(|_| AccessError::Internal("a proposal is not serialisable"))?,
+            ),
             steps: vec![(Step::Platform, ADMINS.to_string())],
         };
         drop(conn);
@@ -410,8 +402,9 @@ impl AccessService {
     }
 
     /// Writes the request, its steps and `request.submitted` in one transaction.
-    async fn store(&self, caller: &Caller, s: Submission) -> Result<RequestView, AppError> {
-        let to = state::next(None, state::Action::Submit).map_err(internal)?;
+    async fn store(&self, caller: &Caller, s: Submission) -> Result<RequestView, AccessError> {
+        let to = state::next(None, state::Action::Submit)
+            .map_err(|_| AccessError::Internal("a new request cannot be submitted"))?;
         let mut tx = self.begin().await?;
         let inserted = repo::insert_request(
             &mut tx,
@@ -438,8 +431,7 @@ impl AccessService {
                 drop(tx);
                 let mut conn = self.conn().await?;
                 let existing = repo::open_request(&mut conn, &s.open_key)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .unwrap_or_default();
                 return Err(if s.kind == RequestKind::NewEvent {
                     duplicate_proposal(existing, &s.event)
@@ -447,18 +439,15 @@ impl AccessService {
                     duplicate(existing)
                 });
             }
-            Err(e) => return Err(internal(e)),
+            Err(e) => return Err(e.into()),
         };
         for (position, (step, team)) in (0i64..).zip(&s.steps) {
-            repo::insert_step(&mut tx, id, *step, position, team)
-                .await
-                .map_err(internal)?;
+            repo::insert_step(&mut tx, id, *step, position, team).await?;
         }
         let row = repo::request(&mut tx, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(AppError::internal)?;
-        let steps = repo::steps(&mut tx, id).await.map_err(internal)?;
+            .await?
+            .ok_or(AccessError::Internal("a row the workflow wrote is missing"))?;
+        let steps = repo::steps(&mut tx, id).await?;
         let after = snapshot(&row, to, &steps, json!({ "purpose": row.purpose }));
         record(
             &mut tx,
@@ -468,10 +457,9 @@ impl AccessService {
             None,
             &after,
         )
-        .await
-        .map_err(internal)?;
-        let view = view(&mut tx, caller, row, steps).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        let view = view(&mut tx, caller, row, steps).await?;
+        tx.commit().await?;
         tracing::info!(
             request = id,
             kind = kind_str(s.kind),

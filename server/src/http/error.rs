@@ -14,6 +14,13 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// A service's own error, mapped to the wire by that service's one mapping.
+impl From<crate::access::AccessError> for ApiError {
+    fn from(e: crate::access::AccessError) -> Self {
+        ApiError(e.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())

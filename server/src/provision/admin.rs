@@ -76,7 +76,7 @@ pub async fn act_on_job(
 /// (`request.retrying`); the state machine leaves other states as they are.
 async fn reopen_failed_request(access: &AccessService, request: i64) -> Result<(), AppError> {
     match access.mark_retrying(&request.to_string()).await {
-        Err(e) if e.code == ErrorCode::Conflict => Ok(()),
-        other => other,
+        Err(crate::access::AccessError::Conflict(_)) => Ok(()),
+        other => Ok(other?),
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use app::error::ErrorCode;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -322,10 +321,10 @@ impl Provisioner {
 /// Logs what reporting to the access workflow did. The state machine refuses
 /// a request no longer in a state for it (revoked meanwhile, already failed
 /// or active): that is expected, not a problem.
-fn report_outcome(request: i64, result: Result<(), app::error::AppError>, what: &str) {
+fn report_outcome(request: i64, result: Result<(), crate::access::AccessError>, what: &str) {
     match result {
         Ok(()) => tracing::info!(request, "request {what}"),
-        Err(e) if e.code == ErrorCode::Conflict => {
+        Err(e @ crate::access::AccessError::Conflict(_)) => {
             tracing::debug!(request, error = %e, "request not {what}: not in a state for it");
         }
         Err(e) => tracing::warn!(request, error = %e, "request cannot be {what}"),

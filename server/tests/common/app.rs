@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use app::access::{ConsumeForm, Decision, NewApplication, Principal, RequestView};
 use app::auth::Caller;
-use app::services::Access;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::Value;

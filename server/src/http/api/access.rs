@@ -8,7 +8,6 @@ use app::access::{
 };
 use app::auth::Caller;
 use app::error::AppError;
-use app::services::Access;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -33,7 +32,7 @@ fn body<T>(caller: &Option<Caller>, body: Result<Json<T>, JsonRejection>) -> Res
 }
 
 pub async fn policy(State(state): State<AppState>) -> Result<Json<AccessPolicy>, ApiError> {
-    Ok(Json(state.access.policy().await?))
+    Ok(Json(state.access.policy()))
 }
 
 pub async fn applications(
