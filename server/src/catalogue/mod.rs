@@ -3,6 +3,7 @@
 
 mod curation;
 mod discovery;
+pub mod error;
 pub mod facts;
 pub mod markdown;
 pub mod model;
@@ -17,6 +18,7 @@ mod service;
 mod topic_facts;
 
 pub use discovery::DiscoveryService;
+pub use error::CatalogueError;
 pub use schemas::EventSchemaService;
 pub use service::CatalogueService;
 pub use topic_facts::TopicFacts;

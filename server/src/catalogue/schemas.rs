@@ -49,7 +49,7 @@ impl EventSchemaService {
     /// Brings every event and its subjects in line: an event schema the
     /// registry lacks is registered; a newer registry version replaces the
     /// event's copy. Returns how many were registered and how many updated.
-    pub async fn reconcile(&self) -> anyhow::Result<(usize, usize)> {
+    pub async fn reconcile(&self) -> Result<(usize, usize), super::CatalogueError> {
         let system = Caller {
             user_id: SYSTEM.to_string(),
             admin: true,
@@ -74,7 +74,7 @@ impl EventSchemaService {
         &self,
         system: &Caller,
         event: &repo::StoredEvent,
-    ) -> anyhow::Result<(usize, usize)> {
+    ) -> Result<(usize, usize), super::CatalogueError> {
         let (mut registered, mut updated) = (0, 0);
         {
             let spec = &event.spec;

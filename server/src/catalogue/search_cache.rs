@@ -38,7 +38,7 @@ type Key = [u8; 32];
 
 /// A kept answer, as JSON: a cache hit on the REST API costs a map lookup.
 pub(crate) struct Answer {
-    json: axum::body::Bytes,
+    json: bytes::Bytes,
 }
 
 impl Answer {
@@ -48,7 +48,7 @@ impl Answer {
         }
     }
 
-    pub(crate) fn json(&self) -> axum::body::Bytes {
+    pub(crate) fn json(&self) -> bytes::Bytes {
         self.json.clone()
     }
 

@@ -2,6 +2,7 @@
 //! teams, the tag taxonomy, events, and their topics created on the demo brokers,
 //! plus a few topics that no event covers, for discovery.
 
+use super::CatalogueError;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ pub struct Seeded {
 }
 
 /// Seeds the database and creates the topics on the demo brokers.
-pub async fn seed(db: &Db, topic_timeout: Duration) -> anyhow::Result<Seeded> {
+pub async fn seed(db: &Db, topic_timeout: Duration) -> Result<Seeded, CatalogueError> {
     let events_added = seed_database(db).await?;
     let topics_created = create_demo_topics(db, topic_timeout).await?;
     Ok(Seeded {
@@ -53,8 +54,8 @@ pub async fn seed(db: &Db, topic_timeout: Duration) -> anyhow::Result<Seeded> {
 
 /// Adds what is missing; never overwrites an event that exists (it may have
 /// been curated since). Safe to run at every start. Returns the events added.
-pub async fn seed_database(db: &Db) -> anyhow::Result<usize> {
-    let catalogue = demo_catalogue()?;
+pub async fn seed_database(db: &Db) -> Result<usize, CatalogueError> {
+    let catalogue = demo_catalogue().map_err(|e| CatalogueError::Demo(e.to_string()))?;
     let mut added = 0;
     let known_teams = repo::list_teams(db).await?;
     for team in &catalogue.teams {
@@ -69,7 +70,9 @@ pub async fn seed_database(db: &Db) -> anyhow::Result<usize> {
         }
     }
     for event in &catalogue.events {
-        event.check()?;
+        event
+            .check()
+            .map_err(|e| CatalogueError::Demo(format!("event `{}`: {}", event.name, e.0)))?;
         if !repo::event_exists(db, &event.name).await? {
             repo::insert_event(db, event, "demo-seed").await?;
             added += 1;
@@ -80,8 +83,8 @@ pub async fn seed_database(db: &Db) -> anyhow::Result<usize> {
 
 /// Creates every demo event's topic, and the unclaimed ones, on its cluster.
 /// Existing topics are left alone. Returns how many topics were asked for.
-pub async fn create_demo_topics(db: &Db, timeout: Duration) -> anyhow::Result<usize> {
-    let catalogue = demo_catalogue()?;
+pub async fn create_demo_topics(db: &Db, timeout: Duration) -> Result<usize, CatalogueError> {
+    let catalogue = demo_catalogue().map_err(|e| CatalogueError::Demo(e.to_string()))?;
     let mut topics: BTreeMap<String, Vec<TopicSpec>> = BTreeMap::new();
     for event in &catalogue.events {
         topics

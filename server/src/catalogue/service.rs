@@ -68,7 +68,10 @@ impl CatalogueService {
     /// Rebuilds the index when it is missing, of an older layout (`needs_rebuild`)
     /// or stale: the database changed without it (a crash between the two
     /// writes, or another replica). Returns the count when it rebuilt.
-    pub async fn ensure_fresh(&self, needs_rebuild: bool) -> anyhow::Result<Option<usize>> {
+    pub async fn ensure_fresh(
+        &self,
+        needs_rebuild: bool,
+    ) -> Result<Option<usize>, super::CatalogueError> {
         let current = self.db_state().await?;
         let recorded = self
             .marker
@@ -105,7 +108,7 @@ impl CatalogueService {
     /// events. Events are read a page at a time and handed to the index
     /// writer through a small bounded channel, so memory stays flat however
     /// large the catalogue.
-    pub async fn reindex(&self) -> anyhow::Result<usize> {
+    pub async fn reindex(&self) -> Result<usize, super::CatalogueError> {
         const PAGE: i64 = 500;
         let tags = repo::list_tags(&self.db).await?;
         let (pages, received) = std::sync::mpsc::sync_channel::<Vec<EventDoc>>(2);
@@ -334,7 +337,7 @@ impl CatalogueService {
     }
 
     /// The search API's answer as JSON, kept with the cached answer.
-    pub async fn search_json(&self, params: SearchParams) -> Result<axum::body::Bytes, AppError> {
+    pub async fn search_json(&self, params: SearchParams) -> Result<bytes::Bytes, AppError> {
         Ok(self.answer(params).await?.json())
     }
 

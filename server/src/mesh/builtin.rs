@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use super::config::MeshConfig;
 use super::links::{self, LinkRow};
 use crate::db::stamp;
-use crate::db::Db;
+use crate::db::{Db, DbError};
 use crate::kafka::mirror::{MirrorEnds, MirrorTask, Pace};
 
 /// How often a running link writes lag and throughput.
@@ -64,7 +64,7 @@ impl LinkRunner {
     /// One supervision pass: renews or takes leases, starts tasks for newly
     /// held links, stops tasks of links lost or no longer running. Returns the
     /// ids of the links this worker runs after the pass.
-    pub async fn supervise(&self) -> anyhow::Result<Vec<i64>> {
+    pub async fn supervise(&self) -> Result<Vec<i64>, DbError> {
         let now = OffsetDateTime::now_utc();
         let at = stamp(now);
         let until = stamp(now + self.lease());

@@ -68,7 +68,7 @@ impl Reconciler {
     }
 
     /// One pass over every cluster; returns what it found (and stored).
-    pub async fn run(&self) -> anyhow::Result<Vec<Finding>> {
+    pub async fn run(&self) -> Result<Vec<Finding>, DbError> {
         let mut findings = Vec::new();
         let running = links::list(&self.db, Some("running"), None, None).await?;
         let topics = self.wanted_topics(&running).await?;

@@ -16,7 +16,7 @@ use super::queue::{self, Claimed};
 use crate::access::model::SYSTEM;
 use crate::access::AccessService;
 use crate::config::ProvisionConfig;
-use crate::db::Db;
+use crate::db::{Db, DbError};
 use crate::mesh::MeshConfig;
 use crate::registry::propagation::Backoff;
 use crate::registry::RegistryService;
@@ -95,7 +95,7 @@ impl Provisioner {
     /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`),
     /// up to `provision.concurrency` at once; a job that finishes lets the
     /// pass look again, for jobs ordered behind it.
-    pub async fn run_pass(&self) -> anyhow::Result<PassReport> {
+    pub async fn run_pass(&self) -> Result<PassReport, DbError> {
         let mut report = PassReport::default();
         // Each job is a task of its own: a job holding a transaction must
         // keep running while this loop claims or another job records, or
@@ -154,7 +154,7 @@ impl Provisioner {
         job: Claimed,
         outcome: Result<Option<String>, String>,
         report: &mut PassReport,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), DbError> {
         match outcome {
             Ok(outcome) => {
                 // Twins first: while this job is `running`, the order rule
