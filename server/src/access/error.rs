@@ -52,6 +52,13 @@ impl From<sqlx::Error> for AccessError {
     }
 }
 
+/// The catalogue's errors reach the caller as the catalogue maps them.
+impl From<crate::catalogue::CatalogueError> for AccessError {
+    fn from(e: crate::catalogue::CatalogueError) -> Self {
+        AccessError::Wire(e.into())
+    }
+}
+
 impl From<AppError> for AccessError {
     fn from(e: AppError) -> Self {
         AccessError::Wire(e)

@@ -1,8 +1,10 @@
-//! What can go wrong keeping the catalogue's derived data in step — the
-//! search index, the registry's copies of event schemas, the demo seed —
-//! without `anyhow`, so callers can tell a store failure from an index one.
+//! What can go wrong in the catalogue — a missing event, bad input, and in
+//! keeping its derived data in step (the search index, the registry's copies
+//! of event schemas, the demo seed). The wire `AppError` is made from it once,
+//! at the `Catalogue` trait; a store or index failure is logged there and
+//! shown as a 500.
 
-use app::error::AppError;
+use app::error::{AppError, ErrorCode};
 
 use crate::db::DbError;
 use crate::kafka::KafkaError;
@@ -11,6 +13,12 @@ use crate::search::SearchError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -19,6 +27,9 @@ pub enum CatalogueError {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Kafka(#[from] KafkaError),
+    /// A kept search answer that does not read back.
+    #[error("a kept search answer: {0}")]
+    Answer(#[from] serde_json::Error),
     /// A blocking task of the index writer stopped abnormally.
     #[error("an index task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -33,5 +44,41 @@ pub enum CatalogueError {
 impl From<AppError> for CatalogueError {
     fn from(e: AppError) -> Self {
         CatalogueError::Wire(e)
+    }
+}
+
+impl From<CatalogueError> for AppError {
+    fn from(e: CatalogueError) -> Self {
+        match e {
+            CatalogueError::NotFound(m) => AppError::not_found(m),
+            CatalogueError::Invalid(m) => AppError::invalid(m),
+            CatalogueError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
+            CatalogueError::Wire(e) => e,
+            cause => crate::errors::internal(cause),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_mapping_to_the_wire() {
+        let cases = [
+            (CatalogueError::NotFound("x".into()), ErrorCode::NotFound),
+            (CatalogueError::Invalid("x".into()), ErrorCode::InvalidInput),
+            (CatalogueError::Conflict("x".into()), ErrorCode::Conflict),
+            (CatalogueError::Db(DbError::NotFound), ErrorCode::Internal),
+            (
+                CatalogueError::Demo("events.json".into()),
+                ErrorCode::Internal,
+            ),
+        ];
+        for (e, code) in cases {
+            assert_eq!(AppError::from(e).code, code);
+        }
+        let wire = AppError::from(CatalogueError::Demo("events.json".into()));
+        assert!(!wire.message.contains("events.json"), "{}", wire.message);
     }
 }

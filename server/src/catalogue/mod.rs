@@ -22,3 +22,45 @@ pub use error::CatalogueError;
 pub use schemas::EventSchemaService;
 pub use service::CatalogueService;
 pub use topic_facts::TopicFacts;
+
+use app::auth::Caller;
+use app::catalogue::{EventDetail, EventPatch, SearchParams, SearchResponse, TagDef, TeamDef};
+use app::error::AppError;
+
+/// The trait is the service's inherent methods under the same names; here
+/// each `CatalogueError` becomes the wire's `AppError`, once.
+#[async_trait::async_trait]
+impl app::services::Catalogue for CatalogueService {
+    async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError> {
+        Ok(CatalogueService::search(self, params).await?)
+    }
+
+    async fn event(&self, name: &str, caller: Option<Caller>) -> Result<EventDetail, AppError> {
+        Ok(CatalogueService::event(self, name, caller).await?)
+    }
+
+    async fn update(
+        &self,
+        caller: Option<Caller>,
+        name: &str,
+        patch: EventPatch,
+    ) -> Result<EventDetail, AppError> {
+        Ok(CatalogueService::update(self, caller, name, patch).await?)
+    }
+
+    async fn tags(&self) -> Result<Vec<TagDef>, AppError> {
+        Ok(CatalogueService::tags(self).await?)
+    }
+
+    async fn save_tag(&self, caller: Option<Caller>, tag: TagDef) -> Result<(), AppError> {
+        Ok(CatalogueService::save_tag(self, caller, tag).await?)
+    }
+
+    async fn team_defs(&self, caller: Option<&Caller>) -> Result<Vec<TeamDef>, AppError> {
+        Ok(CatalogueService::team_defs(self, caller).await?)
+    }
+
+    async fn save_team(&self, caller: Option<Caller>, team: TeamDef) -> Result<(), AppError> {
+        Ok(CatalogueService::save_team(self, caller, team).await?)
+    }
+}

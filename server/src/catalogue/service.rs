@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::CatalogueError;
 use app::auth::Caller;
 use app::catalogue::{
     Availability, EventDetail, EventHit, EventPatch, FacetGroup, FacetValue, FieldView,
     HistoryEntry, LiveTopic, SearchParams, SearchResponse, TagChip, TagDef, TeamDef, FACETS,
 };
-use app::error::AppError;
 use sqlx::Row;
 
 use super::model::{EventSpec, Tag};
@@ -20,7 +20,6 @@ use super::search_cache::{Answer, SearchCache};
 use super::{curation, markdown, names};
 use crate::db::channels::{self, Heard};
 use crate::db::{Db, DbError};
-use crate::errors::internal;
 use crate::search::{EventDoc, FieldDoc, SearchIndex, SearchQuery, Sort};
 
 /// The PostgreSQL channel on which replicas announce catalogue changes.
@@ -56,11 +55,11 @@ impl CatalogueService {
     }
 
     /// The tag taxonomy, read once per catalogue generation.
-    async fn taxonomy(&self, generation: u64) -> Result<Arc<Vec<Tag>>, AppError> {
+    async fn taxonomy(&self, generation: u64) -> Result<Arc<Vec<Tag>>, CatalogueError> {
         if let Some(tags) = self.cache.taxonomy(generation) {
             return Ok(tags);
         }
-        let tags = Arc::new(repo::list_tags(&self.db).await.map_err(internal)?);
+        let tags = Arc::new(repo::list_tags(&self.db).await?);
         self.cache.put_taxonomy(generation, Arc::clone(&tags));
         Ok(tags)
     }
@@ -139,20 +138,17 @@ impl CatalogueService {
     }
 
     /// Adds a new event (duplicate names and topics refused) and indexes it.
-    pub async fn create(&self, spec: &EventSpec, actor: &str) -> Result<(), AppError> {
-        spec.check().map_err(|e| AppError::invalid(e.0))?;
+    pub async fn create(&self, spec: &EventSpec, actor: &str) -> Result<(), CatalogueError> {
+        spec.check().map_err(|e| CatalogueError::Invalid(e.0))?;
         match repo::insert_event(&self.db, spec, actor).await {
             Ok(()) => {}
             Err(DbError::Conflict) => {
-                return Err(AppError::new(
-                    app::error::ErrorCode::Conflict,
-                    format!(
-                        "an event named `{}` or on topic `{}` of `{}` already exists",
-                        spec.name, spec.topic, spec.home_cluster
-                    ),
-                ))
+                return Err(CatalogueError::Conflict(format!(
+                    "an event named `{}` or on topic `{}` of `{}` already exists",
+                    spec.name, spec.topic, spec.home_cluster
+                )))
             }
-            Err(e) => return Err(internal(e)),
+            Err(e) => return Err(e.into()),
         }
         self.reindex_one(&spec.name).await
     }
@@ -183,7 +179,7 @@ impl CatalogueService {
 
     /// Brings one event's index entry in line with the database, here and in
     /// every other replica.
-    pub async fn reindex_one(&self, name: &str) -> Result<(), AppError> {
+    pub async fn reindex_one(&self, name: &str) -> Result<(), CatalogueError> {
         self.reindex_one_here(name).await?;
         self.announce(&format!("event {name}")).await;
         Ok(())
@@ -229,20 +225,18 @@ impl CatalogueService {
         }
     }
 
-    async fn reindex_one_here(&self, name: &str) -> Result<(), AppError> {
-        let stored = repo::get_event(&self.db, name).await.map_err(internal)?;
-        let tags = repo::list_tags(&self.db).await.map_err(internal)?;
+    async fn reindex_one_here(&self, name: &str) -> Result<(), CatalogueError> {
+        let stored = repo::get_event(&self.db, name).await?;
+        let tags = repo::list_tags(&self.db).await?;
         let index = Arc::clone(&self.index);
         let name = name.to_string();
         tokio::task::spawn_blocking(move || match stored {
             Some(e) => index.upsert(to_doc(&e, &tags)),
             None => index.delete(&name),
         })
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+        .await??;
         self.cache.invalidate();
-        self.write_marker().await.map_err(internal)
+        Ok(self.write_marker().await?)
     }
 }
 
@@ -337,12 +331,12 @@ impl CatalogueService {
     }
 
     /// The search API's answer as JSON, kept with the cached answer.
-    pub async fn search_json(&self, params: SearchParams) -> Result<bytes::Bytes, AppError> {
+    pub async fn search_json(&self, params: SearchParams) -> Result<bytes::Bytes, CatalogueError> {
         Ok(self.answer(params).await?.json())
     }
 
     /// The kept answer to `params`, or a fresh one (then kept).
-    async fn answer(&self, params: SearchParams) -> Result<Arc<Answer>, AppError> {
+    async fn answer(&self, params: SearchParams) -> Result<Arc<Answer>, CatalogueError> {
         let generation = self.cache.generation();
         if let Some(answer) = self.cache.get(&params, generation) {
             return Ok(answer);
@@ -359,16 +353,13 @@ impl CatalogueService {
         &self,
         params: &SearchParams,
         generation: u64,
-    ) -> Result<SearchResponse, AppError> {
+    ) -> Result<SearchResponse, CatalogueError> {
         let query = query_from(params);
         let (page, per_page) = query.paging();
         let index = Arc::clone(&self.index);
-        let results = tokio::task::spawn_blocking(move || index.search(&query))
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
+        let results = tokio::task::spawn_blocking(move || index.search(&query)).await??;
         let names: Vec<String> = results.hits.iter().map(|h| h.name.clone()).collect();
-        let summaries = summaries(&self.db, &names).await.map_err(internal)?;
+        let summaries = summaries(&self.db, &names).await?;
         let taxonomy = self.taxonomy(generation).await?;
         let hits = results
             .hits
@@ -436,26 +427,27 @@ impl CatalogueService {
     }
 }
 
-#[async_trait::async_trait]
-impl app::services::Catalogue for CatalogueService {
-    async fn search(&self, params: SearchParams) -> Result<SearchResponse, AppError> {
-        self.answer(params).await?.response().map_err(internal)
+/// The `Catalogue` trait's methods; the trait forwards to them (`catalogue/mod.rs`).
+impl CatalogueService {
+    pub async fn search(&self, params: SearchParams) -> Result<SearchResponse, CatalogueError> {
+        Ok(self.answer(params).await?.response()?)
     }
 
-    async fn event(&self, name: &str, caller: Option<Caller>) -> Result<EventDetail, AppError> {
-        let not_found = || AppError::not_found(format!("there is no event named `{name}`"));
+    pub async fn event(
+        &self,
+        name: &str,
+        caller: Option<Caller>,
+    ) -> Result<EventDetail, CatalogueError> {
+        let not_found = || CatalogueError::NotFound(format!("there is no event named `{name}`"));
         if names::EventName::parse(name).is_err() {
             return Err(not_found());
         }
         let stored = repo::get_event(&self.db, name)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(not_found)?;
         let taxonomy = self.taxonomy(self.cache.generation()).await?;
-        let teams = repo::list_teams(&self.db).await.map_err(internal)?;
-        let history = history(&self.db, name, &stored.spec.topic)
-            .await
-            .map_err(internal)?;
+        let teams = repo::list_teams(&self.db).await?;
+        let history = history(&self.db, name, &stored.spec.topic).await?;
         let s = stored.spec;
         let can_edit = caller.is_some_and(|c| c.can_curate(&s.team));
         let live_topic = self.live_topic(&s.home_cluster, &s.topic).await;
@@ -518,31 +510,27 @@ impl app::services::Catalogue for CatalogueService {
         })
     }
 
-    async fn update(
+    pub async fn update(
         &self,
         caller: Option<Caller>,
         name: &str,
         patch: EventPatch,
-    ) -> Result<EventDetail, AppError> {
+    ) -> Result<EventDetail, CatalogueError> {
         let current = repo::get_event(&self.db, name)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::not_found(format!("there is no event named `{name}`")))?;
+            .await?
+            .ok_or_else(|| CatalogueError::NotFound(format!("there is no event named `{name}`")))?;
         // Authorisation first: a caller who may not edit learns nothing from validation.
         let caller = curation::require_curator(caller, &current.spec.team)?;
-        let taxonomy = repo::list_tags(&self.db).await.map_err(internal)?;
+        let taxonomy = repo::list_tags(&self.db).await?;
         let next = curation::apply(&current.spec, patch, &taxonomy)?;
-        repo::update_event(&self.db, &current.spec, &next, &caller.user_id)
-            .await
-            .map_err(internal)?;
+        repo::update_event(&self.db, &current.spec, &next, &caller.user_id).await?;
         self.reindex_one(name).await?;
         self.event(name, Some(caller)).await
     }
 
-    async fn tags(&self) -> Result<Vec<TagDef>, AppError> {
+    pub async fn tags(&self) -> Result<Vec<TagDef>, CatalogueError> {
         Ok(repo::list_tags(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|t| TagDef {
                 name: t.name,
@@ -553,22 +541,23 @@ impl app::services::Catalogue for CatalogueService {
             .collect())
     }
 
-    async fn save_tag(&self, caller: Option<Caller>, tag: TagDef) -> Result<(), AppError> {
+    pub async fn save_tag(
+        &self,
+        caller: Option<Caller>,
+        tag: TagDef,
+    ) -> Result<(), CatalogueError> {
         let caller = crate::auth::require_admin(caller)?;
         let tag = curation::tag_from(tag)?;
-        repo::upsert_tag(&self.db, &tag, &caller.user_id)
-            .await
-            .map_err(internal)?;
+        repo::upsert_tag(&self.db, &tag, &caller.user_id).await?;
         // A classification change moves events between facets.
-        self.reindex().await.map_err(internal)?;
+        self.reindex().await?;
         self.announce("all").await;
         Ok(())
     }
 
-    async fn team_defs(&self, caller: Option<&Caller>) -> Result<Vec<TeamDef>, AppError> {
+    pub async fn team_defs(&self, caller: Option<&Caller>) -> Result<Vec<TeamDef>, CatalogueError> {
         Ok(repo::list_teams(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|t| TeamDef {
                 id: t.id,
@@ -584,12 +573,14 @@ impl app::services::Catalogue for CatalogueService {
             .collect())
     }
 
-    async fn save_team(&self, caller: Option<Caller>, team: TeamDef) -> Result<(), AppError> {
+    pub async fn save_team(
+        &self,
+        caller: Option<Caller>,
+        team: TeamDef,
+    ) -> Result<(), CatalogueError> {
         let caller = crate::auth::require_admin(caller)?;
         let team = curation::team_from(team)?;
-        repo::upsert_team(&self.db, &team, &caller.user_id)
-            .await
-            .map_err(internal)
+        Ok(repo::upsert_team(&self.db, &team, &caller.user_id).await?)
     }
 }
 

@@ -4,7 +4,6 @@
 use app::auth::Caller;
 use app::catalogue::{EventDetail, EventPatch, SearchParams};
 use app::error::AppError;
-use app::services::Catalogue;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header;

@@ -3,7 +3,6 @@
 use app::auth::Caller;
 use app::catalogue::{TagDef, TeamDef};
 use app::error::AppError;
-use app::services::Catalogue;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
