@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::access::{
-    AccessPolicy, Application, ConsumeForm, Decision, DecisionOutcome, InboxFilter, JobView,
-    NewApplication, NewEventForm, ProduceForm, RequestView,
+    AccessPolicy, Application, ConsumeForm, Decision, DecisionOutcome, InboxFilter, NewApplication,
+    NewEventForm, ProduceForm, RequestView,
 };
 use crate::error::AppError;
 
@@ -98,9 +98,4 @@ pub async fn reassign_request(id: String, team: String) -> Result<RequestView, A
 #[server]
 pub async fn revoke_request(id: String, reason: String) -> Result<RequestView, AppError> {
     access()?.revoke(caller(), &id, &reason).await
-}
-
-#[server]
-pub async fn provisioning_jobs() -> Result<Vec<JobView>, AppError> {
-    access()?.jobs(caller()).await
 }

@@ -30,6 +30,13 @@ pub async fn reconcile_now() -> Result<Vec<DriftFinding>, AppError> {
     crate::services::services()?.mesh.reconcile(caller).await
 }
 
+/// Admins only: provisioning jobs not done yet.
+#[server]
+pub async fn provisioning_jobs() -> Result<Vec<crate::access::JobView>, AppError> {
+    let caller = crate::services::caller();
+    crate::services::services()?.mesh.jobs(caller).await
+}
+
 /// Admins only: `retry` or `cancel` a provisioning job.
 #[server]
 pub async fn job_action(id: String, action: String) -> Result<(), AppError> {

@@ -188,8 +188,6 @@ pub trait Access: Send + Sync + 'static {
         id: &str,
         reason: &str,
     ) -> Result<crate::access::RequestView, AppError>;
-    /// Queued provisioning jobs (admins only).
-    async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<crate::access::JobView>, AppError>;
 }
 
 #[async_trait::async_trait]
@@ -248,6 +246,8 @@ pub trait Mesh: Send + Sync + 'static {
         &self,
         caller: Option<Caller>,
     ) -> Result<Vec<crate::mesh::DriftFinding>, AppError>;
+    /// Admins only: provisioning jobs not done yet (queued, running, parked).
+    async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<crate::access::JobView>, AppError>;
     /// Admins only: `retry` or `cancel`.
     async fn job_action(
         &self,

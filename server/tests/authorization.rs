@@ -964,7 +964,7 @@ fn rows() -> Vec<Row> {
             "server fn provisioning_jobs",
             &[Admin],
             Target::Nothing,
-            |_| server_form::<access::ProvisioningJobs>(vec![]),
+            |_| server_form::<mesh::ProvisioningJobs>(vec![]),
             &[],
         ),
         row(

@@ -7,7 +7,8 @@ use switchboard::catalogue::{repo, seed};
 use switchboard::config::Config;
 use switchboard::db::Db;
 
-use common::{api, json, session};
+use common::app::TestApp;
+use common::json;
 
 backend_suite!(
     owners_and_admins_edit_others_cannot,
@@ -67,50 +68,36 @@ async fn title(db: &Db) -> String {
 
 async fn owners_and_admins_edit_others_cannot(db: Db) {
     let (owner, other) = seeded(&db).await;
-    let cfg = config();
+    let app = TestApp::over(db.clone(), config()).await;
     let uri = format!("/api/v1/events/{EVENT}");
     let before = title(&db).await;
 
     assert_eq!(
-        api(
-            &db,
-            &cfg,
-            "PATCH",
-            &uri,
-            None,
-            Some(&patch("Hijacked", "retired"))
-        )
-        .await
-        .0,
+        app.anonymous()
+            .call("PATCH", &uri, Some(&patch("Hijacked", "retired")))
+            .await
+            .0,
         401
     );
-    let stranger = session(&db, &cfg, &other).await;
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "PATCH",
-        &uri,
-        Some(&stranger),
-        Some(&patch("Hijacked", "retired")),
-    )
-    .await;
+    let stranger = app.as_user(&other);
+    let (status, _) = stranger
+        .call("PATCH", &uri, Some(&patch("Hijacked", "retired")))
+        .await;
     assert_eq!(status, 403);
     assert_eq!(title(&db).await, before);
-    let (_, body) = api(&db, &cfg, "GET", &uri, Some(&stranger), None).await;
+    let (_, body) = stranger.call("GET", &uri, None).await;
     assert_eq!(json(&body)["can_edit"], false);
 
-    let owner_cookie = session(&db, &cfg, &owner).await;
-    let (_, body) = api(&db, &cfg, "GET", &uri, Some(&owner_cookie), None).await;
+    let owner_client = app.as_user(&owner);
+    let (_, body) = owner_client.call("GET", &uri, None).await;
     assert_eq!(json(&body)["can_edit"], true);
-    let (status, body) = api(
-        &db,
-        &cfg,
-        "PATCH",
-        &uri,
-        Some(&owner_cookie),
-        Some(&patch("Customer record changed", "deprecated")),
-    )
-    .await;
+    let (status, body) = owner_client
+        .call(
+            "PATCH",
+            &uri,
+            Some(&patch("Customer record changed", "deprecated")),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let e = json(&body);
     assert_eq!(e["title"], "Customer record changed");
@@ -118,37 +105,26 @@ async fn owners_and_admins_edit_others_cannot(db: Db) {
     assert_eq!(e["history"][0]["action"], "event.updated");
     assert_eq!(e["history"][0]["actor"], owner.as_str());
 
-    // The next search sees the change.
-    let (_, body) = api(
-        &db,
-        &cfg,
-        "GET",
-        "/api/v1/events?q=record+changed",
-        None,
-        None,
-    )
-    .await;
+    // The next search sees the change (the same app: the edit updated its index).
+    let (_, body) = app
+        .anonymous()
+        .call("GET", "/api/v1/events?q=record+changed", None)
+        .await;
     assert_eq!(json(&body)["hits"][0]["name"], EVENT);
 
-    let admin = session(&db, &cfg, "root.admin").await;
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "PATCH",
-        &uri,
-        Some(&admin),
-        Some(&patch("By the admin", "published")),
-    )
-    .await;
+    let admin = app.as_user("root.admin");
+    let (status, _) = admin
+        .call("PATCH", &uri, Some(&patch("By the admin", "published")))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(title(&db).await, "By the admin");
 }
 
 async fn invalid_patches_change_nothing(db: Db) {
     let (owner, _) = seeded(&db).await;
-    let cfg = config();
+    let app = TestApp::over(db.clone(), config()).await;
     let uri = format!("/api/v1/events/{EVENT}");
-    let cookie = session(&db, &cfg, &owner).await;
+    let client = app.as_user(&owner);
     let before = repo::get_event(&db, EVENT).await.expect("q").expect("e");
     for body in [
         patch("", "published"),
@@ -158,7 +134,7 @@ async fn invalid_patches_change_nothing(db: Db) {
             .replace("\"field_tags\":{}", "\"field_tags\":{\"nope\":[\"pii\"]}"),
         "{not json".to_string(),
     ] {
-        let (status, text) = api(&db, &cfg, "PATCH", &uri, Some(&cookie), Some(&body)).await;
+        let (status, text) = client.call("PATCH", &uri, Some(&body)).await;
         assert_eq!(status, 400, "{body}: {text}");
         assert_eq!(json(&text)["error"]["code"], "invalid_input");
     }
@@ -166,78 +142,49 @@ async fn invalid_patches_change_nothing(db: Db) {
         repo::get_event(&db, EVENT).await.expect("q").expect("e"),
         before
     );
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "PATCH",
-        "/api/v1/events/no.such.event",
-        Some(&cookie),
-        Some(&patch("x", "draft")),
-    )
-    .await;
+    let (status, _) = client
+        .call(
+            "PATCH",
+            "/api/v1/events/no.such.event",
+            Some(&patch("x", "draft")),
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
 async fn only_admins_manage_tags_and_teams(db: Db) {
     let (owner, _) = seeded(&db).await;
-    let cfg = config();
+    let app = TestApp::over(db, config()).await;
     let tag = r##"{"name":"gdpr-art9","description":"Special category data","colour":"#aa0000","classification":false}"##;
     let team = r#"{"id":"payments","name":"Payments","description":"","members":["new.person"]}"#;
-    let member = session(&db, &cfg, &owner).await;
+    let member = app.as_user(&owner);
+    let anonymous = app.anonymous();
+    assert_eq!(member.call("POST", "/api/v1/tags", Some(tag)).await.0, 403);
     assert_eq!(
-        api(&db, &cfg, "POST", "/api/v1/tags", Some(&member), Some(tag))
-            .await
-            .0,
+        member.call("POST", "/api/v1/teams", Some(team)).await.0,
         403
     );
     assert_eq!(
-        api(
-            &db,
-            &cfg,
-            "POST",
-            "/api/v1/teams",
-            Some(&member),
-            Some(team)
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(
-        api(&db, &cfg, "POST", "/api/v1/tags", None, Some(tag))
-            .await
-            .0,
+        anonymous.call("POST", "/api/v1/tags", Some(tag)).await.0,
         401
     );
-    let admin = session(&db, &cfg, "root.admin").await;
+    let admin = app.as_user("root.admin");
     let bad = tag.replace("#aa0000", "red");
-    assert_eq!(
-        api(&db, &cfg, "POST", "/api/v1/tags", Some(&admin), Some(&bad))
-            .await
-            .0,
-        400
-    );
-    assert!(!api(&db, &cfg, "GET", "/api/v1/tags", None, None)
+    assert_eq!(admin.call("POST", "/api/v1/tags", Some(&bad)).await.0, 400);
+    assert!(!anonymous
+        .call("GET", "/api/v1/tags", None)
         .await
         .1
         .contains("gdpr-art9"));
-    assert_eq!(
-        api(&db, &cfg, "POST", "/api/v1/tags", Some(&admin), Some(tag))
-            .await
-            .0,
-        204
-    );
-    assert_eq!(
-        api(&db, &cfg, "POST", "/api/v1/teams", Some(&admin), Some(team))
-            .await
-            .0,
-        204
-    );
-    assert!(api(&db, &cfg, "GET", "/api/v1/tags", None, None)
+    assert_eq!(admin.call("POST", "/api/v1/tags", Some(tag)).await.0, 204);
+    assert_eq!(admin.call("POST", "/api/v1/teams", Some(team)).await.0, 204);
+    assert!(anonymous
+        .call("GET", "/api/v1/tags", None)
         .await
         .1
         .contains("gdpr-art9"));
-    assert!(api(&db, &cfg, "GET", "/api/v1/teams", Some(&admin), None)
+    assert!(admin
+        .call("GET", "/api/v1/teams", None)
         .await
         .1
         .contains("new.person"));

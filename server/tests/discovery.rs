@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use switchboard::kafka::{create_topics, Connection, TopicSpec};
 
-use common::{api, json, session, Broker, TestDb};
+use common::app::TestApp;
+use common::{json, Broker, TestDb};
 
 #[tokio::test]
 async fn only_admins_see_and_claim_unclaimed_topics() {
@@ -44,37 +45,22 @@ async fn only_admins_see_and_claim_unclaimed_topics() {
     .await
     .expect("topic created on the broker");
 
+    let app = TestApp::over(db.db.clone(), config).await;
+
     let claim = r#"{"cluster":"onprem","topic":"legacy.crm.export","name":"crm.legacy.export","title":"Legacy CRM export","team":"crm"}"#;
     // Signed out: 401. A team member who is not an admin: 403. Nothing changes.
     assert_eq!(
-        api(&db.db, &config, "GET", "/api/v1/discovery", None, None)
+        app.anonymous()
+            .call("GET", "/api/v1/discovery", None)
             .await
             .0,
         401
     );
-    let member = session(&db.db, &config, "amira.haddad").await;
-    assert_eq!(
-        api(
-            &db.db,
-            &config,
-            "GET",
-            "/api/v1/discovery",
-            Some(&member),
-            None
-        )
-        .await
-        .0,
-        403
-    );
-    let (status, _) = api(
-        &db.db,
-        &config,
-        "POST",
-        "/api/v1/discovery/claim",
-        Some(&member),
-        Some(claim),
-    )
-    .await;
+    let member = app.as_user("amira.haddad");
+    assert_eq!(member.call("GET", "/api/v1/discovery", None).await.0, 403);
+    let (status, _) = member
+        .call("POST", "/api/v1/discovery/claim", Some(claim))
+        .await;
     assert_eq!(status, 403);
     assert!(
         !switchboard::catalogue::repo::event_exists(&db.db, "crm.legacy.export")
@@ -82,16 +68,8 @@ async fn only_admins_see_and_claim_unclaimed_topics() {
             .expect("q")
     );
 
-    let admin = session(&db.db, &config, "root.admin").await;
-    let (status, body) = api(
-        &db.db,
-        &config,
-        "POST",
-        "/api/v1/discovery/refresh",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let admin = app.as_user("root.admin");
+    let (status, body) = admin.call("POST", "/api/v1/discovery/refresh", None).await;
     assert_eq!(status, 200, "{body}");
     let view = json(&body);
     let topics = view["topics"].as_array().expect("topics");
@@ -104,95 +82,54 @@ async fn only_admins_see_and_claim_unclaimed_topics() {
     // Bad input: unknown team, invalid name; nothing is created.
     let bad_team = claim.replace("\"crm\"}", "\"nope\"}");
     assert_eq!(
-        api(
-            &db.db,
-            &config,
-            "POST",
-            "/api/v1/discovery/claim",
-            Some(&admin),
-            Some(&bad_team)
-        )
-        .await
-        .0,
+        admin
+            .call("POST", "/api/v1/discovery/claim", Some(&bad_team))
+            .await
+            .0,
         400
     );
     let bad_name = claim.replace("crm.legacy.export\",\"title", "Bad Name\",\"title");
     assert_eq!(
-        api(
-            &db.db,
-            &config,
-            "POST",
-            "/api/v1/discovery/claim",
-            Some(&admin),
-            Some(&bad_name)
-        )
-        .await
-        .0,
+        admin
+            .call("POST", "/api/v1/discovery/claim", Some(&bad_name))
+            .await
+            .0,
         400
     );
     assert_eq!(
-        api(
-            &db.db,
-            &config,
-            "POST",
-            "/api/v1/discovery/claim",
-            Some(&admin),
-            Some("{not json")
-        )
-        .await
-        .0,
+        admin
+            .call("POST", "/api/v1/discovery/claim", Some("{not json"))
+            .await
+            .0,
         400
     );
 
-    let (status, body) = api(
-        &db.db,
-        &config,
-        "POST",
-        "/api/v1/discovery/claim",
-        Some(&admin),
-        Some(claim),
-    )
-    .await;
+    let (status, body) = admin
+        .call("POST", "/api/v1/discovery/claim", Some(claim))
+        .await;
     assert_eq!(status, 201, "{body}");
     // Claiming twice is a conflict.
     assert_eq!(
-        api(
-            &db.db,
-            &config,
-            "POST",
-            "/api/v1/discovery/claim",
-            Some(&admin),
-            Some(claim)
-        )
-        .await
-        .0,
+        admin
+            .call("POST", "/api/v1/discovery/claim", Some(claim))
+            .await
+            .0,
         409
     );
 
-    let (_, body) = api(
-        &db.db,
-        &config,
-        "GET",
-        "/api/v1/events?q=legacy",
-        None,
-        None,
-    )
-    .await;
+    // Found by search at once: the claim updated the app's index.
+    let (_, body) = app
+        .anonymous()
+        .call("GET", "/api/v1/events?q=legacy", None)
+        .await;
     let hits = json(&body);
     assert_eq!(hits["hits"][0]["name"], "crm.legacy.export");
     assert_eq!(hits["hits"][0]["lifecycle"], "draft");
-    let (_, body) = api(
-        &db.db,
-        &config,
-        "POST",
-        "/api/v1/discovery/refresh",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (_, body) = admin.call("POST", "/api/v1/discovery/refresh", None).await;
     assert!(
         !body.contains("legacy.crm.export"),
         "claimed topic still unclaimed: {body}"
     );
+    drop(app);
     db.cleanup().await;
 }

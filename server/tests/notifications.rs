@@ -20,7 +20,8 @@ use switchboard::db::Db;
 use switchboard::notify::NotifyService;
 use time::OffsetDateTime;
 
-use common::{api, json, session};
+use common::app::{Client, TestApp};
+use common::json;
 
 backend_suite!(
     notifier_notifies_requester_and_teams_but_not_the_actor,
@@ -257,48 +258,35 @@ async fn notifier_notifies_requester_and_teams_but_not_the_actor(db: Db) {
     );
 }
 
+/// The caller's unread count.
+async fn unread(client: &Client<'_>) -> i64 {
+    let (status, body) = client
+        .call("GET", "/api/v1/notifications/unread", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    json(&body)["unread"].as_i64().expect("count")
+}
+
 async fn notifications_are_read_per_user(db: Db) {
     let ids = story(&db).await;
     notifier(&db).run_pass().await.expect("pass");
-    let cfg = config();
+    let app = TestApp::over(db.clone(), config()).await;
+    let anonymous = app.anonymous();
     for uri in ["/api/v1/notifications", "/api/v1/notifications/unread"] {
-        let (status, _) = api(&db, &cfg, "GET", uri, None, None).await;
+        let (status, _) = anonymous.call("GET", uri, None).await;
         assert_eq!(status, 401, "{uri}");
     }
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "POST",
-        "/api/v1/notifications/read-all",
-        None,
-        None,
-    )
-    .await;
+    let (status, _) = anonymous
+        .call("POST", "/api/v1/notifications/read-all", None)
+        .await;
     assert_eq!(status, 401);
-    let ivan = session(&db, &cfg, "ivan").await;
-    let olga = session(&db, &cfg, "olga").await;
+    let ivan = app.as_user("ivan");
+    let olga = app.as_user("olga");
 
-    let unread = |cookie: String| {
-        let db = db.clone();
-        let cfg = cfg.clone();
-        async move {
-            let (status, body) = api(
-                &db,
-                &cfg,
-                "GET",
-                "/api/v1/notifications/unread",
-                Some(&cookie),
-                None,
-            )
-            .await;
-            assert_eq!(status, 200, "{body}");
-            json(&body)["unread"].as_i64().expect("count")
-        }
-    };
-    assert_eq!(unread(ivan.clone()).await, 4);
-    assert_eq!(unread(olga.clone()).await, 1);
+    assert_eq!(unread(&ivan).await, 4);
+    assert_eq!(unread(&olga).await, 1);
 
-    let (status, body) = api(&db, &cfg, "GET", "/api/v1/notifications", Some(&ivan), None).await;
+    let (status, body) = ivan.call("GET", "/api/v1/notifications", None).await;
     assert_eq!(status, 200, "{body}");
     let page = json(&body);
     let items = page["items"].as_array().expect("items");
@@ -316,43 +304,31 @@ async fn notifications_are_read_per_user(db: Db) {
             .await
             .expect("olga's");
     // Someone else's notification is not found, and stays unread.
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "POST",
-        &format!("/api/v1/notifications/{olgas}/read"),
-        Some(&ivan),
-        None,
-    )
-    .await;
+    let (status, _) = ivan
+        .call("POST", &format!("/api/v1/notifications/{olgas}/read"), None)
+        .await;
     assert_eq!(status, 404);
-    assert_eq!(unread(olga.clone()).await, 1);
+    assert_eq!(unread(&olga).await, 1);
     for missing in ["999999", "abc"] {
         let uri = format!("/api/v1/notifications/{missing}/read");
-        let (status, _) = api(&db, &cfg, "POST", &uri, Some(&ivan), None).await;
+        let (status, _) = ivan.call("POST", &uri, None).await;
         assert_eq!(status, 404, "{missing}");
     }
 
     let mark = format!("/api/v1/notifications/{ivans_first}/read");
     for _ in 0..2 {
-        let (status, body) = api(&db, &cfg, "POST", &mark, Some(&ivan), None).await;
+        let (status, body) = ivan.call("POST", &mark, None).await;
         assert_eq!(status, 204, "{body}");
     }
-    assert_eq!(unread(ivan.clone()).await, 3);
+    assert_eq!(unread(&ivan).await, 3);
 
-    let (status, body) = api(
-        &db,
-        &cfg,
-        "POST",
-        "/api/v1/notifications/read-all",
-        Some(&ivan),
-        None,
-    )
-    .await;
+    let (status, body) = ivan
+        .call("POST", "/api/v1/notifications/read-all", None)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["marked"], 3);
-    assert_eq!(unread(ivan.clone()).await, 0);
-    assert_eq!(unread(olga).await, 1, "only the caller's are marked");
+    assert_eq!(unread(&ivan).await, 0);
+    assert_eq!(unread(&olga).await, 1, "only the caller's are marked");
 }
 
 /// Requests a local webhook receiver got, and how many it answers with 500.
@@ -417,86 +393,66 @@ impl Receiver {
 }
 
 /// Creates a webhook through the API as an admin; returns its id.
-async fn webhook(db: &Db, url: &str, events: &[&str]) -> String {
+async fn webhook(app: &TestApp, url: &str, events: &[&str]) -> String {
     // The same value from every test: setting it concurrently is harmless.
     std::env::set_var(SECRET_ENV, SECRET);
-    let cfg = config();
-    let admin = session(db, &cfg, ADMIN).await;
     let body = json!({ "url": url, "secret_env": SECRET_ENV, "events": events }).to_string();
-    let (status, text) = api(
-        db,
-        &cfg,
-        "POST",
-        "/api/v1/webhooks",
-        Some(&admin),
-        Some(&body),
-    )
-    .await;
+    let (status, text) = app
+        .as_user(ADMIN)
+        .call("POST", "/api/v1/webhooks", Some(&body))
+        .await;
     assert_eq!(status, 201, "{text}");
     json(&text)["id"].as_str().expect("id").to_string()
 }
 
-async fn deliveries(db: &Db, id: &str) -> Vec<Value> {
-    json(&deliveries_text(db, id).await)
+async fn deliveries(app: &TestApp, id: &str) -> Vec<Value> {
+    json(&deliveries_text(app, id).await)
         .as_array()
         .expect("list")
         .clone()
 }
 
-async fn deliveries_text(db: &Db, id: &str) -> String {
-    let cfg = config();
-    let admin = session(db, &cfg, ADMIN).await;
+async fn deliveries_text(app: &TestApp, id: &str) -> String {
     let uri = format!("/api/v1/webhooks/{id}/deliveries");
-    let (status, text) = api(db, &cfg, "GET", &uri, Some(&admin), None).await;
+    let (status, text) = app.as_user(ADMIN).call("GET", &uri, None).await;
     assert_eq!(status, 200, "{text}");
     text
 }
 
 async fn webhook_calls_are_signed_and_recorded(db: Db) {
-    let cfg = config();
     team(&db, "insights", &["ann", "ivan"]).await;
+    let app = TestApp::over(db.clone(), config()).await;
     let hook = receiver(0).await;
 
     // Only admins manage webhooks, and bad forms are refused.
     let body = json!({ "url": hook.url, "secret_env": SECRET_ENV }).to_string();
-    let (status, _) = api(&db, &cfg, "POST", "/api/v1/webhooks", None, Some(&body)).await;
+    let (status, _) = app
+        .anonymous()
+        .call("POST", "/api/v1/webhooks", Some(&body))
+        .await;
     assert_eq!(status, 401);
-    let ivan = session(&db, &cfg, "ivan").await;
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "POST",
-        "/api/v1/webhooks",
-        Some(&ivan),
-        Some(&body),
-    )
-    .await;
+    let ivan = app.as_user("ivan");
+    let (status, _) = ivan.call("POST", "/api/v1/webhooks", Some(&body)).await;
     assert_eq!(status, 403);
-    let (status, _) = api(&db, &cfg, "GET", "/api/v1/webhooks", Some(&ivan), None).await;
+    let (status, _) = ivan.call("GET", "/api/v1/webhooks", None).await;
     assert_eq!(status, 403);
-    let admin = session(&db, &cfg, ADMIN).await;
+    let admin = app.as_user(ADMIN);
     for bad in [
         json!({ "url": "ftp://x/y", "secret_env": SECRET_ENV }),
         json!({ "url": hook.url, "secret_env": "not an env name" }),
         json!({ "url": hook.url, "secret_env": SECRET_ENV, "events": ["event.updated"] }),
     ] {
-        let (status, text) = api(
-            &db,
-            &cfg,
-            "POST",
-            "/api/v1/webhooks",
-            Some(&admin),
-            Some(&bad.to_string()),
-        )
-        .await;
+        let (status, text) = admin
+            .call("POST", "/api/v1/webhooks", Some(&bad.to_string()))
+            .await;
         assert_eq!(status, 400, "{bad}: {text}");
     }
     assert_eq!(count(&db, "webhooks").await, 0);
 
     // The URL may carry a token: the audit log keeps scheme, host and port only.
     let tokened = format!("{}?token=T0K3N", hook.url);
-    let id = webhook(&db, &tokened, &["request.approved"]).await;
-    let (status, text) = api(&db, &cfg, "GET", "/api/v1/webhooks", Some(&admin), None).await;
+    let id = webhook(&app, &tokened, &["request.approved"]).await;
+    let (status, text) = admin.call("GET", "/api/v1/webhooks", None).await;
     assert_eq!(status, 200, "{text}");
     let list = json(&text);
     assert_eq!(list[0]["id"], id.as_str());
@@ -567,7 +523,7 @@ async fn webhook_calls_are_signed_and_recorded(db: Db) {
     assert_eq!(payload["actor"], "dora");
     assert_eq!(payload["data"]["requester"], "ann");
 
-    let list = deliveries(&db, &id).await;
+    let list = deliveries(&app, &id).await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["state"], "delivered");
     assert_eq!(list[0]["attempts"], 1);
@@ -577,22 +533,17 @@ async fn webhook_calls_are_signed_and_recorded(db: Db) {
     assert_eq!(n.run_pass().await.expect("pass").deliveries, 0);
     assert_eq!(hook.calls().len(), 1);
 
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "GET",
-        "/api/v1/webhooks/nope/deliveries",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (status, _) = admin
+        .call("GET", "/api/v1/webhooks/nope/deliveries", None)
+        .await;
     assert_eq!(status, 404);
 }
 
 async fn failing_webhook_is_retried_until_it_answers(db: Db) {
     team(&db, "insights", &["ann"]).await;
+    let app = TestApp::over(db.clone(), config()).await;
     let hook = receiver(1).await;
-    let id = webhook(&db, &hook.url, &[]).await;
+    let id = webhook(&app, &hook.url, &[]).await;
     record(
         &db,
         "dora",
@@ -607,12 +558,12 @@ async fn failing_webhook_is_retried_until_it_answers(db: Db) {
     let t0 = OffsetDateTime::now_utc();
     let first = n.deliver_due_at(t0).await.expect("deliver");
     assert_eq!(first.retrying, 1);
-    let list = deliveries(&db, &id).await;
+    let list = deliveries(&app, &id).await;
     assert_eq!(list[0]["state"], "pending");
     assert_eq!(list[0]["attempts"], 1);
     // The status only: nothing the endpoint answered is kept.
     assert_eq!(list[0]["last_error"], "HTTP 500");
-    assert!(!deliveries_text(&db, &id).await.contains("hunter2"));
+    assert!(!deliveries_text(&app, &id).await.contains("hunter2"));
     // Backed off: not due again right away.
     assert_eq!(n.deliver_due_at(t0).await.expect("deliver").attempted(), 0);
     let later = n
@@ -628,7 +579,7 @@ async fn failing_webhook_is_retried_until_it_answers(db: Db) {
         calls[0].0["x-switchboard-delivery"],
         calls[1].0["x-switchboard-delivery"]
     );
-    let list = deliveries(&db, &id).await;
+    let list = deliveries(&app, &id).await;
     assert_eq!(list[0]["state"], "delivered");
     assert_eq!(list[0]["attempts"], 2);
     assert!(list[0]["last_error"].is_null());
@@ -636,8 +587,9 @@ async fn failing_webhook_is_retried_until_it_answers(db: Db) {
 
 async fn webhook_is_parked_after_the_last_attempt(db: Db) {
     team(&db, "insights", &["ann"]).await;
+    let app = TestApp::over(db.clone(), config()).await;
     let hook = receiver(usize::MAX).await;
-    let id = webhook(&db, &hook.url, &["request.failed"]).await;
+    let id = webhook(&app, &hook.url, &["request.failed"]).await;
     record(
         &db,
         "system",
@@ -663,36 +615,30 @@ async fn webhook_is_parked_after_the_last_attempt(db: Db) {
     assert_eq!(reports[3].attempted(), 0, "parked deliveries are not tried");
     assert_eq!(hook.calls().len(), 3);
 
-    let list = deliveries(&db, &id).await;
+    let list = deliveries(&app, &id).await;
     assert_eq!(list[0]["state"], "parked");
     assert_eq!(list[0]["attempts"], 3);
     assert!(list[0]["parked_at"].is_string());
     assert!(list[0]["next_attempt_at"].is_null());
-    let cfg = config();
-    let admin = session(&db, &cfg, ADMIN).await;
-    let (_, text) = api(&db, &cfg, "GET", "/api/v1/webhooks", Some(&admin), None).await;
+    let (_, text) = app
+        .as_user(ADMIN)
+        .call("GET", "/api/v1/webhooks", None)
+        .await;
     let hooks = json(&text);
     assert_eq!(hooks[0]["parked"], 1, "{text}");
     assert_eq!(hooks[0]["pending"], 0, "{text}");
 }
 
-/// Saves a webhook as the admin under `cfg`; returns status and body.
-async fn save_webhook(db: &Db, cfg: &Config, form: Value) -> (u16, String) {
-    let admin = session(db, cfg, ADMIN).await;
-    let (status, text) = api(
-        db,
-        cfg,
-        "POST",
-        "/api/v1/webhooks",
-        Some(&admin),
-        Some(&form.to_string()),
-    )
-    .await;
-    (status, text)
+/// Saves a webhook as the admin of `app` (and under its configuration);
+/// returns status and body.
+async fn save_webhook(app: &TestApp, form: Value) -> (u16, String) {
+    app.as_user(ADMIN)
+        .call("POST", "/api/v1/webhooks", Some(&form.to_string()))
+        .await
 }
 
 async fn webhooks_to_internal_addresses_are_refused(db: Db) {
-    let strict = strict_config();
+    let strict = TestApp::over(db.clone(), strict_config()).await;
     let hook = receiver(0).await;
     let port = hook.url.split(':').nth(2).and_then(|p| p.split('/').next());
     let port = port.expect("port");
@@ -718,7 +664,7 @@ async fn webhooks_to_internal_addresses_are_refused(db: Db) {
         ("http://224.0.0.1/x".to_string(), "multicast"),
     ] {
         let form = json!({ "url": url, "secret_env": SECRET_ENV, "events": [] });
-        let (status, text) = save_webhook(&db, &strict, form).await;
+        let (status, text) = save_webhook(&strict, form).await;
         assert_eq!(status, 400, "{url}: {text}");
         let message = json(&text)["error"]["message"]
             .as_str()
@@ -729,25 +675,28 @@ async fn webhooks_to_internal_addresses_are_refused(db: Db) {
     }
     assert_eq!(count(&db, "webhooks").await, 0);
     assert_eq!(count(&db, "audit_log").await, audited);
-    // The same receiver, allowed by the operator (address and port).
+    // The same receiver, allowed by the operator (address and port): another
+    // configuration, so another app over the same database.
     let mut allowed = strict_config();
     allowed.notifications.webhook_allow = vec![format!("127.0.0.1:{port}").parse().expect("entry")];
+    let allowed = TestApp::over(db.clone(), allowed).await;
     for url in [hook.url.clone(), format!("http://localhost:{port}/hook")] {
         let form = json!({ "url": url, "secret_env": SECRET_ENV, "events": [] });
-        let (status, text) = save_webhook(&db, &allowed, form).await;
+        let (status, text) = save_webhook(&allowed, form).await;
         assert_eq!(status, 201, "{url}: {text}");
     }
     // Another port of that address is still refused.
     let form = json!({ "url": "http://127.0.0.1:1/x", "secret_env": SECRET_ENV });
-    assert_eq!(save_webhook(&db, &allowed, form).await.0, 400);
+    assert_eq!(save_webhook(&allowed, form).await.0, 400);
     assert_eq!(count(&db, "webhooks").await, 2);
 }
 
 async fn delivery_checks_the_address_again(db: Db) {
     team(&db, "insights", &["ann"]).await;
+    let app = TestApp::over(db.clone(), config()).await;
     let hook = receiver(0).await;
     // Saved while allowed (or while its name resolved elsewhere)…
-    let id = webhook(&db, &hook.url, &[]).await;
+    let id = webhook(&app, &hook.url, &[]).await;
     record(
         &db,
         "dora",
@@ -763,7 +712,7 @@ async fn delivery_checks_the_address_again(db: Db) {
     let report = strict.deliver_due_at(t0).await.expect("deliver");
     assert_eq!(report.retrying, 1);
     assert!(hook.calls().is_empty(), "nothing was sent");
-    let list = deliveries(&db, &id).await;
+    let list = deliveries(&app, &id).await;
     assert_eq!(list[0]["last_error"], "refused: loopback address");
     // Allowed again: the retry goes out.
     let report = notifier(&db)
@@ -775,7 +724,7 @@ async fn delivery_checks_the_address_again(db: Db) {
 }
 
 async fn webhook_secrets_come_only_from_their_own_variables(db: Db) {
-    let cfg = config();
+    let app = TestApp::over(db.clone(), config()).await;
     let hook = receiver(0).await;
     // Set or not, every variable outside the prefix gets the same answer.
     std::env::set_var("SB_TEST_SET_VARIABLE", "value");
@@ -789,7 +738,7 @@ async fn webhook_secrets_come_only_from_their_own_variables(db: Db) {
         "SWITCHBOARD_WEBHOOKS_X",
     ] {
         let form = json!({ "url": hook.url, "secret_env": env, "events": [] });
-        let (status, text) = save_webhook(&db, &cfg, form).await;
+        let (status, text) = save_webhook(&app, form).await;
         assert_eq!(status, 400, "{env}: {text}");
         messages.push(json(&text)["error"]["message"].clone());
     }
@@ -805,7 +754,7 @@ async fn webhook_secrets_come_only_from_their_own_variables(db: Db) {
 
     // A row stored before the rule names another variable: it is never read.
     team(&db, "insights", &["ann"]).await;
-    let id = webhook(&db, &hook.url, &[]).await;
+    let id = webhook(&app, &hook.url, &[]).await;
     sqlx::query("UPDATE webhooks SET secret_env = 'SB_TEST_SET_VARIABLE' WHERE id = $1")
         .bind(&id)
         .execute(db.pool())
@@ -823,23 +772,17 @@ async fn webhook_secrets_come_only_from_their_own_variables(db: Db) {
     n.run_pass().await.expect("pass");
     assert_eq!(n.deliver_due().await.expect("deliver").retrying, 1);
     assert!(hook.calls().is_empty(), "not signed with another variable");
-    let list = deliveries(&db, &id).await;
+    let list = deliveries(&app, &id).await;
     assert_eq!(
         list[0]["last_error"],
         "secret_env is not a SWITCHBOARD_WEBHOOK_* variable"
     );
 }
 
-async fn audit_page(db: &Db, cookie: &str, query: &str) -> Value {
-    let (status, text) = api(
-        db,
-        &config(),
-        "GET",
-        &format!("/api/v1/audit?{query}"),
-        Some(cookie),
-        None,
-    )
-    .await;
+async fn audit_page(client: &Client<'_>, query: &str) -> Value {
+    let (status, text) = client
+        .call("GET", &format!("/api/v1/audit?{query}"), None)
+        .await;
     assert_eq!(status, 200, "{query}: {text}");
     json(&text)
 }
@@ -855,17 +798,17 @@ fn actions(page: &Value) -> Vec<String> {
 
 async fn audit_search_is_admin_only_and_filters(db: Db) {
     let ids = story(&db).await;
-    let cfg = config();
+    let app = TestApp::over(db.clone(), config()).await;
     for uri in ["/api/v1/audit", "/api/v1/audit/export"] {
-        let (status, _) = api(&db, &cfg, "GET", uri, None, None).await;
+        let (status, _) = app.anonymous().call("GET", uri, None).await;
         assert_eq!(status, 401, "{uri}");
-        let ivan = session(&db, &cfg, "ivan").await;
-        let (status, _) = api(&db, &cfg, "GET", uri, Some(&ivan), None).await;
+        let ivan = app.as_user("ivan");
+        let (status, _) = ivan.call("GET", uri, None).await;
         assert_eq!(status, 403, "{uri}");
     }
-    let admin = session(&db, &cfg, ADMIN).await;
+    let admin = app.as_user(ADMIN);
 
-    let all = audit_page(&db, &admin, "").await;
+    let all = audit_page(&admin, "").await;
     assert_eq!(
         actions(&all),
         [
@@ -882,7 +825,7 @@ async fn audit_search_is_admin_only_and_filters(db: Db) {
     assert!(all["entries"][4]["before"].is_null());
     assert!(all["next_before"].is_null());
 
-    let by_action = audit_page(&db, &admin, "action=request.").await;
+    let by_action = audit_page(&admin, "action=request.").await;
     assert_eq!(
         actions(&by_action),
         [
@@ -891,31 +834,26 @@ async fn audit_search_is_admin_only_and_filters(db: Db) {
             "request.submitted"
         ]
     );
-    let by_actor = audit_page(&db, &admin, "actor=olga").await;
+    let by_actor = audit_page(&admin, "actor=olga").await;
     assert_eq!(actions(&by_actor), ["request.step_approved"]);
-    let by_subject = audit_page(&db, &admin, "subject=EVENT%3Aorders").await;
+    let by_subject = audit_page(&admin, "subject=EVENT%3Aorders").await;
     assert_eq!(actions(&by_subject), ["event.updated"]);
-    let by_text = audit_page(&db, &admin, "q=Data-Protection").await;
+    let by_text = audit_page(&admin, "q=Data-Protection").await;
     assert_eq!(actions(&by_text), ["request.step_approved"]);
     // LIKE wildcards in the input are literal.
-    assert!(actions(&audit_page(&db, &admin, "q=%25").await).is_empty());
-    let combined = audit_page(&db, &admin, "action=request.&actor=ann").await;
+    assert!(actions(&audit_page(&admin, "q=%25").await).is_empty());
+    let combined = audit_page(&admin, "action=request.&actor=ann").await;
     assert_eq!(actions(&combined), ["request.submitted"]);
 
     let today = OffsetDateTime::now_utc().date();
     let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
     let tomorrow = today.next_day().expect("date");
     let yesterday = today.previous_day().expect("date");
-    let within = audit_page(
-        &db,
-        &admin,
-        &format!("from={}&to={}", day(today), day(today)),
-    )
-    .await;
+    let within = audit_page(&admin, &format!("from={}&to={}", day(today), day(today))).await;
     assert_eq!(actions(&within).len(), 5);
-    let after = audit_page(&db, &admin, &format!("from={}", day(tomorrow))).await;
+    let after = audit_page(&admin, &format!("from={}", day(tomorrow))).await;
     assert!(actions(&after).is_empty());
-    let before = audit_page(&db, &admin, &format!("to={}", day(yesterday))).await;
+    let before = audit_page(&admin, &format!("to={}", day(yesterday))).await;
     assert!(actions(&before).is_empty());
     for bad in [
         "from=2025-13-01",
@@ -923,26 +861,20 @@ async fn audit_search_is_admin_only_and_filters(db: Db) {
         "before=x",
         &format!("from={}&to={}", day(tomorrow), day(today)),
     ] {
-        let (status, text) = api(
-            &db,
-            &cfg,
-            "GET",
-            &format!("/api/v1/audit?{bad}"),
-            Some(&admin),
-            None,
-        )
-        .await;
+        let (status, text) = admin
+            .call("GET", &format!("/api/v1/audit?{bad}"), None)
+            .await;
         assert_eq!(status, 400, "{bad}: {text}");
     }
 
     // Keyset paging.
-    let first = audit_page(&db, &admin, "limit=2").await;
+    let first = audit_page(&admin, "limit=2").await;
     assert_eq!(actions(&first), ["grant.expiring_soon", "request.approved"]);
     let next = first["next_before"].as_i64().expect("more");
-    let second = audit_page(&db, &admin, &format!("limit=2&before={next}")).await;
+    let second = audit_page(&admin, &format!("limit=2&before={next}")).await;
     assert_eq!(actions(&second), ["event.updated", "request.step_approved"]);
     let next = second["next_before"].as_i64().expect("more");
-    let last = audit_page(&db, &admin, &format!("limit=2&before={next}")).await;
+    let last = audit_page(&admin, &format!("limit=2&before={next}")).await;
     assert_eq!(actions(&last), ["request.submitted"]);
     assert!(last["next_before"].is_null());
 }
@@ -967,13 +899,10 @@ async fn audit_export_streams_json_lines_that_round_trip(db: Db) {
     }
     tx.commit().await.expect("commit");
 
-    let cfg = config();
-    let admin = session(&db, &cfg, ADMIN).await;
-    let request = axum::http::Request::get("/api/v1/audit/export")
-        .header("cookie", &admin)
-        .body(axum::body::Body::empty())
-        .expect("request");
-    let (status, headers, body) = common::send(&db, &cfg, request).await;
+    let app = TestApp::over(db.clone(), config()).await;
+    let admin = app.as_user(ADMIN);
+    let answer = admin.get("/api/v1/audit/export").await;
+    let (status, headers, body) = (answer.status, answer.headers, answer.body);
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/x-ndjson");
     let lines: Vec<&str> = body.lines().collect();
@@ -999,18 +928,12 @@ async fn audit_export_streams_json_lines_that_round_trip(db: Db) {
         Some(json!({ "n": 1099, "text": "ünïcode \"quoted\"\nline" }))
     );
     // Each line is exactly what the search API says of that entry.
-    let page = audit_page(&db, &admin, "action=request.&limit=200").await;
+    let page = audit_page(&admin, "action=request.&limit=200").await;
     let from_search: Vec<app::notify::AuditEntry> =
         serde_json::from_value(page["entries"].clone()).expect("entries");
-    let (status, filtered) = api(
-        &db,
-        &cfg,
-        "GET",
-        "/api/v1/audit/export?action=request.",
-        Some(&admin),
-        None,
-    )
-    .await;
+    let (status, filtered) = admin
+        .call("GET", "/api/v1/audit/export?action=request.", None)
+        .await;
     assert_eq!(status, 200);
     let exported: Vec<app::notify::AuditEntry> = filtered
         .lines()
@@ -1039,11 +962,11 @@ async fn audit_log_refuses_updates_and_deletes(db: Db) {
     assert_eq!(actors, ["ann", "olga", "ann", "dora", "system"]);
 
     // The API has no way to change it either.
-    let cfg = config();
-    let admin = session(&db, &cfg, ADMIN).await;
+    let app = TestApp::over(db.clone(), config()).await;
+    let admin = app.as_user(ADMIN);
     for method in ["DELETE", "PUT", "PATCH", "POST"] {
         for uri in ["/api/v1/audit", "/api/v1/audit/export"] {
-            let (status, _) = api(&db, &cfg, method, uri, Some(&admin), Some("{}")).await;
+            let (status, _) = admin.call(method, uri, Some("{}")).await;
             assert_eq!(status, 405, "{method} {uri}");
         }
     }

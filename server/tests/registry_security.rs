@@ -5,23 +5,17 @@
 //! are restricted; no malformed input answers 5xx.
 
 mod common;
-#[path = "common/registry_api.rs"]
-mod registry_api;
-
-use std::sync::Arc;
 
 use app::access::{Decision, NewEventForm};
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{json, Value};
-use switchboard::catalogue::seed;
 use switchboard::config::Config;
 use switchboard::db::Db;
 use switchboard::provision::Provisioner;
 use switchboard::registry::VersionSpec;
-use switchboard::state::AppState;
 
-use registry_api::{call, send_json};
+use common::app::{Client, TestApp};
 
 backend_suite!(
     chosen_ids_are_for_admins_and_cannot_exhaust_the_range,
@@ -62,26 +56,41 @@ fn config() -> Config {
 }
 
 /// The demo catalogue (teams, members, events) and clusters; `onprem` has no broker.
-async fn seeded(db: &Db, cfg: &Config) -> AppState {
+async fn seeded(db: &Db, cfg: Config) -> TestApp {
     let mut clusters = switchboard::demo::demo_clusters(19092);
     clusters[0].bootstrap_servers = format!("127.0.0.1:{}", common::free_port());
-    switchboard::serve::register_clusters(db, clusters)
-        .await
-        .expect("clusters");
-    seed::seed_database(db).await.expect("seed");
-    let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
-    switchboard::serve::app_state(db.clone(), cfg, index, None)
+    TestApp::with_clusters(db.clone(), cfg, clusters).await
 }
 
-async fn register(
-    db: &Db,
-    cfg: &Config,
-    cookie: Option<&str>,
-    subject: &str,
-    body: Value,
-) -> (u16, Value) {
+/// One registry call as `client`, as Confluent's clients make it: JSON in
+/// (Confluent's content type), status and body out.
+async fn call(client: &Client<'_>, method: &str, uri: &str, body: Option<String>) -> (u16, String) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/registry{uri}"));
+    if body.is_some() {
+        request = request.header("content-type", "application/vnd.schemaregistry.v1+json");
+    }
+    let request = request
+        .body(body.map(Body::from).unwrap_or_default())
+        .expect("request");
+    let answer = client.send(request).await;
+    assert_eq!(
+        answer.headers["content-type"], "application/vnd.schemaregistry.v1+json",
+        "{method} {uri}: {}",
+        answer.body
+    );
+    (answer.status.as_u16(), answer.body)
+}
+
+async fn send_json(client: &Client<'_>, method: &str, uri: &str, body: Value) -> (u16, Value) {
+    let (status, text) = call(client, method, uri, Some(body.to_string())).await;
+    (status, common::json(&text))
+}
+
+async fn register(client: &Client<'_>, subject: &str, body: Value) -> (u16, Value) {
     let uri = format!("/subjects/{subject}/versions");
-    send_json(db, cfg, "POST", &uri, cookie, body).await
+    send_json(client, "POST", &uri, body).await
 }
 
 fn assert_error(status: u16, body: &Value, want_status: u16, want_code: i64) {
@@ -123,103 +132,76 @@ async fn owners(db: &Db, subject: &str) -> Vec<String> {
 }
 
 async fn chosen_ids_are_for_admins_and_cannot_exhaust_the_range(db: Db) {
-    let cfg = config();
-    seeded(&db, &cfg).await;
-    let admin = common::session(&db, &cfg, ADMIN).await;
-    let member = common::session(&db, &cfg, NADIA).await;
-    let (status, body) = register(&db, &cfg, None, "first-value", json!({"schema": ORDER})).await;
+    let app = seeded(&db, config()).await;
+    let anonymous = app.anonymous();
+    let admin = app.as_user(ADMIN);
+    let member = app.as_user(NADIA);
+    let (status, body) = register(&anonymous, "first-value", json!({"schema": ORDER})).await;
     assert_eq!((status, body), (200, json!({"id": 1})));
 
     // IMPORT is for admins only, anonymous or signed in.
     let import = json!({"mode": "IMPORT"});
-    let (status, body) =
-        send_json(&db, &cfg, "PUT", "/mode/copy-value", None, import.clone()).await;
+    let (status, body) = send_json(&anonymous, "PUT", "/mode/copy-value", import.clone()).await;
     assert_error(status, &body, 401, 40101);
-    let (status, body) = send_json(
-        &db,
-        &cfg,
-        "PUT",
-        "/mode/copy-value",
-        Some(&member),
-        import.clone(),
-    )
-    .await;
+    let (status, body) = send_json(&member, "PUT", "/mode/copy-value", import.clone()).await;
     assert_error(status, &body, 403, 40301);
-    let (status, body) = registry_api_get(&db, &cfg, "/mode/copy-value").await;
+    let (status, body) = registry_api_get(&app, "/mode/copy-value").await;
     assert_error(status, &body, 404, 40409);
-    let (status, body) =
-        send_json(&db, &cfg, "PUT", "/mode/copy-value", Some(&admin), import).await;
+    let (status, body) = send_json(&admin, "PUT", "/mode/copy-value", import).await;
     assert_eq!((status, body), (200, json!({"mode": "IMPORT"})));
 
     // Choosing an id is an admin's, and ids fit Confluent's int32.
     let before = counts(&db).await;
-    let (status, body) = register(
-        &db,
-        &cfg,
-        Some(&member),
-        "copy-value",
-        json!({"schema": OTHER, "id": 50}),
-    )
-    .await;
+    let (status, body) = register(&member, "copy-value", json!({"schema": OTHER, "id": 50})).await;
     assert_error(status, &body, 403, 40301);
     for id in [
         json!(9_223_372_036_854_775_807_i64),
         json!(2_147_483_648_i64),
         json!(0),
     ] {
-        let (status, body) = register(
-            &db,
-            &cfg,
-            Some(&admin),
-            "copy-value",
-            json!({"schema": OTHER, "id": id}),
-        )
-        .await;
+        let (status, body) =
+            register(&admin, "copy-value", json!({"schema": OTHER, "id": id})).await;
         assert_error(status, &body, 422, 42205);
     }
     assert_eq!(counts(&db).await, before, "refusals store nothing");
 
     // The highest id, and the id the counter would give next, imported.
     let (status, body) = register(
-        &db,
-        &cfg,
-        Some(&admin),
+        &admin,
         "copy-value",
         json!({"schema": OTHER, "id": 2_147_483_647_i64, "version": 1}),
     )
     .await;
     assert_eq!((status, body), (200, json!({"id": 2_147_483_647_i64})));
     let (status, body) = register(
-        &db,
-        &cfg,
-        Some(&admin),
+        &admin,
         "copy-value",
         json!({"schema": THIRD, "id": 2, "version": 2}),
     )
     .await;
     assert_eq!((status, body), (200, json!({"id": 2})));
-    let (status, _) = call(&db, &cfg, "DELETE", "/mode/copy-value", Some(&admin), None).await;
+    let (status, _) = call(&admin, "DELETE", "/mode/copy-value", None).await;
     assert_eq!(status, 200);
 
     // Later registrations get the next free ids, skipping the imported one.
     let v2 = r#"{"type":"record","name":"Order","namespace":"acme","fields":[{"name":"id","type":"string"},{"name":"n","type":["null","int"],"default":null}]}"#;
-    let (status, body) = register(&db, &cfg, None, "first-value", json!({"schema": v2})).await;
+    let (status, body) = register(&anonymous, "first-value", json!({"schema": v2})).await;
     assert_eq!((status, body), (200, json!({"id": 3})));
-    let (status, body) = register(&db, &cfg, None, "later-value", json!({"schema": THIRD})).await;
+    let (status, body) = register(&anonymous, "later-value", json!({"schema": THIRD})).await;
     assert_eq!(
         (status, body),
         (200, json!({"id": 2})),
         "same schema, same id"
     );
     let fourth = r#"{"type":"record","name":"Fourth","fields":[{"name":"f","type":"string"}]}"#;
-    let (status, body) = register(&db, &cfg, None, "fourth-value", json!({"schema": fourth})).await;
+    let (status, body) = register(&anonymous, "fourth-value", json!({"schema": fourth})).await;
     assert_eq!((status, body), (200, json!({"id": 4})));
-    let (status, body) = registry_api_get(&db, &cfg, "/schemas/ids/2147483647").await;
+    let (status, body) = registry_api_get(&app, "/schemas/ids/2147483647").await;
     assert_eq!(status, 200, "{body}");
 }
 
-async fn registry_api_get(db: &Db, cfg: &Config, uri: &str) -> (u16, Value) {
-    let (status, text) = call(db, cfg, "GET", uri, None, None).await;
+async fn registry_api_get(app: &TestApp, uri: &str) -> (u16, Value) {
+    let (status, text) = call(&app.anonymous(), "GET", uri, None).await;
     (status, common::json(&text))
 }
 
@@ -238,27 +220,23 @@ fn proposal() -> NewEventForm {
 }
 
 async fn a_proposed_event_subject_cannot_be_squatted(db: Db) {
-    let cfg = config();
-    let state = seeded(&db, &cfg).await;
-    let caller = |user: &'static str| {
-        let state = state.clone();
-        async move { Some(state.auth.caller(user).await.expect("caller")) }
-    };
+    let app = seeded(&db, config()).await;
+    let state = &app.state;
     let request = state
         .access
-        .submit_new_event(caller(GARETH).await, proposal())
+        .submit_new_event(app.caller(GARETH).await, proposal())
         .await
         .expect("proposal submitted");
-    let kate = common::session(&db, &cfg, KATE).await;
+    let anonymous = app.anonymous();
+    let kate = app.as_user(KATE);
     let before = counts(&db).await;
 
     // Every subject of the proposed topic, under every naming strategy.
     for suffix in ["value", "key", "fieldservice.PartOrdered"] {
         let subject = format!("{PROPOSED_TOPIC}-{suffix}");
-        let (status, body) = register(&db, &cfg, None, &subject, json!({"schema": SQUAT})).await;
+        let (status, body) = register(&anonymous, &subject, json!({"schema": SQUAT})).await;
         assert_error(status, &body, 403, 40301);
-        let (status, body) =
-            register(&db, &cfg, Some(&kate), &subject, json!({"schema": SQUAT})).await;
+        let (status, body) = register(&kate, &subject, json!({"schema": SQUAT})).await;
         assert_error(status, &body, 403, 40301);
         assert!(
             body["message"]
@@ -275,9 +253,9 @@ async fn a_proposed_event_subject_cannot_be_squatted(db: Db) {
             ),
         ] {
             // Settings of a reserved subject are an admin's: sign in first.
-            let (status, body) = send_json(&db, &cfg, "PUT", &uri, None, setting.clone()).await;
+            let (status, body) = send_json(&anonymous, "PUT", &uri, setting.clone()).await;
             assert_error(status, &body, 401, 40101);
-            let (status, body) = send_json(&db, &cfg, "PUT", &uri, Some(&kate), setting).await;
+            let (status, body) = send_json(&kate, "PUT", &uri, setting).await;
             assert_error(status, &body, 403, 40301);
         }
     }
@@ -287,7 +265,7 @@ async fn a_proposed_event_subject_cannot_be_squatted(db: Db) {
     state
         .access
         .decide(
-            caller(ADMIN).await,
+            app.caller(ADMIN).await,
             Decision {
                 request: request.id.clone(),
                 approve: true,
@@ -300,7 +278,7 @@ async fn a_proposed_event_subject_cannot_be_squatted(db: Db) {
         db.clone(),
         state.access.clone(),
         state.registry.clone(),
-        cfg.provision.clone(),
+        app.config.provision.clone(),
     );
     let report = worker.run_pass().await.expect("pass");
     assert_eq!(report.done.len(), 1, "the schema job: {report:?}");
@@ -320,56 +298,34 @@ async fn a_proposed_event_subject_cannot_be_squatted(db: Db) {
 }
 
 async fn subjects_belong_to_their_event_or_team(db: Db) {
-    let cfg = config();
-    seeded(&db, &cfg).await;
-    let gareth = common::session(&db, &cfg, GARETH).await;
-    let nadia = common::session(&db, &cfg, NADIA).await;
-    let kate = common::session(&db, &cfg, KATE).await;
-    let admin = common::session(&db, &cfg, ADMIN).await;
+    let app = seeded(&db, config()).await;
+    let anonymous = app.anonymous();
+    let gareth = app.as_user(GARETH);
+    let nadia = app.as_user(NADIA);
+    let kate = app.as_user(KATE);
+    let admin = app.as_user(ADMIN);
 
     // An event's topic reserves its RecordNameStrategy subjects too.
     let record_subject = format!("{EVENT_TOPIC}-acme.Order");
     let before = counts(&db).await;
-    let (status, body) = register(&db, &cfg, None, &record_subject, json!({"schema": ORDER})).await;
+    let (status, body) = register(&anonymous, &record_subject, json!({"schema": ORDER})).await;
     assert_error(status, &body, 403, 40301);
-    let (status, body) = register(
-        &db,
-        &cfg,
-        Some(&kate),
-        &record_subject,
-        json!({"schema": ORDER}),
-    )
-    .await;
+    let (status, body) = register(&kate, &record_subject, json!({"schema": ORDER})).await;
     assert_error(status, &body, 403, 40301);
     assert_eq!(counts(&db).await, before);
-    let (status, body) = register(
-        &db,
-        &cfg,
-        Some(&gareth),
-        &record_subject,
-        json!({"schema": ORDER}),
-    )
-    .await;
+    let (status, body) = register(&gareth, &record_subject, json!({"schema": ORDER})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(owners(&db, &record_subject).await, ["field-service"]);
 
     // A subject no event names belongs to the team of its first registrant.
     let team_subject = "acme.Other";
-    let (status, body) = register(
-        &db,
-        &cfg,
-        Some(&gareth),
-        team_subject,
-        json!({"schema": OTHER}),
-    )
-    .await;
+    let (status, body) = register(&gareth, team_subject, json!({"schema": OTHER})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(owners(&db, team_subject).await, ["field-service"]);
     let before = counts(&db).await;
     let readonly = json!({"mode": "READONLY"});
-    for cookie in [None, Some(kate.as_str())] {
-        let (status, body) =
-            register(&db, &cfg, cookie, team_subject, json!({"schema": THIRD})).await;
+    for client in [&anonymous, &kate] {
+        let (status, body) = register(client, team_subject, json!({"schema": THIRD})).await;
         assert_error(status, &body, 403, 40301);
         for (uri, setting) in [
             (format!("/mode/{team_subject}"), readonly.clone()),
@@ -378,55 +334,38 @@ async fn subjects_belong_to_their_event_or_team(db: Db) {
                 json!({"compatibility": "NONE"}),
             ),
         ] {
-            let (status, body) = send_json(&db, &cfg, "PUT", &uri, cookie, setting).await;
+            let (status, body) = send_json(client, "PUT", &uri, setting).await;
             assert_error(status, &body, 403, 40301);
         }
         for uri in [
             format!("/subjects/{team_subject}"),
             format!("/subjects/{team_subject}/versions/1"),
         ] {
-            let (status, body) = call(&db, &cfg, "DELETE", &uri, cookie, None).await;
+            let (status, body) = call(client, "DELETE", &uri, None).await;
             assert_error(status, &common::json(&body), 403, 40301);
         }
     }
     assert_eq!(counts(&db).await, before, "refusals change nothing");
     // Team mates and admins may.
     let uri = format!("/mode/{team_subject}");
-    let (status, body) = send_json(&db, &cfg, "PUT", &uri, Some(&nadia), readonly).await;
+    let (status, body) = send_json(&nadia, "PUT", &uri, readonly).await;
     assert_eq!(status, 200, "{body}");
-    let (status, _) = call(&db, &cfg, "DELETE", &uri, Some(&admin), None).await;
+    let (status, _) = call(&admin, "DELETE", &uri, None).await;
     assert_eq!(status, 200);
-    let (status, body) = call(
-        &db,
-        &cfg,
-        "DELETE",
-        &format!("/subjects/{team_subject}"),
-        Some(&nadia),
-        None,
-    )
-    .await;
+    let (status, body) = call(&nadia, "DELETE", &format!("/subjects/{team_subject}"), None).await;
     assert_eq!((status, common::json(&body)), (200, json!([1])));
     // Deleted, it stays the team's: nobody else takes the name over.
-    let (status, body) = register(
-        &db,
-        &cfg,
-        Some(&kate),
-        team_subject,
-        json!({"schema": OTHER}),
-    )
-    .await;
+    let (status, body) = register(&kate, team_subject, json!({"schema": OTHER})).await;
     assert_error(status, &body, 403, 40301);
 
     // A subject registered anonymously (the demo's sandbox) has no owner.
-    let (status, _) = register(&db, &cfg, None, "sandbox-value", json!({"schema": ORDER})).await;
+    let (status, _) = register(&anonymous, "sandbox-value", json!({"schema": ORDER})).await;
     assert_eq!(status, 200);
     assert!(owners(&db, "sandbox-value").await.is_empty());
     let (status, _) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "PUT",
         "/config/sandbox-value",
-        None,
         json!({"compatibility": "NONE"}),
     )
     .await;
@@ -435,8 +374,7 @@ async fn subjects_belong_to_their_event_or_team(db: Db) {
 
 /// A raw registry request with the given content type (none: no header).
 async fn with_type(
-    db: &Db,
-    cfg: &Config,
+    app: &TestApp,
     method: &str,
     uri: &str,
     content_type: Option<&str>,
@@ -449,16 +387,17 @@ async fn with_type(
         request = request.header("content-type", t);
     }
     let request = request.body(Body::from(body.to_string())).expect("request");
-    let (status, headers, text) = common::send(db, cfg, request).await;
+    let answer = app.anonymous().send(request).await;
     assert_eq!(
-        headers["content-type"], "application/vnd.schemaregistry.v1+json",
-        "{text}"
+        answer.headers["content-type"], "application/vnd.schemaregistry.v1+json",
+        "{}",
+        answer.body
     );
-    (status.as_u16(), common::json(&text))
+    (answer.status.as_u16(), common::json(&answer.body))
 }
 
 async fn writes_need_a_json_content_type(db: Db) {
-    let cfg = config();
+    let app = TestApp::over(db.clone(), config()).await;
     let schema = json!({ "schema": ORDER }).to_string();
     let config_body = json!({"compatibility": "NONE"}).to_string();
     let before = counts(&db).await;
@@ -485,7 +424,7 @@ async fn writes_need_a_json_content_type(db: Db) {
             ("PUT", "/mode/orders-value", r#"{"mode":"READONLY"}"#),
             ("DELETE", "/subjects/orders-value", schema.as_str()),
         ] {
-            let (status, answer) = with_type(&db, &cfg, method, uri, content_type, body).await;
+            let (status, answer) = with_type(&app, method, uri, content_type, body).await;
             assert_error(status, &answer, 415, 415);
         }
     }
@@ -500,8 +439,7 @@ async fn writes_need_a_json_content_type(db: Db) {
     .enumerate()
     {
         let (status, answer) = with_type(
-            &db,
-            &cfg,
+            &app,
             "POST",
             &format!("/subjects/typed{i}-value/versions"),
             Some(content_type),
@@ -513,7 +451,8 @@ async fn writes_need_a_json_content_type(db: Db) {
 }
 
 async fn subject_names_are_restricted(db: Db) {
-    let cfg = config();
+    let app = TestApp::over(db.clone(), config()).await;
+    let anonymous = app.anonymous();
     let long = "x".repeat(256);
     let before = counts(&db).await;
     for subject in [
@@ -529,7 +468,7 @@ async fn subject_names_are_restricted(db: Db) {
         "new%0Aline",
         long.as_str(),
     ] {
-        let (status, body) = register(&db, &cfg, None, subject, json!({"schema": ORDER})).await;
+        let (status, body) = register(&anonymous, subject, json!({"schema": ORDER})).await;
         assert_error(status, &body, 422, 42208);
         assert!(
             body["message"]
@@ -545,7 +484,7 @@ async fn subject_names_are_restricted(db: Db) {
             ),
             (format!("/mode/{subject}"), json!({"mode": "READONLY"})),
         ] {
-            let (status, body) = send_json(&db, &cfg, "PUT", &uri, None, setting).await;
+            let (status, body) = send_json(&anonymous, "PUT", &uri, setting).await;
             assert_error(status, &body, 422, 42208);
         }
     }
@@ -557,21 +496,16 @@ async fn subject_names_are_restricted(db: Db) {
         "orders-acme.Order",
         ":.ctx:orders-value",
     ] {
-        let (status, body) = register(&db, &cfg, None, subject, json!({"schema": ORDER})).await;
+        let (status, body) = register(&anonymous, subject, json!({"schema": ORDER})).await;
         assert_eq!(status, 200, "{subject}: {body}");
     }
 }
 
-/// One router for many anonymous requests (the sweep sends hundreds).
-struct Sweep(axum::Router);
+/// Many anonymous requests to one app (the sweep sends hundreds); unlike
+/// [`call`], any content type may come back.
+struct Sweep<'a>(Client<'a>);
 
-impl Sweep {
-    fn new(db: &Db, cfg: &Config) -> Self {
-        let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
-        let state = switchboard::serve::app_state(db.clone(), cfg, index, None);
-        Sweep(switchboard::http::router(state))
-    }
-
+impl Sweep<'_> {
     /// Status and body of a registry call with a JSON body, or none.
     async fn send(&self, method: &str, uri: &str, body: Option<&String>) -> (u16, String) {
         let mut request = Request::builder()
@@ -583,16 +517,16 @@ impl Sweep {
         let request = request
             .body(body.map(|b| Body::from(b.clone())).unwrap_or_default())
             .expect("request");
-        let (status, _, body) = common::oneshot(&self.0, request).await;
-        (status.as_u16(), body)
+        let answer = self.0.send(request).await;
+        (answer.status.as_u16(), answer.body)
     }
 }
 
 async fn malformed_input_never_answers_5xx(db: Db) {
-    let cfg = config();
-    let (status, _) = register(&db, &cfg, None, "orders-value", json!({"schema": ORDER})).await;
+    let app = TestApp::over(db.clone(), config()).await;
+    let (status, _) = register(&app.anonymous(), "orders-value", json!({"schema": ORDER})).await;
     assert_eq!(status, 200);
-    let sweep = Sweep::new(&db, &cfg);
+    let sweep = Sweep(app.anonymous());
     let before = counts(&db).await;
     let subjects = [
         "nul%00byte",
@@ -688,7 +622,6 @@ async fn malformed_input_never_answers_5xx(db: Db) {
 /// i64, subjects registered by a team member and anonymously. Migration 0011
 /// is undone first, then applied again over that data.
 async fn existing_subjects_get_owners_and_ids_a_counter_on_upgrade(db: Db) {
-    let cfg = config();
     let now = "2025-01-01T00:00:00Z";
     let max = i64::MAX.to_string();
     for (sql, args) in [
@@ -753,15 +686,18 @@ async fn existing_subjects_get_owners_and_ids_a_counter_on_upgrade(db: Db) {
     db.migrate().await.expect("0011 applies over existing data");
     assert_eq!(owners(&db, "owned-value").await, ["billing"]);
     assert!(owners(&db, "anon-value").await.is_empty());
-    let (status, body) = register(&db, &cfg, None, "fresh-value", json!({"schema": ORDER})).await;
+    // The app over the upgraded database.
+    let app = TestApp::over(db.clone(), config()).await;
+    let anonymous = app.anonymous();
+    let (status, body) = register(&anonymous, "fresh-value", json!({"schema": ORDER})).await;
     assert_eq!((status, body), (200, json!({"id": 8})));
-    let (status, _) = registry_api_get(&db, &cfg, &format!("/schemas/ids/{max}")).await;
+    let (status, _) = registry_api_get(&app, &format!("/schemas/ids/{max}")).await;
     assert_eq!(status, 200, "the old id still reads");
     // A name allowed before is read and deleted, but gets no new version.
-    let (status, body) = register(&db, &cfg, None, "old%20name", json!({"schema": ORDER})).await;
+    let (status, body) = register(&anonymous, "old%20name", json!({"schema": ORDER})).await;
     assert_error(status, &body, 422, 42208);
-    let (status, body) = registry_api_get(&db, &cfg, "/subjects/old%20name/versions").await;
+    let (status, body) = registry_api_get(&app, "/subjects/old%20name/versions").await;
     assert_eq!((status, body), (200, json!([1])));
-    let (status, body) = call(&db, &cfg, "DELETE", "/subjects/old%20name", None, None).await;
+    let (status, body) = call(&anonymous, "DELETE", "/subjects/old%20name", None).await;
     assert_eq!((status, common::json(&body)), (200, json!([1])));
 }

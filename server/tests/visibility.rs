@@ -15,7 +15,8 @@ use switchboard::catalogue::seed;
 use switchboard::config::Config;
 use switchboard::db::Db;
 
-use common::{api, json, send, session};
+use common::app::{Client, TestApp};
+use common::json;
 
 backend_suite!(
     anonymous_callers_get_clusters_without_connection_details,
@@ -54,35 +55,21 @@ async fn setup(db: &Db) -> (Config, String) {
     (common::test_config(), address)
 }
 
-/// Posts a server function's form, with an optional session cookie.
-async fn server_fn<F: ServerFn>(
-    db: &Db,
-    cfg: &Config,
-    cookie: Option<&str>,
-    form: &str,
-) -> (u16, String) {
-    let mut request = Request::post(F::PATH)
+/// Posts a server function's form, as `client` (signed in or not).
+async fn server_fn<F: ServerFn>(client: &Client<'_>, form: &str) -> (u16, String) {
+    let request = Request::post(F::PATH)
         .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json");
-    if let Some(c) = cookie {
-        request = request.header("cookie", c);
-    }
-    let (status, _, body) = send(
-        db,
-        cfg,
-        request.body(Body::from(form.to_string())).expect("request"),
-    )
-    .await;
-    (status.as_u16(), body)
+        .header("accept", "application/json")
+        .body(Body::from(form.to_string()))
+        .expect("request");
+    let answer = client.send(request).await;
+    (answer.status.as_u16(), answer.body)
 }
 
-async fn page(db: &Db, cfg: &Config, uri: &str, cookie: Option<&str>) -> (u16, String) {
-    let mut request = Request::get(uri);
-    if let Some(c) = cookie {
-        request = request.header("cookie", c);
-    }
-    let (status, _, body) = send(db, cfg, request.body(Body::empty()).expect("request")).await;
-    (status.as_u16(), body)
+async fn page(client: &Client<'_>, uri: &str) -> (u16, String) {
+    let request = Request::get(uri).body(Body::empty()).expect("request");
+    let answer = client.send(request).await;
+    (answer.status.as_u16(), answer.body)
 }
 
 fn assert_no_details(body: &str, address: &str) {
@@ -101,8 +88,10 @@ fn onprem(list: &Value) -> &Value {
 
 async fn anonymous_callers_get_clusters_without_connection_details(db: Db) {
     let (cfg, address) = setup(&db).await;
+    let app = TestApp::over(db, cfg).await;
+    let anonymous = app.anonymous();
 
-    let (status, body) = api(&db, &cfg, "GET", "/api/v1/clusters", None, None).await;
+    let (status, body) = anonymous.call("GET", "/api/v1/clusters", None).await;
     assert_eq!(status, 200, "{body}");
     let list = json(&body);
     assert_eq!(
@@ -119,15 +108,15 @@ async fn anonymous_callers_get_clusters_without_connection_details(db: Db) {
         );
     }
     assert_no_details(&body, &address);
-    let (status, body) = api(&db, &cfg, "GET", "/api/v1/clusters/onprem", None, None).await;
+    let (status, body) = anonymous.call("GET", "/api/v1/clusters/onprem", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["id"], "onprem");
     assert_no_details(&body, &address);
-    let (status, body) = server_fn::<app::api::ListClusters>(&db, &cfg, None, "").await;
+    let (status, body) = server_fn::<app::api::ListClusters>(&anonymous, "").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body).as_array().expect("list").len(), 3);
     assert_no_details(&body, &address);
-    let (status, body) = page(&db, &cfg, "/clusters", None).await;
+    let (status, body) = page(&anonymous, "/clusters").await;
     assert_eq!(status, 200);
     assert!(
         body.contains("cluster-row"),
@@ -136,32 +125,26 @@ async fn anonymous_callers_get_clusters_without_connection_details(db: Db) {
     assert_no_details(&body, &address);
 
     // Signed in: every detail, through each of them.
-    let cookie = session(&db, &cfg, KATE).await;
-    let (_, body) = api(&db, &cfg, "GET", "/api/v1/clusters", Some(&cookie), None).await;
+    let kate = app.as_user(KATE);
+    let (_, body) = kate.call("GET", "/api/v1/clusters", None).await;
     let c = onprem(&json(&body)).clone();
     assert_eq!(c["bootstrap_servers"], address.as_str());
     assert_eq!(c["security"]["sasl_username"], USERNAME);
     assert_eq!(c["security"]["sasl_password_env"], PASSWORD_ENV);
     assert_eq!(c["security"]["ssl_ca_location"], CA);
-    let (_, body) = api(
-        &db,
-        &cfg,
-        "GET",
-        "/api/v1/clusters/onprem",
-        Some(&cookie),
-        None,
-    )
-    .await;
+    let (_, body) = kate.call("GET", "/api/v1/clusters/onprem", None).await;
     assert_eq!(json(&body)["security"], c["security"]);
-    let (_, body) = server_fn::<app::api::ListClusters>(&db, &cfg, Some(&cookie), "").await;
+    let (_, body) = server_fn::<app::api::ListClusters>(&kate, "").await;
     assert_eq!(onprem(&json(&body))["security"], c["security"]);
-    let (_, body) = page(&db, &cfg, "/clusters", Some(&cookie)).await;
+    let (_, body) = page(&kate, "/clusters").await;
     assert!(body.contains(&address), "{body}");
 }
 
 async fn team_members_are_for_signed_in_callers(db: Db) {
     let (cfg, _) = setup(&db).await;
-    let (status, body) = api(&db, &cfg, "GET", "/api/v1/teams", None, None).await;
+    let app = TestApp::over(db, cfg).await;
+    let anonymous = app.anonymous();
+    let (status, body) = anonymous.call("GET", "/api/v1/teams", None).await;
     assert_eq!(status, 200, "{body}");
     let teams = json(&body);
     assert!(teams
@@ -173,32 +156,26 @@ async fn team_members_are_for_signed_in_callers(db: Db) {
         assert_eq!(t["members"], serde_json::json!([]), "{t}");
     }
     assert!(!body.contains(ZOE), "{body}");
-    let (status, body) = server_fn::<app::api::ListTeamDefs>(&db, &cfg, None, "").await;
+    let (status, body) = server_fn::<app::api::ListTeamDefs>(&anonymous, "").await;
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains(ZOE), "{body}");
 
-    let cookie = session(&db, &cfg, KATE).await;
-    let (_, body) = api(&db, &cfg, "GET", "/api/v1/teams", Some(&cookie), None).await;
+    let kate = app.as_user(KATE);
+    let (_, body) = kate.call("GET", "/api/v1/teams", None).await;
     assert!(body.contains(ZOE), "{body}");
-    let (_, body) = server_fn::<app::api::ListTeamDefs>(&db, &cfg, Some(&cookie), "").await;
+    let (_, body) = server_fn::<app::api::ListTeamDefs>(&kate, "").await;
     assert!(body.contains(ZOE), "{body}");
 }
 
 /// Zoe's consume request of a PII event, as its id.
-async fn zoes_request(db: &Db, cfg: &Config, cookie: &str) -> String {
+async fn zoes_request(zoe: &Client<'_>) -> String {
     let app = serde_json::json!({
         "team": "customer-insights", "name": "churn-model", "description": "d",
         "principals": [{"cluster": "gcp", "principal": "User:svc-churn"}]
     });
-    let (status, text) = api(
-        db,
-        cfg,
-        "POST",
-        "/api/v1/applications",
-        Some(cookie),
-        Some(&app.to_string()),
-    )
-    .await;
+    let (status, text) = zoe
+        .call("POST", "/api/v1/applications", Some(&app.to_string()))
+        .await;
     assert_eq!(status, 201, "{text}");
     let app_id = json(&text)["id"].as_str().expect("id").to_string();
     let form = serde_json::json!({
@@ -206,54 +183,31 @@ async fn zoes_request(db: &Db, cfg: &Config, cookie: &str) -> String {
         "group": "insights.churn", "group_is_prefix": false,
         "purpose": "churn model features", "end_date": null,
     });
-    let (status, text) = api(
-        db,
-        cfg,
-        "POST",
-        "/api/v1/requests/consume",
-        Some(cookie),
-        Some(&form.to_string()),
-    )
-    .await;
+    let (status, text) = zoe
+        .call("POST", "/api/v1/requests/consume", Some(&form.to_string()))
+        .await;
     assert!(status == 200 || status == 201, "{status} {text}");
     json(&text)["id"].as_str().expect("id").to_string()
 }
 
 async fn requests_the_caller_may_not_see_answer_404_like_missing_ones(db: Db) {
     let (cfg, _) = setup(&db).await;
-    let zoe = session(&db, &cfg, ZOE).await;
-    let kate = session(&db, &cfg, KATE).await;
-    let id = zoes_request(&db, &cfg, &zoe).await;
+    let app = TestApp::over(db, cfg).await;
+    let zoe = app.as_user(ZOE);
+    let kate = app.as_user(KATE);
+    let id = zoes_request(&zoe).await;
     let missing = "999999";
 
-    let (status, _) = api(
-        &db,
-        &cfg,
-        "GET",
-        &format!("/api/v1/requests/{id}"),
-        Some(&zoe),
-        None,
-    )
-    .await;
+    let (status, _) = zoe
+        .call("GET", &format!("/api/v1/requests/{id}"), None)
+        .await;
     assert_eq!(status, 200);
-    let (hidden_status, hidden) = api(
-        &db,
-        &cfg,
-        "GET",
-        &format!("/api/v1/requests/{id}"),
-        Some(&kate),
-        None,
-    )
-    .await;
-    let (missing_status, absent) = api(
-        &db,
-        &cfg,
-        "GET",
-        &format!("/api/v1/requests/{missing}"),
-        Some(&kate),
-        None,
-    )
-    .await;
+    let (hidden_status, hidden) = kate
+        .call("GET", &format!("/api/v1/requests/{id}"), None)
+        .await;
+    let (missing_status, absent) = kate
+        .call("GET", &format!("/api/v1/requests/{missing}"), None)
+        .await;
     assert_eq!(hidden_status, 404, "{hidden}");
     assert_eq!(missing_status, 404, "{absent}");
     // The same answer but for the id itself.
@@ -265,24 +219,12 @@ async fn requests_the_caller_may_not_see_answer_404_like_missing_ones(db: Db) {
         ("/decision", Some(r#"{"approve": true, "comment": "ok"}"#)),
         ("/revoke", Some(r#"{"reason": "probing"}"#)),
     ] {
-        let (hidden_status, hidden) = api(
-            &db,
-            &cfg,
-            "POST",
-            &format!("/api/v1/requests/{id}{tail}"),
-            Some(&kate),
-            body,
-        )
-        .await;
-        let (missing_status, absent) = api(
-            &db,
-            &cfg,
-            "POST",
-            &format!("/api/v1/requests/{missing}{tail}"),
-            Some(&kate),
-            body,
-        )
-        .await;
+        let (hidden_status, hidden) = kate
+            .call("POST", &format!("/api/v1/requests/{id}{tail}"), body)
+            .await;
+        let (missing_status, absent) = kate
+            .call("POST", &format!("/api/v1/requests/{missing}{tail}"), body)
+            .await;
         assert_eq!(
             (hidden_status, missing_status),
             (404, 404),
@@ -296,47 +238,47 @@ async fn requests_the_caller_may_not_see_answer_404_like_missing_ones(db: Db) {
     }
 
     let form = |id: &str| format!("id={id}");
-    let (hidden_status, hidden) =
-        server_fn::<app::access_api::GetRequest>(&db, &cfg, Some(&kate), &form(&id)).await;
+    let (hidden_status, hidden) = server_fn::<app::access_api::GetRequest>(&kate, &form(&id)).await;
     let (missing_status, absent) =
-        server_fn::<app::access_api::GetRequest>(&db, &cfg, Some(&kate), &form(missing)).await;
+        server_fn::<app::access_api::GetRequest>(&kate, &form(missing)).await;
     assert_eq!(hidden_status, 404, "{hidden}");
     assert_eq!(missing_status, 404, "{absent}");
     assert_eq!(hidden.replace(&id, "N"), absent.replace(missing, "N"));
-    let (status, body) =
-        server_fn::<app::access_api::GetRequest>(&db, &cfg, Some(&zoe), &form(&id)).await;
+    let (status, body) = server_fn::<app::access_api::GetRequest>(&zoe, &form(&id)).await;
     assert_eq!(status, 200, "{body}");
 }
 
 async fn pages_of_missing_things_answer_404(db: Db) {
     let (cfg, _) = setup(&db).await;
-    let zoe = session(&db, &cfg, ZOE).await;
-    let kate = session(&db, &cfg, KATE).await;
-    let id = zoes_request(&db, &cfg, &zoe).await;
+    let app = TestApp::over(db, cfg).await;
+    let anonymous = app.anonymous();
+    let zoe = app.as_user(ZOE);
+    let kate = app.as_user(KATE);
+    let id = zoes_request(&zoe).await;
 
-    let (status, body) = page(&db, &cfg, "/events/customer.updated", None).await;
+    let (status, body) = page(&anonymous, "/events/customer.updated").await;
     assert_eq!(status, 200);
     assert!(body.contains("crm.customer.updated.v1"), "{body}");
-    let (status, body) = page(&db, &cfg, "/events/does.not.exist", None).await;
+    let (status, body) = page(&anonymous, "/events/does.not.exist").await;
     assert_eq!(status, 404, "{body}");
     assert!(
         body.contains("does.not.exist"),
         "the page says what is missing: {body}"
     );
 
-    let (status, _) = page(&db, &cfg, &format!("/requests/{id}"), Some(&zoe)).await;
+    let (status, _) = page(&zoe, &format!("/requests/{id}")).await;
     assert_eq!(status, 200);
-    for (uri, cookie) in [
+    for (uri, client) in [
         ("/requests/999999".to_string(), &zoe),
         (format!("/requests/{id}"), &kate),
         ("/requests/not-a-number".to_string(), &zoe),
     ] {
-        let (status, body) = page(&db, &cfg, &uri, Some(cookie)).await;
+        let (status, body) = page(client, &uri).await;
         assert_eq!(status, 404, "{uri}: {body}");
     }
 
     for uri in ["/no/such/page", "/events/customer.updated/no/such/tab"] {
-        let (status, body) = page(&db, &cfg, uri, None).await;
+        let (status, body) = page(&anonymous, uri).await;
         assert_eq!(status, 404, "{uri}");
         assert!(body.contains("Page not found"), "{uri}: {body}");
     }

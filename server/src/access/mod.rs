@@ -16,8 +16,8 @@ pub mod state;
 mod submit;
 
 use app::access::{
-    AccessPolicy, Application, ConsumeForm, Decision, DecisionOutcome, InboxFilter, JobView,
-    NewApplication, NewEventForm, ProduceForm, RequestView,
+    AccessPolicy, Application, ConsumeForm, Decision, DecisionOutcome, InboxFilter, NewApplication,
+    NewEventForm, ProduceForm, RequestView,
 };
 use app::auth::Caller;
 use app::error::AppError;
@@ -134,9 +134,5 @@ impl app::services::Access for AccessService {
         reason: &str,
     ) -> Result<RequestView, AppError> {
         Ok(AccessService::revoke(self, caller, id, reason).await?)
-    }
-
-    async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<JobView>, AppError> {
-        Ok(AccessService::jobs(self, caller).await?)
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::error::AccessError;
 use app::access::{
-    AccessPolicy, Application, ApprovalStep, GrantView, InboxFilter, JobView, NewApplication,
-    RequestKind, RequestState, RequestView,
+    AccessPolicy, Application, ApprovalStep, GrantView, InboxFilter, NewApplication, RequestKind,
+    RequestState, RequestView,
 };
 use app::auth::Caller;
 use serde_json::{json, Value};
@@ -293,16 +293,6 @@ impl AccessService {
         let mut conn = self.conn().await?;
         Ok(self.decidable(&mut conn, &caller).await?.len())
     }
-
-    pub async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<JobView>, AccessError> {
-        crate::auth::require_admin(caller)?;
-        let mut conn = self.conn().await?;
-        Ok(queue::unfinished(&mut conn)
-            .await?
-            .into_iter()
-            .map(job_view)
-            .collect())
-    }
 }
 
 fn wanted(s: &Option<String>) -> Option<&str> {
@@ -357,20 +347,6 @@ pub(super) async fn record(
     .await
 }
 
-fn job_view(j: JobRow) -> JobView {
-    JobView {
-        id: j.id.to_string(),
-        kind: j.kind,
-        cluster: j.cluster,
-        state: j.state,
-        attempts: j.attempts,
-        last_error: j.last_error,
-        outcome: j.outcome,
-        next_attempt_at: j.next_attempt_at,
-        created_at: j.created_at,
-    }
-}
-
 fn grant_view(g: GrantRow, application: String) -> GrantView {
     GrantView {
         id: g.id.to_string(),
@@ -401,7 +377,7 @@ pub(super) async fn view(
     let jobs = queue::of_request(conn, row.id)
         .await?
         .into_iter()
-        .map(job_view)
+        .map(JobRow::view)
         .collect();
     let connection = match (&grant, row.state) {
         (Some(g), RequestState::Active) if row.kind != RequestKind::NewEvent => {

@@ -94,6 +94,10 @@ impl app::services::Mesh for MeshService {
         self.drift_unchecked().await
     }
 
+    async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<app::access::JobView>, AppError> {
+        crate::provision::admin::unfinished_jobs(&self.db, caller).await
+    }
+
     async fn job_action(
         &self,
         caller: Option<Caller>,

@@ -10,6 +10,21 @@ use crate::access::AccessService;
 use crate::db::Db;
 use crate::errors::internal;
 
+/// Jobs not done yet (queued, running, parked), oldest first; admins only.
+pub async fn unfinished_jobs(
+    db: &Db,
+    caller: Option<Caller>,
+) -> Result<Vec<app::access::JobView>, AppError> {
+    crate::auth::require_admin(caller)?;
+    let mut conn = db.pool().acquire().await.map_err(internal)?;
+    Ok(queue::unfinished(&mut conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(queue::JobRow::view)
+        .collect())
+}
+
 /// `retry` or `cancel`; refused (409) when the job is in no state for it.
 pub async fn act_on_job(
     db: &Db,

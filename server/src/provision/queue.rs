@@ -303,6 +303,23 @@ pub struct JobRow {
     pub created_at: String,
 }
 
+impl JobRow {
+    /// The job as pages and the API show it.
+    pub fn view(self) -> app::access::JobView {
+        app::access::JobView {
+            id: self.id.to_string(),
+            kind: self.kind,
+            cluster: self.cluster,
+            state: self.state,
+            attempts: self.attempts,
+            last_error: self.last_error,
+            outcome: self.outcome,
+            next_attempt_at: self.next_attempt_at,
+            created_at: self.created_at,
+        }
+    }
+}
+
 const JOB_COLUMNS: &str = "id, request_id, kind, cluster_id, payload_json, state, attempts, \
      last_error, outcome, next_attempt_at, created_at";
 

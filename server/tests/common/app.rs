@@ -283,6 +283,18 @@ impl Client<'_> {
         (answer.status.as_u16(), answer.body)
     }
 
+    /// Sends a hand-built request (its own method, headers and body) as this
+    /// client: with the user's session cookie, when there is a user.
+    pub async fn send(&self, mut request: Request<Body>) -> Answer {
+        if let Some(user) = &self.user {
+            let cookie = self.app.cookie(user).await;
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        self.app.send(request).await
+    }
+
     /// Any method, with a JSON body as text (which may be malformed on purpose).
     pub async fn request(&self, method: &str, uri: &str, body: Option<&str>) -> Answer {
         let mut request = Request::builder().method(method).uri(uri);

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use super::steps::clock;
 use super::widgets::action_error;
 use crate::access::{JobState, JobView};
-use crate::access_api::provisioning_jobs;
+
 use crate::components::errors::{ErrorTemplate, Loading};
-use crate::mesh_api::JobAction;
+use crate::mesh_api::{provisioning_jobs, JobAction};
 use crate::pages::audit::when;
 
 #[component]

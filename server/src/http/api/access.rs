@@ -221,5 +221,7 @@ pub async fn jobs(
     State(state): State<AppState>,
     caller: MaybeCaller,
 ) -> Result<Json<Vec<JobView>>, ApiError> {
-    Ok(Json(state.access.jobs(who(caller)).await?))
+    Ok(Json(
+        crate::provision::admin::unfinished_jobs(&state.db, who(caller)).await?,
+    ))
 }
