@@ -27,6 +27,12 @@ impl From<crate::catalogue::CatalogueError> for ApiError {
     }
 }
 
+impl From<crate::notify::NotifyError> for ApiError {
+    fn from(e: crate::notify::NotifyError) -> Self {
+        ApiError(e.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use super::NotifyError;
 use app::auth::Caller;
-use app::error::AppError;
 use app::notify::{
     AuditFilter, AuditPage, Notification, NotificationPage, Webhook, WebhookDelivery, WebhookForm,
 };
@@ -19,7 +19,6 @@ use super::webhooks;
 use crate::auth::{require_admin, require_signed_in};
 use crate::config::Config;
 use crate::db::{Db, DbError};
-use crate::errors::internal;
 use crate::registry::propagation::Backoff;
 
 /// Audit entries read per notifier pass.
@@ -95,16 +94,17 @@ impl NotifyService {
         &self,
         caller: Option<Caller>,
         filter: &AuditFilter,
-    ) -> Result<impl Stream<Item = Result<String, std::io::Error>> + Send + 'static, AppError> {
+    ) -> Result<impl Stream<Item = Result<String, std::io::Error>> + Send + 'static, NotifyError>
+    {
         require_admin(caller)?;
         let conditions = Conditions::parse(filter)?;
         Ok(audit_log::export(self.db.clone(), conditions))
     }
 
     /// Admins only.
-    pub async fn webhooks(&self, caller: Option<Caller>) -> Result<Vec<Webhook>, AppError> {
+    pub async fn webhooks(&self, caller: Option<Caller>) -> Result<Vec<Webhook>, NotifyError> {
         require_admin(caller)?;
-        webhooks::list(&self.db).await.map_err(internal)
+        webhooks::list(&self.db).await.map_err(NotifyError::from)
     }
 
     /// Admins only; audited.
@@ -112,7 +112,7 @@ impl NotifyService {
         &self,
         caller: Option<Caller>,
         form: WebhookForm,
-    ) -> Result<Webhook, AppError> {
+    ) -> Result<Webhook, NotifyError> {
         let caller = require_admin(caller)?;
         webhooks::save(&self.db, &caller.user_id, &form, &self.webhook_allow).await
     }
@@ -122,18 +122,14 @@ impl NotifyService {
         &self,
         caller: Option<Caller>,
         id: &str,
-    ) -> Result<Vec<WebhookDelivery>, AppError> {
+    ) -> Result<Vec<WebhookDelivery>, NotifyError> {
         require_admin(caller)?;
-        if webhooks::get(&self.db, id)
-            .await
-            .map_err(internal)?
-            .is_none()
-        {
-            return Err(AppError::not_found(format!("No webhook {id}.")));
+        if webhooks::get(&self.db, id).await?.is_none() {
+            return Err(NotifyError::NotFound(format!("No webhook {id}.")));
         }
         webhooks::deliveries(&self.db, id, DELIVERIES)
             .await
-            .map_err(internal)
+            .map_err(NotifyError::from)
     }
 
     async fn unread(&self, user: &str) -> Result<i64, DbError> {
@@ -146,25 +142,23 @@ impl NotifyService {
     }
 }
 
-#[async_trait::async_trait]
-impl app::services::AuditLog for NotifyService {
-    async fn search(
+/// The `AuditLog` and `Notifications` traits' methods; the traits forward
+/// to them (`notify/mod.rs`).
+impl NotifyService {
+    pub async fn search(
         &self,
         caller: Option<Caller>,
         filter: AuditFilter,
-    ) -> Result<AuditPage, AppError> {
+    ) -> Result<AuditPage, NotifyError> {
         require_admin(caller)?;
-        audit_log::search(&self.db, &filter).await
+        Ok(audit_log::search(&self.db, &filter).await?)
     }
-}
 
-#[async_trait::async_trait]
-impl app::services::Notifications for NotifyService {
-    async fn list(
+    pub async fn list(
         &self,
         caller: Option<Caller>,
         before: Option<i64>,
-    ) -> Result<NotificationPage, AppError> {
+    ) -> Result<NotificationPage, NotifyError> {
         let caller = require_signed_in(caller)?;
         let rows = sqlx::query(
             "SELECT id, created_at, kind, title, link, read_at FROM notifications \
@@ -174,8 +168,7 @@ impl app::services::Notifications for NotifyService {
         .bind(before.filter(|b| *b > 0).unwrap_or(i64::MAX))
         .bind(PAGE + 1)
         .fetch_all(self.db.pool())
-        .await
-        .map_err(internal)?;
+        .await?;
         let mut items = rows
             .iter()
             .map(|r| {
@@ -188,8 +181,7 @@ impl app::services::Notifications for NotifyService {
                     read_at: r.try_get("read_at")?,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(internal)?;
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let more = items.len() as i64 > PAGE;
         items.truncate(PAGE as usize);
         Ok(NotificationPage {
@@ -199,16 +191,18 @@ impl app::services::Notifications for NotifyService {
                 None
             },
             items,
-            unread: self.unread(&caller.user_id).await.map_err(internal)?,
+            unread: self.unread(&caller.user_id).await?,
         })
     }
 
-    async fn unread_count(&self, caller: Option<Caller>) -> Result<i64, AppError> {
+    pub async fn unread_count(&self, caller: Option<Caller>) -> Result<i64, NotifyError> {
         let caller = require_signed_in(caller)?;
-        self.unread(&caller.user_id).await.map_err(internal)
+        self.unread(&caller.user_id)
+            .await
+            .map_err(NotifyError::from)
     }
 
-    async fn mark_read(&self, caller: Option<Caller>, id: i64) -> Result<(), AppError> {
+    pub async fn mark_read(&self, caller: Option<Caller>, id: i64) -> Result<(), NotifyError> {
         let caller = require_signed_in(caller)?;
         let changed = sqlx::query(
             "UPDATE notifications SET read_at = $1 \
@@ -218,8 +212,7 @@ impl app::services::Notifications for NotifyService {
         .bind(id)
         .bind(&caller.user_id)
         .execute(self.db.pool())
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected();
         if changed == 0 {
             // Someone else's notification is as unknown as a missing one.
@@ -228,16 +221,15 @@ impl app::services::Notifications for NotifyService {
                     .bind(id)
                     .bind(&caller.user_id)
                     .fetch_optional(self.db.pool())
-                    .await
-                    .map_err(internal)?;
+                    .await?;
             if own.is_none() {
-                return Err(AppError::not_found("No such notification."));
+                return Err(NotifyError::NotFound("No such notification.".into()));
             }
         }
         Ok(())
     }
 
-    async fn mark_all_read(&self, caller: Option<Caller>) -> Result<u64, AppError> {
+    pub async fn mark_all_read(&self, caller: Option<Caller>) -> Result<u64, NotifyError> {
         let caller = require_signed_in(caller)?;
         Ok(sqlx::query(
             "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
@@ -245,8 +237,7 @@ impl app::services::Notifications for NotifyService {
         .bind(crate::db::now())
         .bind(&caller.user_id)
         .execute(self.db.pool())
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected())
     }
 }

@@ -1,7 +1,7 @@
 //! Outgoing webhooks as admins manage them: validation, storage (audited)
 //! and the delivery history of each.
 
-use app::error::AppError;
+use super::NotifyError;
 use app::notify::{Webhook, WebhookDelivery, WebhookForm, NOTIFIED_ACTIONS};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -11,7 +11,6 @@ use super::delivery::SECRET_ENV_PREFIX;
 use super::reach::{self, AllowedAddress};
 use crate::audit;
 use crate::db::{Db, DbError, Tx};
-use crate::errors::internal;
 
 /// What the audit log keeps of a webhook: never a secret (only its variable
 /// name), and of the URL only `scheme://host[:port]/…` (see `reach::redacted`).
@@ -26,16 +25,16 @@ struct Audited<'a> {
 /// Checks the form: an http(s) URL, a `SWITCHBOARD_WEBHOOK_*` environment
 /// variable name (whether it is set is not looked at, so the answer tells
 /// nothing about the server's environment), known actions.
-pub fn validate(form: &WebhookForm) -> Result<(), AppError> {
+pub fn validate(form: &WebhookForm) -> Result<(), NotifyError> {
     let url = url::Url::parse(form.url.trim())
-        .map_err(|_| AppError::invalid("The URL is not a valid absolute URL."))?;
+        .map_err(|_| NotifyError::invalid("The URL is not a valid absolute URL."))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(AppError::invalid(
+        return Err(NotifyError::invalid(
             "The URL must be http:// or https:// with a host.",
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(AppError::invalid(
+        return Err(NotifyError::invalid(
             "Put no credentials in the URL: requests are signed with the secret instead.",
         ));
     }
@@ -48,7 +47,7 @@ pub fn validate(form: &WebhookForm) -> Result<(), AppError> {
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         });
     if !env_ok {
-        return Err(AppError::invalid(format!(
+        return Err(NotifyError::invalid(format!(
             "secret_env must name an environment variable starting with {SECRET_ENV_PREFIX} \
              (capitals, digits and _), like {SECRET_ENV_PREFIX}SECRET."
         )));
@@ -58,7 +57,7 @@ pub fn validate(form: &WebhookForm) -> Result<(), AppError> {
         .iter()
         .find(|e| !NOTIFIED_ACTIONS.contains(&e.as_str()))
     {
-        return Err(AppError::invalid(format!(
+        return Err(NotifyError::invalid(format!(
             "Unknown event `{bad}`; known events: {}.",
             NOTIFIED_ACTIONS.join(", ")
         )));
@@ -93,12 +92,12 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Webhook>, DbError> {
 }
 
 /// Refuses a URL whose host is only internal addresses (or none), unless allowed.
-async fn check_reach(form: &WebhookForm, allow: &[AllowedAddress]) -> Result<(), AppError> {
+async fn check_reach(form: &WebhookForm, allow: &[AllowedAddress]) -> Result<(), NotifyError> {
     let url = url::Url::parse(form.url.trim())
-        .map_err(|_| AppError::invalid("The URL is not a valid absolute URL."))?;
+        .map_err(|_| NotifyError::invalid("The URL is not a valid absolute URL."))?;
     reach::addresses(&url, allow)
         .await
-        .map_err(|r| AppError::invalid(r.message(url.host_str().unwrap_or_default())))?;
+        .map_err(|r| NotifyError::invalid(r.message(url.host_str().unwrap_or_default())))?;
     Ok(())
 }
 
@@ -108,12 +107,13 @@ pub async fn save(
     actor: &str,
     form: &WebhookForm,
     allow: &[AllowedAddress],
-) -> Result<Webhook, AppError> {
+) -> Result<Webhook, NotifyError> {
     validate(form)?;
     check_reach(form, allow).await?;
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     let now = crate::db::now();
-    let events = serde_json::to_string(&form.events).map_err(internal)?;
+    let events = serde_json::to_string(&form.events)
+        .map_err(|_| NotifyError::Internal("a list of words is not serialisable"))?;
     let url = form.url.trim();
     let after = Audited {
         url: reach::redacted(url),
@@ -136,15 +136,14 @@ pub async fn save(
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .map_err(internal)?;
+            ?;
             record(&mut tx, actor, "webhook.created", &id, None, &after).await?;
             id
         }
         Some(id) => {
             let before = stored(&mut tx, id)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| AppError::not_found(format!("No webhook {id}.")))?;
+                .await?
+                .ok_or_else(|| NotifyError::NotFound(format!("No webhook {id}.")))?;
             sqlx::query(
                 "UPDATE webhooks SET url = $2, secret_env = $3, events = $4, active = $5, \
                  updated_at = $6 WHERE id = $1",
@@ -156,8 +155,7 @@ pub async fn save(
             .bind(i64::from(form.active))
             .bind(&now)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
             let before = Audited {
                 url: reach::redacted(&before.0),
                 secret_env: &before.1,
@@ -168,11 +166,10 @@ pub async fn save(
             id.to_string()
         }
     };
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     get(db, &id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(AppError::internal)
+        .await?
+        .ok_or(NotifyError::Internal("a webhook just saved is missing"))
 }
 
 async fn record(
@@ -182,7 +179,7 @@ async fn record(
     id: &str,
     before: Option<&Audited<'_>>,
     after: &Audited<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), NotifyError> {
     audit::record(
         tx,
         audit::Entry {
@@ -194,7 +191,7 @@ async fn record(
         },
     )
     .await
-    .map_err(crate::errors::internal)
+    .map_err(NotifyError::from)
 }
 
 /// url, secret_env, events, active of a stored webhook.
@@ -322,7 +319,7 @@ mod tests {
             (form("https://x/y", S, &["event.updated"]), "Unknown event"),
         ] {
             let e = validate(&f).expect_err("refused");
-            assert!(e.message.contains(says), "{}: {}", f.url, e.message);
+            assert!(e.to_string().contains(says), "{}: {}", f.url, e);
         }
     }
 }

@@ -5,7 +5,6 @@
 use app::auth::Caller;
 use app::error::AppError;
 use app::notify::{AuditFilter, AuditPage};
-use app::services::AuditLog;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

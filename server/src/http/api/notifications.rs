@@ -5,7 +5,6 @@
 use app::auth::Caller;
 use app::error::AppError;
 use app::notify::NotificationPage;
-use app::services::Notifications;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
