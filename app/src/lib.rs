@@ -20,6 +20,7 @@ pub mod schemas;
 pub mod schemas_api;
 #[cfg(feature = "ssr")]
 pub mod services;
+mod words;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -2,6 +2,29 @@
 
 use serde::{Deserialize, Serialize};
 
+crate::words::words! {
+    /// How a link mirrors its topic.
+    LinkBackend {
+        /// Switchboard's own copier, run by the worker.
+        Builtin = "builtin",
+        /// Confluent Cluster Linking, driven through its REST API.
+        ClusterLinking = "cluster_linking",
+        /// MirrorMaker 2 on Kafka Connect.
+        MirrorMaker = "mirror_maker",
+    }
+}
+
+crate::words::words! {
+    /// Where a link is in its life.
+    LinkState {
+        Running = "running",
+        /// Stopped; its mirror topic is kept until `retire_at`.
+        Stopped = "stopped",
+        /// Its mirror topic is deleted.
+        Retired = "retired",
+    }
+}
+
 /// One mesh link: `source_topic` of `source_cluster` mirrored as
 /// `target_topic` on `target_cluster`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,10 +35,8 @@ pub struct LinkView {
     pub source_topic: String,
     pub target_cluster: String,
     pub target_topic: String,
-    /// `builtin`, `cluster_linking` or `mirror_maker`.
-    pub backend: String,
-    /// `running`, `stopped` (mirror kept until `retire_at`) or `retired`.
-    pub state: String,
+    pub backend: LinkBackend,
+    pub state: LinkState,
     /// Records not yet copied, at `status_at`.
     pub lag: Option<i64>,
     /// Records per second over the last report.

@@ -404,7 +404,8 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         .expect("get")
         .expect("link");
     assert_eq!(
-        still.state, "running",
+        still.state,
+        app::mesh::LinkState::Running,
         "another consumer still reads the mirror"
     );
 
@@ -427,7 +428,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         .await
         .expect("get")
         .expect("link");
-    assert_eq!(stopped.state, "stopped");
+    assert_eq!(stopped.state, app::mesh::LinkState::Stopped);
     assert!(stopped.retire_at.is_some());
     assert!(other.supervise().await.expect("supervise").is_empty());
     produce(&p, &env.topic, 10).await;
@@ -458,7 +459,7 @@ async fn consumer_on_another_cluster_gets_a_running_mirror(db: Db) {
         .await
         .expect("get")
         .expect("link");
-    assert_eq!(gone.state, "retired");
+    assert_eq!(gone.state, app::mesh::LinkState::Retired);
     assert!(links::checkpoints(&env.db, link.id)
         .await
         .expect("cp")
@@ -483,10 +484,15 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
     let r = env.approved_consumer("dispatch-board").await;
     env.worker().run_pass().await.expect("pass");
     assert_eq!(env.request_state(&r.id).await, RequestState::Active);
-    let link = links::list(&env.db, Some("running"), Some(EVENT), None)
-        .await
-        .expect("links")
-        .remove(0);
+    let link = links::list(
+        &env.db,
+        Some(app::mesh::LinkState::Running),
+        Some(EVENT),
+        None,
+    )
+    .await
+    .expect("links")
+    .remove(0);
     let reconciler = Reconciler::new(env.db.clone(), env.config.clone());
     // The first pass creates the demo events' missing home topics.
     reconciler.run().await.expect("first pass");
@@ -590,9 +596,14 @@ async fn reconciliation_repairs_drift_and_reports_no_authorizer(db: Db) {
     let started: Vec<_> = found.iter().filter(|f| f.kind == "missing_link").collect();
     assert_eq!(started.len(), 1, "{found:#?}");
     assert!(started[0].repaired, "{:?}", started[0]);
-    let alarms = links::list(&env.db, Some("running"), Some("network.alarm.raised"), None)
-        .await
-        .expect("links");
+    let alarms = links::list(
+        &env.db,
+        Some(app::mesh::LinkState::Running),
+        Some("network.alarm.raised"),
+        None,
+    )
+    .await
+    .expect("links");
     assert_eq!(alarms.len(), 1);
     assert_eq!(alarms[0].target_cluster, "gcp");
     let again = with_rule.run().await.expect("pass again");

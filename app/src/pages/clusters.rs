@@ -173,11 +173,11 @@ fn LinkTable(links: Vec<LinkView>) -> impl IntoView {
             };
             view! {
                 <tr data-testid="link-row" data-link=l.id.clone() data-source=l.source_cluster.clone()
-                    data-target=l.target_cluster.clone() data-state=l.state.clone()>
+                    data-target=l.target_cluster.clone() data-state=l.state.as_str()>
                     <td class="mono nowrap">{format!("{} → {}", l.source_cluster, l.target_cluster)}</td>
                     <td class="mono">{topics}</td>
-                    <td>{l.backend.replace('_', " ")}</td>
-                    <td>{l.state.clone()}</td>
+                    <td>{l.backend.as_str().replace('_', " ")}</td>
+                    <td>{l.state.as_str()}</td>
                     <td class="num">{l.lag.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
                     <td class="num">{l.rate_per_sec.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
                     <td class="num">{l.copied}</td>

@@ -184,10 +184,10 @@ fn MirrorsPanel(event: String) -> impl IntoView {
                         let rows = list
                             .into_iter()
                             .map(|l| view! {
-                                <tr data-testid="mirror-row" data-cluster=l.target_cluster.clone() data-state=l.state.clone()>
+                                <tr data-testid="mirror-row" data-cluster=l.target_cluster.clone() data-state=l.state.as_str()>
                                     <td class="mono">{l.target_cluster.clone()}</td>
                                     <td class="mono">{l.target_topic.clone()}</td>
-                                    <td>{l.state.clone()}</td>
+                                    <td>{l.state.as_str()}</td>
                                     <td class="num">{l.lag.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
                                 </tr>
                             })

@@ -125,26 +125,26 @@ impl LinkOps<'_> {
         else {
             return Ok(());
         };
-        match link.backend.as_str() {
-            "cluster_linking" => self
+        match link.backend {
+            Backend::ClusterLinking => self
                 .cluster_linking(&link.source_cluster, &link.target_cluster)?
                 .pause_mirror(&link.target_topic)
                 .await
                 .map_err(|e| format!("cannot pause mirror `{}`: {e}", link.target_topic)),
-            "mirror_maker" => self
+            Backend::MirrorMaker => self
                 .mirror_maker(&link.source_cluster, &link.target_cluster)?
                 .remove_topic(&link.source_topic)
                 .await
                 .map_err(|e| format!("MirrorMaker 2 connector: {e}")),
             // The built-in runner sees the state change and stops copying.
-            _ => Ok(()),
+            Backend::Builtin => Ok(()),
         }
     }
 
     /// Deletes the mirror topic of a stopped link whose grace period ended.
     pub async fn retire(&self, link: &LinkRow) -> Result<(), String> {
-        match link.backend.as_str() {
-            "cluster_linking" => {
+        match link.backend {
+            Backend::ClusterLinking => {
                 let cl = self.cluster_linking(&link.source_cluster, &link.target_cluster)?;
                 cl.delete_mirror(&link.target_topic)
                     .await
@@ -153,7 +153,7 @@ impl LinkOps<'_> {
                     .await
                     .map_err(|e| format!("cannot delete the cluster link: {e}"))?;
             }
-            _ => {
+            Backend::Builtin | Backend::MirrorMaker => {
                 let target = crate::clusters::connection_of(self.db, &link.target_cluster).await?;
                 kafka::delete_topics(&target, &[link.target_topic.as_str()], self.timeout)
                     .await
@@ -173,20 +173,20 @@ impl LinkOps<'_> {
     /// A remote link's state as its backend reports it (`ACTIVE`, `PAUSED`,
     /// `RUNNING`, `FAILED`…; `MISSING` when the backend has no such mirror).
     pub async fn remote_state(&self, link: &LinkRow) -> Result<String, String> {
-        match link.backend.as_str() {
-            "cluster_linking" => Ok(self
+        match link.backend {
+            Backend::ClusterLinking => Ok(self
                 .cluster_linking(&link.source_cluster, &link.target_cluster)?
                 .mirror_status(&link.target_topic)
                 .await
                 .map_err(|e| e.to_string())?
                 .map_or_else(|| "MISSING".to_string(), |s| s.state)),
-            "mirror_maker" => Ok(self
+            Backend::MirrorMaker => Ok(self
                 .mirror_maker(&link.source_cluster, &link.target_cluster)?
                 .status()
                 .await
                 .map_err(|e| e.to_string())?
                 .unwrap_or_else(|| "MISSING".to_string())),
-            other => Err(format!("backend `{other}` has no remote state")),
+            Backend::Builtin => Err("the built-in backend has no remote state".to_string()),
         }
     }
 

@@ -55,23 +55,8 @@ pub enum MirrorNaming {
     SourcePrefix,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Backend {
-    Builtin,
-    ClusterLinking,
-    MirrorMaker,
-}
-
-impl Backend {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Backend::Builtin => "builtin",
-            Backend::ClusterLinking => "cluster_linking",
-            Backend::MirrorMaker => "mirror_maker",
-        }
-    }
-}
+/// How a link mirrors (the wire's and the configuration's words are one).
+pub use app::mesh::LinkBackend as Backend;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

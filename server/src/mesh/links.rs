@@ -1,6 +1,7 @@
 //! Mesh links in the database: the link rows, their built-in runners' leases,
 //! and their checkpoints.
 
+use app::mesh::{LinkBackend, LinkState};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -16,8 +17,8 @@ pub struct LinkRow {
     pub source_topic: String,
     pub target_cluster: String,
     pub target_topic: String,
-    pub backend: String,
-    pub state: String,
+    pub backend: LinkBackend,
+    pub state: LinkState,
     pub retire_at: Option<String>,
     pub runner: Option<String>,
     pub copied: i64,
@@ -32,6 +33,20 @@ const COLUMNS: &str = "id, event_name, source_cluster, source_topic, target_clus
      target_topic, backend, state, retire_at, runner, copied, lag, rate_per_sec, last_error, \
      status_at, created_at";
 
+/// A stored word of this version's vocabulary (a newer version's is an error).
+fn word<T>(
+    r: &sqlx::any::AnyRow,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, DbError> {
+    let text: String = r.try_get(column)?;
+    parse(&text).ok_or_else(|| {
+        DbError::Query(sqlx::Error::Decode(
+            format!("unknown link {column} `{text}`").into(),
+        ))
+    })
+}
+
 fn row(r: &sqlx::any::AnyRow) -> Result<LinkRow, DbError> {
     Ok(LinkRow {
         id: r.try_get("id")?,
@@ -40,8 +55,8 @@ fn row(r: &sqlx::any::AnyRow) -> Result<LinkRow, DbError> {
         source_topic: r.try_get("source_topic")?,
         target_cluster: r.try_get("target_cluster")?,
         target_topic: r.try_get("target_topic")?,
-        backend: r.try_get("backend")?,
-        state: r.try_get("state")?,
+        backend: word(r, "backend", LinkBackend::parse)?,
+        state: word(r, "state", LinkState::parse)?,
         retire_at: r.try_get("retire_at")?,
         runner: r.try_get("runner")?,
         copied: r.try_get("copied")?,
@@ -176,7 +191,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<LinkRow>, DbError> {
 /// cluster (as source or target).
 pub async fn list(
     db: &Db,
-    state: Option<&str>,
+    state: Option<LinkState>,
     event: Option<&str>,
     cluster: Option<&str>,
 ) -> Result<Vec<LinkRow>, DbError> {
@@ -185,7 +200,7 @@ pub async fn list(
          AND ($2 IS NULL OR event_name = $2) \
          AND ($3 IS NULL OR source_cluster = $3 OR target_cluster = $3) ORDER BY id"
     ))
-    .bind(state)
+    .bind(state.map(LinkState::as_str))
     .bind(event)
     .bind(cluster)
     .fetch_all(db.pool())

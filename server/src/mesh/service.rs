@@ -70,7 +70,7 @@ impl app::services::Mesh for MeshService {
             .map_err(internal)?;
         Ok(rows
             .into_iter()
-            .filter(|l| l.state != "retired")
+            .filter(|l| l.state != app::mesh::LinkState::Retired)
             .map(link_view)
             .collect())
     }

@@ -25,6 +25,7 @@ use crate::db::stamp;
 use crate::db::{Db, DbError};
 use crate::kafka::acls::{self, Acl, AclOutcome};
 use crate::kafka::{self, Connection, TopicSpec};
+use crate::mesh::config::Backend;
 use crate::mesh::links::{self, LinkKey, LinkRow};
 use crate::mesh::LinkOps;
 
@@ -70,7 +71,8 @@ impl Reconciler {
     /// One pass over every cluster; returns what it found (and stored).
     pub async fn run(&self) -> Result<Vec<Finding>, DbError> {
         let mut findings = Vec::new();
-        let running = links::list(&self.db, Some("running"), None, None).await?;
+        let running =
+            links::list(&self.db, Some(app::mesh::LinkState::Running), None, None).await?;
         let topics = self.wanted_topics(&running).await?;
         let grants = self.wanted_acls().await?;
         let clusters = crate::clusters::list(&self.db).await?;
@@ -119,7 +121,7 @@ impl Reconciler {
                 },
             );
         }
-        for link in running.iter().filter(|l| l.backend == "builtin") {
+        for link in running.iter().filter(|l| l.backend == Backend::Builtin) {
             want.entry(link.target_cluster.clone()).or_default().insert(
                 link.target_topic.clone(),
                 TopicWant {
@@ -378,7 +380,7 @@ impl Reconciler {
                 "link {}: {} → {}",
                 link.id, link.source_topic, link.target_topic
             );
-            if link.backend == "builtin" {
+            if link.backend == Backend::Builtin {
                 let last = link.status_at.as_deref().unwrap_or(&link.created_at);
                 if last >= stale.as_str() {
                     continue;
