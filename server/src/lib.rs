@@ -22,6 +22,16 @@
 //!    to clusters' own registries; `catalogue::discovery` finds topics no
 //!    event covers.
 //!
+//! # Errors
+//!
+//! A service returns its own error enum (`AccessError`, `CatalogueError`,
+//! `NotifyError`, `RegistryError`) with `From<DbError>`; the wire's
+//! `AppError` is made from it once, where the service's `app` trait is
+//! implemented (and by `ApiError` for REST handlers), which logs the cause of
+//! a 500 and never sends it. The inherent methods carry the trait's names.
+//! Discovery, event schemas, clusters, mesh and accounts still return
+//! `AppError` directly.
+//!
 //! # Modules
 //!
 //! | module | holds |
