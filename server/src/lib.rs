@@ -29,8 +29,8 @@
 //! `AppError` is made from it once, where the service's `app` trait is
 //! implemented (and by `ApiError` for REST handlers), which logs the cause of
 //! a 500 and never sends it. The inherent methods carry the trait's names.
-//! Discovery, event schemas, clusters, mesh and accounts still return
-//! `AppError` directly.
+//! Discovery returns `CatalogueError`. Event schemas, clusters, mesh and
+//! accounts still return `AppError` directly.
 //!
 //! # Modules
 //!

@@ -7,15 +7,13 @@ use std::time::Duration;
 
 use app::auth::Caller;
 use app::discovery::{Claim, Discovery, TeamRef, UnclaimedTopic};
-use app::error::AppError;
 use sqlx::Row;
 
 use super::model::{EventSpec, Lifecycle};
-use super::{repo, CatalogueService};
+use super::{repo, CatalogueError, CatalogueService};
 use crate::auth::require_admin;
 use crate::clusters;
 use crate::db::{self, Db, DbError};
-use crate::errors::internal;
 use crate::kafka;
 
 pub struct DiscoveryService {
@@ -78,8 +76,8 @@ impl DiscoveryService {
         Ok(view)
     }
 
-    async fn with_teams(&self, mut view: Discovery) -> Result<Discovery, AppError> {
-        view.teams = app::services::Discovery::teams(self).await?;
+    async fn with_teams(&self, mut view: Discovery) -> Result<Discovery, CatalogueError> {
+        view.teams = self.teams().await?;
         Ok(view)
     }
 
@@ -97,39 +95,40 @@ impl DiscoveryService {
     }
 }
 
-#[async_trait::async_trait]
-impl app::services::Discovery for DiscoveryService {
-    async fn unclaimed(&self, caller: Option<Caller>) -> Result<Discovery, AppError> {
+/// The `Discovery` trait's methods; the trait forwards to them
+/// (`catalogue/mod.rs`).
+impl DiscoveryService {
+    pub async fn unclaimed(&self, caller: Option<Caller>) -> Result<Discovery, CatalogueError> {
         require_admin(caller)?;
         let cached = self.lock().clone();
         let view = match cached {
             Some(view) => view,
-            None => self.refresh_now().await.map_err(internal)?,
+            None => self.refresh_now().await?,
         };
         self.with_teams(view).await
     }
 
-    async fn refresh(&self, caller: Option<Caller>) -> Result<Discovery, AppError> {
+    pub async fn refresh(&self, caller: Option<Caller>) -> Result<Discovery, CatalogueError> {
         require_admin(caller)?;
-        let view = self.refresh_now().await.map_err(internal)?;
+        let view = self.refresh_now().await?;
         self.with_teams(view).await
     }
 
-    async fn claim(&self, caller: Option<Caller>, claim: Claim) -> Result<String, AppError> {
+    pub async fn claim(
+        &self,
+        caller: Option<Caller>,
+        claim: Claim,
+    ) -> Result<String, CatalogueError> {
         let caller = require_admin(caller)?;
-        let teams = repo::list_teams(&self.db).await.map_err(internal)?;
+        let teams = repo::list_teams(&self.db).await?;
         if !teams.iter().any(|t| t.id == claim.team) {
-            return Err(AppError::invalid(format!(
+            return Err(CatalogueError::Invalid(format!(
                 "there is no team `{}`",
                 claim.team
             )));
         }
-        if clusters::get(&self.db, &claim.cluster)
-            .await
-            .map_err(internal)?
-            .is_none()
-        {
-            return Err(AppError::invalid(format!(
+        if clusters::get(&self.db, &claim.cluster).await?.is_none() {
+            return Err(CatalogueError::Invalid(format!(
                 "there is no cluster `{}`",
                 claim.cluster
             )));
@@ -170,10 +169,9 @@ impl app::services::Discovery for DiscoveryService {
         Ok(spec.name)
     }
 
-    async fn teams(&self) -> Result<Vec<TeamRef>, AppError> {
+    pub async fn teams(&self) -> Result<Vec<TeamRef>, CatalogueError> {
         Ok(repo::list_teams(&self.db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|t| TeamRef {
                 id: t.id,

@@ -25,6 +25,7 @@ pub use topic_facts::TopicFacts;
 
 use app::auth::Caller;
 use app::catalogue::{EventDetail, EventPatch, SearchParams, SearchResponse, TagDef, TeamDef};
+use app::discovery::{Claim, Discovery, TeamRef};
 use app::error::AppError;
 
 /// The trait is the service's inherent methods under the same names; here
@@ -62,5 +63,24 @@ impl app::services::Catalogue for CatalogueService {
 
     async fn save_team(&self, caller: Option<Caller>, team: TeamDef) -> Result<(), AppError> {
         Ok(CatalogueService::save_team(self, caller, team).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl app::services::Discovery for DiscoveryService {
+    async fn unclaimed(&self, caller: Option<Caller>) -> Result<Discovery, AppError> {
+        Ok(DiscoveryService::unclaimed(self, caller).await?)
+    }
+
+    async fn refresh(&self, caller: Option<Caller>) -> Result<Discovery, AppError> {
+        Ok(DiscoveryService::refresh(self, caller).await?)
+    }
+
+    async fn claim(&self, caller: Option<Caller>, claim: Claim) -> Result<String, AppError> {
+        Ok(DiscoveryService::claim(self, caller, claim).await?)
+    }
+
+    async fn teams(&self) -> Result<Vec<TeamRef>, AppError> {
+        Ok(DiscoveryService::teams(self).await?)
     }
 }

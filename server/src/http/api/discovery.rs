@@ -4,7 +4,6 @@
 use app::auth::Caller;
 use app::discovery::{Claim, Discovery};
 use app::error::AppError;
-use app::services::Discovery as _;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
