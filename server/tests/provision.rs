@@ -334,7 +334,7 @@ async fn broker_down_retries_then_completes(db: Db) {
         &env.state.access,
         env.caller(ADMIN).await,
         &parked_id.to_string(),
-        "retry",
+        switchboard::provision::admin::JobAction::Retry,
     )
     .await
     .expect("retried");

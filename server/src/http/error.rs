@@ -33,6 +33,12 @@ impl From<crate::notify::NotifyError> for ApiError {
     }
 }
 
+impl From<crate::provision::ProvisionError> for ApiError {
+    fn from(e: crate::provision::ProvisionError) -> Self {
+        ApiError(e.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())

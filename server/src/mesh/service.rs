@@ -95,7 +95,7 @@ impl app::services::Mesh for MeshService {
     }
 
     async fn jobs(&self, caller: Option<Caller>) -> Result<Vec<app::access::JobView>, AppError> {
-        crate::provision::admin::unfinished_jobs(&self.db, caller).await
+        Ok(crate::provision::admin::unfinished_jobs(&self.db, caller).await?)
     }
 
     async fn job_action(
@@ -104,7 +104,8 @@ impl app::services::Mesh for MeshService {
         id: &str,
         action: &str,
     ) -> Result<(), AppError> {
-        crate::provision::admin::act_on_job(&self.db, &self.access, caller, id, action).await
+        let action = crate::provision::admin::JobAction::parse(action)?;
+        Ok(crate::provision::admin::act_on_job(&self.db, &self.access, caller, id, action).await?)
     }
 }
 

@@ -3,23 +3,49 @@
 //! its page shows the job running again rather than a stale failure.
 
 use app::auth::Caller;
-use app::error::{AppError, ErrorCode};
 
 use super::queue;
+use super::ProvisionError;
 use crate::access::AccessService;
 use crate::db::Db;
-use crate::errors::internal;
+
+/// What an admin may do to a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobAction {
+    /// A parked, cancelled or waiting job is due now, with a fresh count.
+    Retry,
+    /// A queued or parked job is never run (again).
+    Cancel,
+}
+
+impl JobAction {
+    pub fn parse(word: &str) -> Result<JobAction, ProvisionError> {
+        match word {
+            "retry" => Ok(JobAction::Retry),
+            "cancel" => Ok(JobAction::Cancel),
+            other => Err(ProvisionError::Invalid(format!(
+                "unknown job action `{other}`"
+            ))),
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            JobAction::Retry => "retry",
+            JobAction::Cancel => "cancel",
+        }
+    }
+}
 
 /// Jobs not done yet (queued, running, parked), oldest first; admins only.
 pub async fn unfinished_jobs(
     db: &Db,
     caller: Option<Caller>,
-) -> Result<Vec<app::access::JobView>, AppError> {
+) -> Result<Vec<app::access::JobView>, ProvisionError> {
     crate::auth::require_admin(caller)?;
-    let mut conn = db.pool().acquire().await.map_err(internal)?;
+    let mut conn = db.pool().acquire().await?;
     Ok(queue::unfinished(&mut conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(queue::JobRow::view)
         .collect())
@@ -31,32 +57,26 @@ pub async fn act_on_job(
     access: &AccessService,
     caller: Option<Caller>,
     id: &str,
-    action: &str,
-) -> Result<(), AppError> {
+    action: JobAction,
+) -> Result<(), ProvisionError> {
     let caller = crate::auth::require_admin(caller)?;
     let id: i64 = id
         .parse()
-        .map_err(|_| AppError::new(ErrorCode::NotFound, format!("there is no job `{id}`")))?;
-    let before = queue::head(db, id).await.map_err(internal)?;
-    let Some((state, kind, request)) = before else {
-        return Err(AppError::new(
-            ErrorCode::NotFound,
-            format!("there is no job {id}"),
-        ));
+        .map_err(|_| ProvisionError::NotFound(format!("there is no job `{id}`")))?;
+    let Some((state, kind, request)) = queue::head(db, id).await? else {
+        return Err(ProvisionError::NotFound(format!("there is no job {id}")));
     };
     let changed = match action {
-        "retry" => queue::retry(db, id).await,
-        "cancel" => queue::cancel(db, id).await,
-        other => return Err(AppError::invalid(format!("unknown job action `{other}`"))),
-    }
-    .map_err(internal)?;
+        JobAction::Retry => queue::retry(db, id).await?,
+        JobAction::Cancel => queue::cancel(db, id).await?,
+    };
+    let action = action.word();
     if !changed {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!("job {id} is {state}: it cannot be {action}ed now"),
-        ));
+        return Err(ProvisionError::Conflict(format!(
+            "job {id} is {state}: it cannot be {action}ed now"
+        )));
     }
-    let mut tx = db.begin().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
     crate::audit::record(
         &mut tx,
         crate::audit::Entry {
@@ -70,13 +90,12 @@ pub async fn act_on_job(
             })),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let retry = action == "retry";
     if retry {
-        super::announce(&mut tx).await.map_err(internal)?;
+        super::announce(&mut tx).await?;
     }
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await?;
     tracing::info!(job = id, actor = %caller.user_id, action, "job {action} by an admin");
     if retry {
         super::wake();
@@ -89,7 +108,7 @@ pub async fn act_on_job(
 
 /// A failed request whose job an admin retries is provisioning again
 /// (`request.retrying`); the state machine leaves other states as they are.
-async fn reopen_failed_request(access: &AccessService, request: i64) -> Result<(), AppError> {
+async fn reopen_failed_request(access: &AccessService, request: i64) -> Result<(), ProvisionError> {
     match access.mark_retrying(&request.to_string()).await {
         Err(crate::access::AccessError::Conflict(_)) => Ok(()),
         other => Ok(other?),

@@ -6,6 +6,7 @@
 //! built-in link runner, housekeeping of stopped links, and reconciliation.
 
 pub mod admin;
+pub mod error;
 pub mod jobs;
 pub mod queue;
 pub mod reconcile;
@@ -20,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::db::{Db, DbError};
 
+pub use error::ProvisionError;
 pub use jobs::{enqueue, NewJob};
 pub use run::Worker;
 pub use worker::{PassReport, ProvisionTask, Provisioner};
