@@ -224,7 +224,7 @@ async fn consume_pii_event_on_another_cluster_end_to_end(db: Db) {
     let err = switchboard::provision::admin::unfinished_jobs(&env.db, env.caller(ZOE).await)
         .await
         .expect_err("not admin");
-    assert_eq!(err.code, ErrorCode::Forbidden);
+    assert_eq!(app::error::AppError::from(err).code, ErrorCode::Forbidden);
 
     // The requester sees it among their requests, and the page.
     let mine = env

@@ -5,16 +5,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use app::access::{ConsumeForm, Decision, NewApplication, NewEventForm, Principal};
-use app::auth::Caller;
+use axum::body::Body;
+use axum::http::Request;
 use sqlx::Row;
 use switchboard::config::Config;
 use switchboard::db::Db;
-use switchboard::state::AppState;
 
-use common::{api, json, session};
+use common::app::TestApp;
+use common::json;
 
 backend_suite!(
     each_role_is_refused_what_it_may_not_do,
@@ -106,21 +105,11 @@ struct World {
     admins_own: String,
 }
 
-async fn caller(state: &AppState, user: &str) -> Option<Caller> {
-    Some(state.auth.caller(user).await.expect("caller"))
-}
-
-async fn register(
-    state: &AppState,
-    user: &str,
-    team: &str,
-    name: &str,
-    clusters: &[&str],
-) -> String {
-    state
+async fn register(app: &TestApp, user: &str, team: &str, name: &str, clusters: &[&str]) -> String {
+    app.state
         .access
         .register_application(
-            caller(state, user).await,
+            app.caller(user).await,
             NewApplication {
                 team: team.into(),
                 name: name.into(),
@@ -166,37 +155,23 @@ fn proposal_form(team: &str, name: &str) -> NewEventForm {
     }
 }
 
-async fn world(db: &Db, cfg: &Config) -> World {
-    switchboard::serve::register_clusters(db, switchboard::demo::demo_clusters(19092))
-        .await
-        .expect("clusters");
-    switchboard::catalogue::seed::seed_database(db)
-        .await
-        .expect("seed");
-    let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("in-memory index"));
-    let state = switchboard::serve::app_state(db.clone(), cfg, index, None);
-    state.catalogue.reindex().await.expect("index");
-    let access = state.access.clone();
-    let app = register(
-        &state,
-        ZOE,
-        "customer-insights",
-        "churn",
-        &["gcp", "onprem"],
-    )
-    .await;
+/// The applications and requests of [`World`], made through the services of
+/// `app` (seeded: the demo clusters and catalogue).
+async fn world(app: &TestApp) -> World {
+    let access = app.state.access.clone();
+    let zoes_app = register(app, ZOE, "customer-insights", "churn", &["gcp", "onprem"]).await;
     let pii = access
         .submit_consume(
-            caller(&state, ZOE).await,
-            consume(&app, "customer.updated", "gcp"),
+            app.caller(ZOE).await,
+            consume(&zoes_app, "customer.updated", "gcp"),
         )
         .await
         .expect("pii")
         .id;
-    let desk = register(&state, KATE, "service-desk", "desk", &["onprem"]).await;
+    let desk = register(app, KATE, "service-desk", "desk", &["onprem"]).await;
     let granted = access
         .submit_consume(
-            caller(&state, KATE).await,
+            app.caller(KATE).await,
             consume(&desk, "fieldservice.job.assigned", "onprem"),
         )
         .await
@@ -204,7 +179,7 @@ async fn world(db: &Db, cfg: &Config) -> World {
         .id;
     access
         .decide(
-            caller(&state, GARETH).await,
+            app.caller(GARETH).await,
             Decision {
                 request: granted.clone(),
                 approve: true,
@@ -215,23 +190,23 @@ async fn world(db: &Db, cfg: &Config) -> World {
         .expect("approved");
     let proposal = access
         .submit_new_event(
-            caller(&state, GARETH).await,
+            app.caller(GARETH).await,
             proposal_form("field-service", "fieldservice.part.ordered"),
         )
         .await
         .expect("proposal")
         .id;
-    let admin_app = register(&state, ADMIN, "network-operations", "noc-tool", &["onprem"]).await;
+    let admin_app = register(app, ADMIN, "network-operations", "noc-tool", &["onprem"]).await;
     let admins_own = access
         .submit_consume(
-            caller(&state, ADMIN).await,
+            app.caller(ADMIN).await,
             consume(&admin_app, "fieldservice.job.assigned", "onprem"),
         )
         .await
         .expect("admin's own")
         .id;
     World {
-        app,
+        app: zoes_app,
         pii,
         granted,
         proposal,
@@ -239,23 +214,47 @@ async fn world(db: &Db, cfg: &Config) -> World {
     }
 }
 
-async fn cookie_of(db: &Db, cfg: &Config, user: &str) -> Option<String> {
+async fn cookie_of(app: &TestApp, user: &str) -> Option<String> {
     match user {
         "" => None,
         STAFF => {
             // The development sign-in offers team members and admins only.
-            let token = switchboard::auth::sessions::create(db, STAFF, time::Duration::hours(1))
-                .await
-                .expect("session");
+            let token =
+                switchboard::auth::sessions::create(&app.db, STAFF, time::Duration::hours(1))
+                    .await
+                    .expect("session");
             Some(format!("{}={token}", switchboard::auth::sessions::COOKIE))
         }
-        user => Some(session(db, cfg, user).await),
+        user => Some(app.cookie(user).await),
     }
 }
 
+/// A JSON API call to `app` with an optional session cookie and body (a
+/// cookie, not a user: staff have no development sign-in).
+async fn api(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        request = request.header("cookie", c);
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .expect("request");
+    let answer = app.send(request).await;
+    (answer.status.as_u16(), answer.body)
+}
+
 async fn each_role_is_refused_what_it_may_not_do(db: Db) {
-    let cfg = config();
-    let w = world(&db, &cfg).await;
+    let app = TestApp::seeded(db.clone(), config()).await;
+    let w = world(&app).await;
     let app_body = |team: &str| {
         serde_json::json!({
             "team": team, "name": "intruder", "description": "",
@@ -442,20 +441,13 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
 
     let mut cookies = std::collections::HashMap::new();
     for user in ["", STAFF, ARJUN, SOFIA, MARGARET, ADMIN] {
-        cookies.insert(user, cookie_of(&db, &cfg, user).await);
+        cookies.insert(user, cookie_of(&app, user).await);
     }
     let before = snapshot(&db).await;
     assert!(before.contains("requests=4"), "{before}");
     for (user, method, uri, body, expected) in &cases {
-        let (status, text) = api(
-            &db,
-            &cfg,
-            method,
-            uri,
-            cookies[user].as_deref(),
-            body.as_deref(),
-        )
-        .await;
+        let (status, text) =
+            api(&app, method, uri, cookies[user].as_deref(), body.as_deref()).await;
         assert_eq!(
             status,
             *expected,
@@ -476,11 +468,10 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
         );
     }
     // The policy is public; the refusals above were not for lack of routes.
-    let (status, _) = api(&db, &cfg, "GET", "/api/v1/access/policy", None, None).await;
+    let (status, _) = api(&app, "GET", "/api/v1/access/policy", None, None).await;
     assert_eq!(status, 200);
     let (status, text) = api(
-        &db,
-        &cfg,
+        &app,
         "POST",
         &pii("/decision"),
         cookies[SOFIA].as_deref(),
@@ -491,8 +482,8 @@ async fn each_role_is_refused_what_it_may_not_do(db: Db) {
 }
 
 async fn bulk_decisions_of_outsiders_change_nothing(db: Db) {
-    let cfg = config();
-    let w = world(&db, &cfg).await;
+    let app = TestApp::seeded(db.clone(), config()).await;
+    let w = world(&app).await;
     let body = serde_json::json!([
         {"request": w.pii, "approve": true, "comment": "ok"},
         {"request": w.proposal, "approve": true, "comment": "ok"},
@@ -501,10 +492,9 @@ async fn bulk_decisions_of_outsiders_change_nothing(db: Db) {
     .to_string();
     let before = snapshot(&db).await;
     for user in [STAFF, ARJUN, KATE, ZOE] {
-        let cookie = cookie_of(&db, &cfg, user).await;
+        let cookie = cookie_of(&app, user).await;
         let (status, text) = api(
-            &db,
-            &cfg,
+            &app,
             "POST",
             "/api/v1/approvals/bulk",
             cookie.as_deref(),

@@ -6,7 +6,8 @@ use app::clusters::{Flavour, Platform};
 use switchboard::clusters::{self, ClusterSpec, SecuritySpec};
 use switchboard::db::Db;
 
-use common::{call, json, test_config};
+use common::app::TestApp;
+use common::{json, test_config};
 
 backend_suite!(
     migrations_are_applied_and_reported_ready,
@@ -126,10 +127,14 @@ async fn rest_lists_clusters_with_status(db: Db) {
         .expect("insert");
     let mut cfg = test_config();
     cfg.auth.admins = vec!["platform.admin".into()];
-    let cookie = common::session(&db, &cfg, "platform.admin").await;
+    let app = TestApp::over(db.clone(), cfg).await;
+    // Signed in before the clock starts, as the status is what is timed.
+    app.cookie("platform.admin").await;
     let started = std::time::Instant::now();
-    let (status, body) =
-        common::api(&db, &cfg, "GET", "/api/v1/clusters", Some(&cookie), None).await;
+    let (status, body) = app
+        .as_user("platform.admin")
+        .call("GET", "/api/v1/clusters", None)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let v = json(&body);
@@ -142,7 +147,7 @@ async fn rest_lists_clusters_with_status(db: Db) {
     assert!(error.contains(&port.to_string()), "{error}");
 
     // Anonymous callers learn that it is unreachable, not where it is.
-    let (status, body) = call(&db, &cfg, "GET", "/api/v1/clusters").await;
+    let (status, body) = app.anonymous().call("GET", "/api/v1/clusters", None).await;
     assert_eq!(status, 200, "{body}");
     let v = json(&body);
     assert_eq!(v[0]["status"]["state"], "unreachable");
@@ -151,19 +156,23 @@ async fn rest_lists_clusters_with_status(db: Db) {
 }
 
 async fn rest_unknown_cluster_is_a_json_404(db: Db) {
-    let (status, body) = call(&db, &test_config(), "GET", "/api/v1/clusters/nope").await;
+    let app = TestApp::over(db, test_config()).await;
+    let anonymous = app.anonymous();
+    let (status, body) = anonymous.call("GET", "/api/v1/clusters/nope", None).await;
     assert_eq!(status, 404);
     assert_eq!(json(&body)["error"]["code"], "not_found");
-    let (status, body) = call(&db, &test_config(), "GET", "/api/v1/no-such-thing").await;
+    let (status, body) = anonymous.call("GET", "/api/v1/no-such-thing", None).await;
     assert_eq!(status, 404);
     assert_eq!(json(&body)["error"]["code"], "not_found");
 }
 
 async fn health_and_readiness_answer_json(db: Db) {
-    let (status, body) = call(&db, &test_config(), "GET", "/healthz").await;
+    let app = TestApp::over(db, test_config()).await;
+    let anonymous = app.anonymous();
+    let (status, body) = anonymous.call("GET", "/healthz", None).await;
     assert_eq!(status, 200);
     assert_eq!(json(&body)["status"], "ok");
-    let (status, body) = call(&db, &test_config(), "GET", "/readyz").await;
+    let (status, body) = anonymous.call("GET", "/readyz", None).await;
     assert_eq!(status, 200, "{body}");
     let v = json(&body);
     assert_eq!(v["ready"], true);
@@ -172,10 +181,12 @@ async fn health_and_readiness_answer_json(db: Db) {
 }
 
 async fn unknown_page_renders_the_404_page(db: Db) {
-    let (status, body) = call(&db, &test_config(), "GET", "/no/such/page").await;
+    let app = TestApp::over(db, test_config()).await;
+    let anonymous = app.anonymous();
+    let (status, body) = anonymous.call("GET", "/no/such/page", None).await;
     assert_eq!(status, 404);
     assert!(body.contains("Page not found"), "{body}");
-    let (status, body) = call(&db, &test_config(), "GET", "/clusters").await;
+    let (status, body) = anonymous.call("GET", "/clusters", None).await;
     assert_eq!(status, 200);
     assert!(body.contains("Clusters"), "{body}");
 }
@@ -186,7 +197,9 @@ async fn readiness_is_503_before_migrations() {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("raw.db").display());
     let db = Db::connect(&url).await.expect("connects");
-    let (status, body) = call(&db, &test_config(), "GET", "/readyz").await;
+    let app = TestApp::over(db, test_config()).await;
+    let anonymous = app.anonymous();
+    let (status, body) = anonymous.call("GET", "/readyz", None).await;
     assert_eq!(status, 503, "{body}");
     let v = json(&body);
     assert_eq!(v["ready"], false);

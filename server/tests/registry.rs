@@ -3,19 +3,15 @@
 //! references, bad input (right code, nothing stored) and authorization.
 
 mod common;
-#[path = "common/registry_api.rs"]
-mod registry_api;
-
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{json, Value};
 use switchboard::config::Config;
 use switchboard::db::Db;
-use switchboard::registry::{NewSchema, RegistryService};
+use switchboard::registry::NewSchema;
 
-use registry_api::{call, send_json};
+use common::app::{Client, TestApp};
 
 backend_suite!(
     register_look_up_list_and_read_by_id,
@@ -60,25 +56,49 @@ fn config(anonymous_writes: bool) -> Config {
     c
 }
 
-async fn get(db: &Db, cfg: &Config, uri: &str) -> (u16, Value) {
-    let (status, text) = call(db, cfg, "GET", uri, None, None).await;
+/// One registry call as `client`, as Confluent's clients make it: JSON in
+/// (Confluent's content type), status and body out.
+async fn call(client: &Client<'_>, method: &str, uri: &str, body: Option<String>) -> (u16, String) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/registry{uri}"));
+    if body.is_some() {
+        request = request.header("content-type", "application/vnd.schemaregistry.v1+json");
+    }
+    let request = request
+        .body(body.map(Body::from).unwrap_or_default())
+        .expect("request");
+    let answer = client.send(request).await;
+    assert_eq!(
+        answer.headers["content-type"], "application/vnd.schemaregistry.v1+json",
+        "{method} {uri}: {}",
+        answer.body
+    );
+    (answer.status.as_u16(), answer.body)
+}
+
+async fn send_json(client: &Client<'_>, method: &str, uri: &str, body: Value) -> (u16, Value) {
+    let (status, text) = call(client, method, uri, Some(body.to_string())).await;
     (status, common::json(&text))
 }
 
-async fn register(db: &Db, cfg: &Config, subject: &str, schema: &str) -> (u16, Value) {
+async fn get(client: &Client<'_>, uri: &str) -> (u16, Value) {
+    let (status, text) = call(client, "GET", uri, None).await;
+    (status, common::json(&text))
+}
+
+async fn register(client: &Client<'_>, subject: &str, schema: &str) -> (u16, Value) {
     send_json(
-        db,
-        cfg,
+        client,
         "POST",
         &format!("/subjects/{subject}/versions"),
-        None,
         json!({ "schema": schema }),
     )
     .await
 }
 
-async fn register_ok(db: &Db, cfg: &Config, subject: &str, schema: &str) -> i64 {
-    let (status, body) = register(db, cfg, subject, schema).await;
+async fn register_ok(client: &Client<'_>, subject: &str, schema: &str) -> i64 {
+    let (status, body) = register(client, subject, schema).await;
     assert_eq!(status, 200, "{body}");
     body["id"].as_i64().expect("id")
 }
@@ -127,21 +147,22 @@ async fn audit_actions(db: &Db) -> Vec<(String, String)> {
 }
 
 async fn register_look_up_list_and_read_by_id(db: Db) {
-    let cfg = config(true);
-    let id = register_ok(&db, &cfg, "orders-value", ORDER_V1).await;
-    let id2 = register_ok(&db, &cfg, "orders-value", ORDER_V2).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    let id = register_ok(&anonymous, "orders-value", ORDER_V1).await;
+    let id2 = register_ok(&anonymous, "orders-value", ORDER_V2).await;
     assert_ne!(id, id2);
 
     assert_eq!(
-        get(&db, &cfg, "/subjects").await,
+        get(&anonymous, "/subjects").await,
         (200, json!(["orders-value"]))
     );
     assert_eq!(
-        get(&db, &cfg, "/subjects/orders-value/versions").await,
+        get(&anonymous, "/subjects/orders-value/versions").await,
         (200, json!([1, 2]))
     );
     for v in ["2", "latest", "-1"] {
-        let (status, body) = get(&db, &cfg, &format!("/subjects/orders-value/versions/{v}")).await;
+        let (status, body) = get(&anonymous, &format!("/subjects/orders-value/versions/{v}")).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             body,
@@ -149,11 +170,9 @@ async fn register_look_up_list_and_read_by_id(db: Db) {
         );
     }
     let (status, raw) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "GET",
         "/subjects/orders-value/versions/1/schema",
-        None,
         None,
     )
     .await;
@@ -161,39 +180,35 @@ async fn register_look_up_list_and_read_by_id(db: Db) {
 
     // Confluent omits schemaType for AVRO and references when there are none.
     assert_eq!(
-        get(&db, &cfg, &format!("/schemas/ids/{id}")).await,
+        get(&anonymous, &format!("/schemas/ids/{id}")).await,
         (200, json!({ "schema": ORDER_V1 }))
     );
     let (status, raw) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "GET",
         &format!("/schemas/ids/{id}/schema"),
-        None,
         None,
     )
     .await;
     assert_eq!((status, raw.as_str()), (200, ORDER_V1));
     assert_eq!(
-        get(&db, &cfg, &format!("/schemas/ids/{id}/subjects")).await,
+        get(&anonymous, &format!("/schemas/ids/{id}/subjects")).await,
         (200, json!(["orders-value"]))
     );
     assert_eq!(
-        get(&db, &cfg, &format!("/schemas/ids/{id2}/versions")).await,
+        get(&anonymous, &format!("/schemas/ids/{id2}/versions")).await,
         (200, json!([{"subject": "orders-value", "version": 2}]))
     );
     assert_eq!(
-        get(&db, &cfg, "/schemas/types").await,
+        get(&anonymous, "/schemas/types").await,
         (200, json!(["AVRO"]))
     );
 
     // Look-up finds the version holding the same canonical form.
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/subjects/orders-value",
-        None,
         json!({ "schema": ORDER_V1_SPACED }),
     )
     .await;
@@ -204,21 +219,17 @@ async fn register_look_up_list_and_read_by_id(db: Db) {
     );
     assert_eq!(body["subject"], "orders-value");
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/subjects/orders-value",
-        None,
         json!({ "schema": MONEY }),
     )
     .await;
     assert_error(status, &body, 404, 40403);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/subjects/nobody-value",
-        None,
         json!({ "schema": MONEY }),
     )
     .await;
@@ -234,10 +245,10 @@ async fn register_look_up_list_and_read_by_id(db: Db) {
             .header("content-type", content_type)
             .body(Body::from(json!({ "schema": ORDER_V2 }).to_string()))
             .expect("request");
-        let (status, headers, text) = common::send(&db, &cfg, request).await;
-        assert_eq!(status, 200, "{content_type}: {text}");
+        let answer = anonymous.send(request).await;
+        assert_eq!(answer.status, 200, "{content_type}: {}", answer.body);
         assert_eq!(
-            headers["content-type"],
+            answer.headers["content-type"],
             "application/vnd.schemaregistry.v1+json"
         );
     }
@@ -251,23 +262,24 @@ async fn register_look_up_list_and_read_by_id(db: Db) {
 }
 
 async fn ids_are_shared_and_registering_again_changes_nothing(db: Db) {
-    let cfg = config(true);
-    let id = register_ok(&db, &cfg, "orders-value", ORDER_V1).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    let id = register_ok(&anonymous, "orders-value", ORDER_V1).await;
     let before = counts(&db).await;
     // Same canonical form again: same id, no new version, nothing written.
     assert_eq!(
-        register_ok(&db, &cfg, "orders-value", ORDER_V1_SPACED).await,
+        register_ok(&anonymous, "orders-value", ORDER_V1_SPACED).await,
         id
     );
     assert_eq!(counts(&db).await, before);
     assert_eq!(
-        get(&db, &cfg, "/subjects/orders-value/versions").await,
+        get(&anonymous, "/subjects/orders-value/versions").await,
         (200, json!([1]))
     );
     // Another subject reuses the id, as version 1 of its own.
-    assert_eq!(register_ok(&db, &cfg, "archive-value", ORDER_V1).await, id);
+    assert_eq!(register_ok(&anonymous, "archive-value", ORDER_V1).await, id);
     assert_eq!(
-        get(&db, &cfg, &format!("/schemas/ids/{id}/subjects")).await,
+        get(&anonymous, &format!("/schemas/ids/{id}/subjects")).await,
         (200, json!(["archive-value", "orders-value"]))
     );
     let after = counts(&db).await;
@@ -275,8 +287,8 @@ async fn ids_are_shared_and_registering_again_changes_nothing(db: Db) {
 }
 
 async fn one_schema_registered_concurrently_gets_one_id(db: Db) {
-    let cfg = config(true);
-    let registry = registry(&db, &cfg);
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let registry = app.state.registry.clone();
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let registry = registry.clone();
@@ -304,8 +316,9 @@ async fn one_schema_registered_concurrently_gets_one_id(db: Db) {
 }
 
 async fn concurrent_schemas_get_consecutive_versions(db: Db) {
-    let cfg = config(true);
-    let registry = registry(&db, &cfg);
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    let registry = app.state.registry.clone();
     // NONE: eight unrelated schemas may follow each other.
     registry
         .set_level(
@@ -341,14 +354,9 @@ async fn concurrent_schemas_get_consecutive_versions(db: Db) {
     ids.dedup();
     assert_eq!(ids.len(), 8);
     assert_eq!(
-        get(&db, &cfg, "/subjects/many-value/versions").await,
+        get(&anonymous, "/subjects/many-value/versions").await,
         (200, json!([1, 2, 3, 4, 5, 6, 7, 8]))
     );
-}
-
-fn registry(db: &Db, cfg: &Config) -> Arc<RegistryService> {
-    let index = Arc::new(switchboard::search::SearchIndex::in_memory().expect("index"));
-    switchboard::serve::app_state(db.clone(), cfg, index, None).registry
 }
 
 fn admin() -> app::auth::Caller {
@@ -360,11 +368,12 @@ fn admin() -> app::auth::Caller {
 }
 
 async fn incompatible_schemas_are_refused_and_nothing_is_stored(db: Db) {
-    let cfg = config(true);
-    register_ok(&db, &cfg, "orders-value", ORDER_V1).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    register_ok(&anonymous, "orders-value", ORDER_V1).await;
     let before = counts(&db).await;
     // BACKWARD (the default): a new field without default is refused.
-    let (status, body) = register(&db, &cfg, "orders-value", ORDER_BAD).await;
+    let (status, body) = register(&anonymous, "orders-value", ORDER_BAD).await;
     assert_error(status, &body, 409, 409);
     let message = body["message"].as_str().unwrap_or_default();
     assert!(message.contains("version 1"), "{message}");
@@ -372,68 +381,60 @@ async fn incompatible_schemas_are_refused_and_nothing_is_stored(db: Db) {
     assert_eq!(counts(&db).await, before);
 
     // FORWARD on the subject: old readers ignore the new field, so it is accepted…
-    let cookie = common::session(&db, &cfg, ADMIN).await;
+    let admin = app.as_user(ADMIN);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "PUT",
         "/config/orders-value",
-        Some(&cookie),
         json!({"compatibility": "FORWARD"}),
     )
     .await;
     assert_eq!((status, body), (200, json!({"compatibility": "FORWARD"})));
-    assert_eq!(register(&db, &cfg, "orders-value", ORDER_BAD).await.0, 200);
+    assert_eq!(register(&anonymous, "orders-value", ORDER_BAD).await.0, 200);
     // …and FULL_TRANSITIVE then refuses ORDER_V2, which v2 (ORDER_BAD) cannot read.
     let (status, _) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "PUT",
         "/config/orders-value",
-        Some(&cookie),
         json!({"compatibility": "full_transitive"}),
     )
     .await;
     assert_eq!(status, 200);
     let before = counts(&db).await;
-    let (status, body) = register(&db, &cfg, "orders-value", ORDER_V2).await;
+    let (status, body) = register(&anonymous, "orders-value", ORDER_V2).await;
     assert_error(status, &body, 409, 409);
     assert_eq!(counts(&db).await, before);
     // NONE accepts anything.
     send_json(
-        &db,
-        &cfg,
+        &admin,
         "PUT",
         "/config/orders-value",
-        Some(&cookie),
         json!({"compatibility": "NONE"}),
     )
     .await;
-    assert_eq!(register(&db, &cfg, "orders-value", MONEY).await.0, 200);
+    assert_eq!(register(&anonymous, "orders-value", MONEY).await.0, 200);
 }
 
 async fn compatibility_checks_explain_themselves(db: Db) {
-    let cfg = config(true);
-    register_ok(&db, &cfg, "orders-value", ORDER_V1).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    register_ok(&anonymous, "orders-value", ORDER_V1).await;
     let before = counts(&db).await;
     for uri in [
         "/compatibility/subjects/orders-value/versions/latest",
         "/compatibility/subjects/orders-value/versions/1",
         "/compatibility/subjects/orders-value/versions",
     ] {
-        let (status, body) =
-            send_json(&db, &cfg, "POST", uri, None, json!({"schema": ORDER_V2})).await;
+        let (status, body) = send_json(&anonymous, "POST", uri, json!({"schema": ORDER_V2})).await;
         assert_eq!(
             (status, body),
             (200, json!({"is_compatible": true})),
             "{uri}"
         );
         let (status, body) = send_json(
-            &db,
-            &cfg,
+            &anonymous,
             "POST",
             &format!("{uri}?verbose=true"),
-            None,
             json!({"schema": ORDER_BAD}),
         )
         .await;
@@ -450,11 +451,9 @@ async fn compatibility_checks_explain_themselves(db: Db) {
     }
     // Verbose: an invalid schema is a message, not an error.
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/compatibility/subjects/orders-value/versions?verbose=true",
-        None,
         json!({"schema": "{\"type\":\"nosuch\"}"}),
     )
     .await;
@@ -465,21 +464,17 @@ async fn compatibility_checks_explain_themselves(db: Db) {
     );
     // A missing version is 40402; a subject without versions is compatible with anything.
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/compatibility/subjects/orders-value/versions/7",
-        None,
         json!({"schema": ORDER_V2}),
     )
     .await;
     assert_error(status, &body, 404, 40402);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/compatibility/subjects/new-value/versions/latest",
-        None,
         json!({"schema": ORDER_V2}),
     )
     .await;
@@ -488,82 +483,58 @@ async fn compatibility_checks_explain_themselves(db: Db) {
 }
 
 async fn config_is_global_or_per_subject(db: Db) {
-    let cfg = config(true);
-    let cookie = common::session(&db, &cfg, ADMIN).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    let admin = app.as_user(ADMIN);
     assert_eq!(
-        get(&db, &cfg, "/config").await,
+        get(&anonymous, "/config").await,
         (200, json!({"compatibilityLevel": "BACKWARD"}))
     );
-    let (status, body) = get(&db, &cfg, "/config/orders-value").await;
+    let (status, body) = get(&anonymous, "/config/orders-value").await;
     assert_error(status, &body, 404, 40408);
     assert_eq!(
-        get(&db, &cfg, "/config/orders-value?defaultToGlobal=true").await,
+        get(&anonymous, "/config/orders-value?defaultToGlobal=true").await,
         (200, json!({"compatibilityLevel": "BACKWARD"}))
     );
-    let (status, body) = send_json(
-        &db,
-        &cfg,
-        "PUT",
-        "/config",
-        Some(&cookie),
-        json!({"compatibility": "FULL"}),
-    )
-    .await;
+    let (status, body) =
+        send_json(&admin, "PUT", "/config", json!({"compatibility": "FULL"})).await;
     assert_eq!((status, body), (200, json!({"compatibility": "FULL"})));
     assert_eq!(
-        get(&db, &cfg, "/config").await.1,
+        get(&anonymous, "/config").await.1,
         json!({"compatibilityLevel": "FULL"})
     );
     assert_eq!(
-        get(&db, &cfg, "/config/orders-value?defaultToGlobal=true")
+        get(&anonymous, "/config/orders-value?defaultToGlobal=true")
             .await
             .1,
         json!({"compatibilityLevel": "FULL"})
     );
     send_json(
-        &db,
-        &cfg,
+        &admin,
         "PUT",
         "/config/orders-value",
-        Some(&cookie),
         json!({"compatibility": "NONE"}),
     )
     .await;
     assert_eq!(
-        get(&db, &cfg, "/config/orders-value").await.1,
+        get(&anonymous, "/config/orders-value").await.1,
         json!({"compatibilityLevel": "NONE"})
     );
 
-    let (status, body) = call(
-        &db,
-        &cfg,
-        "DELETE",
-        "/config/orders-value",
-        Some(&cookie),
-        None,
-    )
-    .await;
+    let (status, body) = call(&admin, "DELETE", "/config/orders-value", None).await;
     assert_eq!(
         (status, common::json(&body)),
         (200, json!({"compatibilityLevel": "NONE"}))
     );
-    let (status, body) = call(
-        &db,
-        &cfg,
-        "DELETE",
-        "/config/orders-value",
-        Some(&cookie),
-        None,
-    )
-    .await;
+    let (status, body) = call(&admin, "DELETE", "/config/orders-value", None).await;
     assert_error(status, &common::json(&body), 404, 40401);
-    let (status, body) = call(&db, &cfg, "DELETE", "/config", Some(&cookie), None).await;
+    let (status, body) = call(&admin, "DELETE", "/config", None).await;
     assert_eq!(
         (status, common::json(&body)),
         (200, json!({"compatibilityLevel": "FULL"}))
     );
     assert_eq!(
-        get(&db, &cfg, "/config").await.1,
+        get(&anonymous, "/config").await.1,
         json!({"compatibilityLevel": "BACKWARD"})
     );
 
@@ -574,8 +545,7 @@ async fn config_is_global_or_per_subject(db: Db) {
         json!({}),
         json!({"compatibility": 3}),
     ] {
-        let (status, body) =
-            send_json(&db, &cfg, "PUT", "/config", Some(&cookie), bad.clone()).await;
+        let (status, body) = send_json(&admin, "PUT", "/config", bad.clone()).await;
         let want = if bad["compatibility"].is_number() {
             (400, 400)
         } else {
@@ -599,74 +569,59 @@ async fn config_is_global_or_per_subject(db: Db) {
 }
 
 async fn read_only_refuses_and_import_keeps_ids(db: Db) {
-    let cfg = config(true);
-    let cookie = common::session(&db, &cfg, ADMIN).await;
-    let id = register_ok(&db, &cfg, "orders-value", ORDER_V1).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    let admin = app.as_user(ADMIN);
+    let id = register_ok(&anonymous, "orders-value", ORDER_V1).await;
     assert_eq!(
-        get(&db, &cfg, "/mode").await,
+        get(&anonymous, "/mode").await,
         (200, json!({"mode": "READWRITE"}))
     );
-    let (status, body) = get(&db, &cfg, "/mode/orders-value").await;
+    let (status, body) = get(&anonymous, "/mode/orders-value").await;
     assert_error(status, &body, 404, 40409);
 
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "PUT",
         "/mode/orders-value",
-        None,
         json!({"mode": "READONLY"}),
     )
     .await;
     assert_eq!((status, body), (200, json!({"mode": "READONLY"})));
     let before = counts(&db).await;
-    let (status, body) = register(&db, &cfg, "orders-value", ORDER_V2).await;
+    let (status, body) = register(&anonymous, "orders-value", ORDER_V2).await;
     assert_error(status, &body, 422, 42205);
-    let (status, body) = call(&db, &cfg, "DELETE", "/subjects/orders-value", None, None).await;
+    let (status, body) = call(&anonymous, "DELETE", "/subjects/orders-value", None).await;
     assert_error(status, &common::json(&body), 422, 42205);
     assert_eq!(counts(&db).await, before);
     // Registering what is already there still answers its id (clients do this on every start).
-    assert_eq!(register_ok(&db, &cfg, "orders-value", ORDER_V1).await, id);
-    let (status, _) = call(&db, &cfg, "DELETE", "/mode/orders-value", None, None).await;
+    assert_eq!(register_ok(&anonymous, "orders-value", ORDER_V1).await, id);
+    let (status, _) = call(&anonymous, "DELETE", "/mode/orders-value", None).await;
     assert_eq!(status, 200);
 
     // IMPORT: explicit ids and versions, no compatibility check; refused where live versions exist.
-    let (status, body) = send_json(
-        &db,
-        &cfg,
-        "PUT",
-        "/mode",
-        Some(&cookie),
-        json!({"mode": "IMPORT"}),
-    )
-    .await;
+    let (status, body) = send_json(&admin, "PUT", "/mode", json!({"mode": "IMPORT"})).await;
     assert_error(status, &body, 422, 42205);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "PUT",
         "/mode/copied-value",
-        Some(&cookie),
         json!({"mode": "import"}),
     )
     .await;
     assert_eq!((status, body), (200, json!({"mode": "IMPORT"})));
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "POST",
         "/subjects/copied-value/versions",
-        Some(&cookie),
         json!({"schema": COPIED_V1, "id": 100, "version": 3}),
     )
     .await;
     assert_eq!((status, body), (200, json!({"id": 100})));
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "POST",
         "/subjects/copied-value/versions",
-        Some(&cookie),
         json!({"schema": COPIED_V2, "id": 101, "version": 4}),
     )
     .await;
@@ -677,166 +632,141 @@ async fn read_only_refuses_and_import_keeps_ids(db: Db) {
     );
     // One schema has one id: importing a known schema under another id is refused.
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "POST",
         "/subjects/copied-value/versions",
-        Some(&cookie),
         json!({"schema": ORDER_V1, "id": 300, "version": 6}),
     )
     .await;
     assert_error(status, &body, 422, 42205);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "POST",
         "/subjects/copied-value/versions",
-        Some(&cookie),
         json!({"schema": MONEY, "id": 100, "version": 5}),
     )
     .await;
     assert_error(status, &body, 422, 42205);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "POST",
         "/subjects/copied-value/versions",
-        Some(&cookie),
         json!({"schema": MONEY}),
     )
     .await;
     assert_error(status, &body, 422, 42205);
     assert_eq!(
-        get(&db, &cfg, "/subjects/copied-value/versions").await.1,
+        get(&anonymous, "/subjects/copied-value/versions").await.1,
         json!([3, 4])
     );
     // Explicit ids outside IMPORT are refused; new ids come from the counter,
     // which imported ids do not move.
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &admin,
         "POST",
         "/subjects/orders-value/versions",
-        Some(&cookie),
         json!({"schema": ORDER_V2, "id": 500}),
     )
     .await;
     assert_error(status, &body, 422, 42205);
     assert_eq!(
-        register_ok(&db, &cfg, "orders-value", ORDER_V2).await,
+        register_ok(&anonymous, "orders-value", ORDER_V2).await,
         id + 1
     );
-    let (status, body) = send_json(
-        &db,
-        &cfg,
-        "PUT",
-        "/mode",
-        Some(&cookie),
-        json!({"mode": "SOMETIMES"}),
-    )
-    .await;
+    let (status, body) = send_json(&admin, "PUT", "/mode", json!({"mode": "SOMETIMES"})).await;
     assert_error(status, &body, 422, 42204);
 }
 
 async fn soft_delete_comes_before_permanent_delete(db: Db) {
-    let cfg = config(true);
-    let id1 = register_ok(&db, &cfg, "orders-value", ORDER_V1).await;
-    let id2 = register_ok(&db, &cfg, "orders-value", ORDER_V2).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    let id1 = register_ok(&anonymous, "orders-value", ORDER_V1).await;
+    let id2 = register_ok(&anonymous, "orders-value", ORDER_V2).await;
 
     let (status, body) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "DELETE",
         "/subjects/orders-value/versions/2?permanent=true",
-        None,
         None,
     )
     .await;
     assert_error(status, &common::json(&body), 404, 40407);
     let (status, body) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "DELETE",
         "/subjects/orders-value/versions/2",
-        None,
         None,
     )
     .await;
     assert_eq!((status, body.as_str()), (200, "2"));
     let (status, body) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "DELETE",
         "/subjects/orders-value/versions/2",
-        None,
         None,
     )
     .await;
     assert_error(status, &common::json(&body), 404, 40406);
-    let (status, body) = get(&db, &cfg, "/subjects/orders-value/versions/2").await;
+    let (status, body) = get(&anonymous, "/subjects/orders-value/versions/2").await;
     assert_error(status, &body, 404, 40402);
     assert_eq!(
-        get(&db, &cfg, "/subjects/orders-value/versions/2?deleted=true")
+        get(&anonymous, "/subjects/orders-value/versions/2?deleted=true")
             .await
             .0,
         200
     );
     assert_eq!(
-        get(&db, &cfg, "/subjects/orders-value/versions?deleted=true")
+        get(&anonymous, "/subjects/orders-value/versions?deleted=true")
             .await
             .1,
         json!([1, 2])
     );
     // The id of a soft-deleted version still resolves (old data stays readable).
-    assert_eq!(get(&db, &cfg, &format!("/schemas/ids/{id2}")).await.0, 200);
+    assert_eq!(get(&anonymous, &format!("/schemas/ids/{id2}")).await.0, 200);
 
     // Registering a soft-deleted schema again makes a new version with the same id.
-    assert_eq!(register_ok(&db, &cfg, "orders-value", ORDER_V2).await, id2);
+    assert_eq!(register_ok(&anonymous, "orders-value", ORDER_V2).await, id2);
     assert_eq!(
-        get(&db, &cfg, "/subjects/orders-value/versions?deleted=true")
+        get(&anonymous, "/subjects/orders-value/versions?deleted=true")
             .await
             .1,
         json!([1, 3])
     );
 
     let (status, body) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "DELETE",
         "/subjects/orders-value?permanent=true",
-        None,
         None,
     )
     .await;
     assert_error(status, &common::json(&body), 404, 40405);
-    let (status, body) = call(&db, &cfg, "DELETE", "/subjects/orders-value", None, None).await;
+    let (status, body) = call(&anonymous, "DELETE", "/subjects/orders-value", None).await;
     assert_eq!((status, common::json(&body)), (200, json!([1, 3])));
-    assert_eq!(get(&db, &cfg, "/subjects").await.1, json!([]));
+    assert_eq!(get(&anonymous, "/subjects").await.1, json!([]));
     assert_eq!(
-        get(&db, &cfg, "/subjects?deleted=true").await.1,
+        get(&anonymous, "/subjects?deleted=true").await.1,
         json!(["orders-value"])
     );
-    let (status, body) = get(&db, &cfg, "/subjects/orders-value/versions").await;
+    let (status, body) = get(&anonymous, "/subjects/orders-value/versions").await;
     assert_error(status, &body, 404, 40401);
-    let (status, body) = call(&db, &cfg, "DELETE", "/subjects/orders-value", None, None).await;
+    let (status, body) = call(&anonymous, "DELETE", "/subjects/orders-value", None).await;
     assert_error(status, &common::json(&body), 404, 40404);
     let (status, body) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "DELETE",
         "/subjects/orders-value?permanent=true",
-        None,
         None,
     )
     .await;
     assert_eq!((status, common::json(&body)), (200, json!([1, 3])));
-    assert_eq!(get(&db, &cfg, "/subjects?deleted=true").await.1, json!([]));
-    let (status, body) = get(&db, &cfg, &format!("/schemas/ids/{id1}")).await;
+    assert_eq!(get(&anonymous, "/subjects?deleted=true").await.1, json!([]));
+    let (status, body) = get(&anonymous, &format!("/schemas/ids/{id1}")).await;
     assert_error(status, &body, 404, 40403);
-    let (status, body) = call(&db, &cfg, "DELETE", "/subjects/orders-value", None, None).await;
+    let (status, body) = call(&anonymous, "DELETE", "/subjects/orders-value", None).await;
     assert_error(status, &common::json(&body), 404, 40401);
     // Ids are stable: the same schema registered again gets its old id back.
-    assert_eq!(register_ok(&db, &cfg, "orders-value", ORDER_V1).await, id1);
+    assert_eq!(register_ok(&anonymous, "orders-value", ORDER_V1).await, id1);
     let actions = audit_actions(&db).await;
     assert_eq!(
         actions
@@ -849,15 +779,14 @@ async fn soft_delete_comes_before_permanent_delete(db: Db) {
 }
 
 async fn references_resolve_and_protect_their_targets(db: Db) {
-    let cfg = config(true);
-    let money = register_ok(&db, &cfg, "acme-money", MONEY).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    let money = register_ok(&anonymous, "acme-money", MONEY).await;
     let refs = json!([{"name": "acme.Money", "subject": "acme-money", "version": 1}]);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/subjects/payments-value/versions",
-        None,
         json!({"schema": PAYMENT, "references": refs}),
     )
     .await;
@@ -865,29 +794,27 @@ async fn references_resolve_and_protect_their_targets(db: Db) {
     let payment = body["id"].as_i64().expect("id");
     assert_ne!(payment, money);
     assert_eq!(
-        get(&db, &cfg, &format!("/schemas/ids/{payment}")).await.1,
+        get(&anonymous, &format!("/schemas/ids/{payment}")).await.1,
         json!({"schema": PAYMENT, "references": refs})
     );
     assert_eq!(
-        get(&db, &cfg, "/subjects/payments-value/versions/1")
+        get(&anonymous, "/subjects/payments-value/versions/1")
             .await
             .1["references"],
         refs
     );
     assert_eq!(
-        get(&db, &cfg, "/subjects/acme-money/versions/1/referencedby").await,
+        get(&anonymous, "/subjects/acme-money/versions/1/referencedby").await,
         (200, json!([payment]))
     );
     // Without its reference the named type is unknown.
-    let (status, body) = register(&db, &cfg, "payments2-value", PAYMENT).await;
+    let (status, body) = register(&anonymous, "payments2-value", PAYMENT).await;
     assert_error(status, &body, 422, 42201);
     let bad_ref = json!([{"name": "acme.Money", "subject": "acme-money", "version": 9}]);
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/subjects/payments2-value/versions",
-        None,
         json!({"schema": PAYMENT, "references": bad_ref}),
     )
     .await;
@@ -896,33 +823,31 @@ async fn references_resolve_and_protect_their_targets(db: Db) {
     // A referenced version cannot be deleted.
     let before = counts(&db).await;
     let (status, body) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "DELETE",
         "/subjects/acme-money/versions/1",
-        None,
         None,
     )
     .await;
     assert_error(status, &common::json(&body), 422, 42206);
-    let (status, body) = call(&db, &cfg, "DELETE", "/subjects/acme-money", None, None).await;
+    let (status, body) = call(&anonymous, "DELETE", "/subjects/acme-money", None).await;
     assert_error(status, &common::json(&body), 422, 42206);
     assert_eq!(counts(&db).await, before);
     // Once the referrer is soft-deleted, a soft delete of the target is allowed.
     assert_eq!(
-        call(&db, &cfg, "DELETE", "/subjects/payments-value", None, None)
+        call(&anonymous, "DELETE", "/subjects/payments-value", None)
             .await
             .0,
         200
     );
     assert_eq!(
-        get(&db, &cfg, "/subjects/acme-money/versions/1/referencedby")
+        get(&anonymous, "/subjects/acme-money/versions/1/referencedby")
             .await
             .1,
         json!([])
     );
     assert_eq!(
-        call(&db, &cfg, "DELETE", "/subjects/acme-money", None, None)
+        call(&anonymous, "DELETE", "/subjects/acme-money", None)
             .await
             .0,
         200
@@ -930,8 +855,9 @@ async fn references_resolve_and_protect_their_targets(db: Db) {
 }
 
 async fn bad_input_gets_confluent_codes_and_stores_nothing(db: Db) {
-    let cfg = config(true);
-    register_ok(&db, &cfg, "orders-value", ORDER_V1).await;
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
+    register_ok(&anonymous, "orders-value", ORDER_V1).await;
     let before = counts(&db).await;
     let uri = "/subjects/orders-value/versions";
 
@@ -942,7 +868,7 @@ async fn bad_input_gets_confluent_codes_and_stores_nothing(db: Db) {
         ("{\"schema\": 5}", 400, 400),
         ("{}", 422, 42201),
     ] {
-        let (s, text) = call(&db, &cfg, "POST", uri, None, Some(body.to_string())).await;
+        let (s, text) = call(&anonymous, "POST", uri, Some(body.to_string())).await;
         assert_error(s, &common::json(&text), status, code);
     }
     for invalid in [
@@ -952,17 +878,15 @@ async fn bad_input_gets_confluent_codes_and_stores_nothing(db: Db) {
         r#"{"type":"record","name":"Order","namespace":"acme","fields":[{"name":"id","type":"string"},{"name":"n","type":"int","default":"seven"}]}"#,
         "{not json at all",
     ] {
-        let (status, body) = register(&db, &cfg, "orders-value", invalid).await;
+        let (status, body) = register(&anonymous, "orders-value", invalid).await;
         assert_error(status, &body, 422, 42201);
-        let (status, body) = register(&db, &cfg, "fresh-value", invalid).await;
+        let (status, body) = register(&anonymous, "fresh-value", invalid).await;
         assert_error(status, &body, 422, 42201);
     }
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         uri,
-        None,
         json!({"schema": ORDER_V2, "schemaType": "PROTOBUF"}),
     )
     .await;
@@ -975,42 +899,38 @@ async fn bad_input_gets_confluent_codes_and_stores_nothing(db: Db) {
         "{body}"
     );
     let (status, body) = send_json(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         uri,
-        None,
         json!({"schema": ORDER_V2, "version": 7}),
     )
     .await;
     assert_error(status, &body, 422, 42201);
 
     // Unknown subjects, versions and ids; invalid versions.
-    let (status, body) = get(&db, &cfg, "/subjects/nobody-value/versions/1").await;
+    let (status, body) = get(&anonymous, "/subjects/nobody-value/versions/1").await;
     assert_error(status, &body, 404, 40401);
-    let (status, body) = get(&db, &cfg, "/subjects/orders-value/versions/9").await;
+    let (status, body) = get(&anonymous, "/subjects/orders-value/versions/9").await;
     assert_error(status, &body, 404, 40402);
     for v in ["0", "-2", "first", "1.5"] {
-        let (status, body) = get(&db, &cfg, &format!("/subjects/orders-value/versions/{v}")).await;
+        let (status, body) = get(&anonymous, &format!("/subjects/orders-value/versions/{v}")).await;
         assert_error(status, &body, 422, 42202);
     }
     for id in ["999", "abc"] {
-        let (status, body) = get(&db, &cfg, &format!("/schemas/ids/{id}")).await;
+        let (status, body) = get(&anonymous, &format!("/schemas/ids/{id}")).await;
         assert_error(status, &body, 404, 40403);
     }
     let (status, body) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "DELETE",
         "/subjects/orders-value/versions/9",
-        None,
         None,
     )
     .await;
     assert_error(status, &common::json(&body), 404, 40402);
-    let (status, body) = get(&db, &cfg, "/no/such/endpoint").await;
+    let (status, body) = get(&anonymous, "/no/such/endpoint").await;
     assert_error(status, &body, 404, 404);
-    let (status, body) = call(&db, &cfg, "PATCH", "/subjects", None, None).await;
+    let (status, body) = call(&anonymous, "PATCH", "/subjects", None).await;
     assert_error(status, &common::json(&body), 405, 405);
 
     // Content types outside Confluent's set are refused.
@@ -1018,15 +938,19 @@ async fn bad_input_gets_confluent_codes_and_stores_nothing(db: Db) {
         .header("content-type", "text/plain")
         .body(Body::from(json!({ "schema": ORDER_V2 }).to_string()))
         .expect("request");
-    let (status, _, text) = common::send(&db, &cfg, request).await;
-    assert_error(status.as_u16(), &common::json(&text), 415, 415);
+    let answer = anonymous.send(request).await;
+    assert_error(answer.status.as_u16(), &answer.json(), 415, 415);
 
     assert_eq!(counts(&db).await, before);
-    assert_eq!(get(&db, &cfg, "/subjects").await.1, json!(["orders-value"]));
+    assert_eq!(
+        get(&anonymous, "/subjects").await.1,
+        json!(["orders-value"])
+    );
 }
 
 async fn oversized_schemas_are_refused(db: Db) {
-    let cfg = config(true);
+    let app = TestApp::over(db.clone(), config(true)).await;
+    let anonymous = app.anonymous();
     let before = counts(&db).await;
     let fields: Vec<String> = (0..40_000)
         .map(|i| format!(r#"{{"name":"field_number_{i:06}","type":"string"}}"#))
@@ -1036,16 +960,14 @@ async fn oversized_schemas_are_refused(db: Db) {
         fields.join(",")
     );
     assert!(big.len() > 1024 * 1024);
-    let (status, body) = register(&db, &cfg, "big-value", &big).await;
+    let (status, body) = register(&anonymous, "big-value", &big).await;
     assert_error(status, &body, 422, 42209);
     // Bodies beyond the transport limit are refused before parsing.
     let huge = json!({ "schema": "x".repeat(9 * 1024 * 1024) }).to_string();
     let (status, text) = call(
-        &db,
-        &cfg,
+        &anonymous,
         "POST",
         "/subjects/big-value/versions",
-        None,
         Some(huge),
     )
     .await;
@@ -1095,38 +1017,40 @@ async fn seed_event(db: &Db) {
 
 async fn writes_need_the_right_caller(db: Db) {
     seed_event(&db).await;
-    let closed = config(false);
-    let open = config(true);
+    // Anonymous writes closed; an app with them open is built where it is used.
+    let app = TestApp::over(db.clone(), config(false)).await;
+    let anonymous = app.anonymous();
     let event_subject = format!("{EVENT_TOPIC}-value");
-    let owner = common::session(&db, &closed, OWNER).await;
-    let outsider = common::session(&db, &closed, OUTSIDER).await;
-    let admin = common::session(&db, &closed, ADMIN).await;
+    let owner = app.as_user(OWNER);
+    let outsider = app.as_user(OUTSIDER);
+    let admin = app.as_user(ADMIN);
+    // Signed in before the counts are taken, as they were.
+    for user in [OWNER, OUTSIDER, ADMIN] {
+        app.cookie(user).await;
+    }
     let before = counts(&db).await;
 
     // Anonymous writes are refused while the flag is off; reads stay open.
-    let (status, body) = register(&db, &closed, "free-value", ORDER_V1).await;
+    let (status, body) = register(&anonymous, "free-value", ORDER_V1).await;
     assert_error(status, &body, 401, 40101);
     let (status, body) = send_json(
-        &db,
-        &closed,
+        &anonymous,
         "PUT",
         "/config/free-value",
-        None,
         json!({"compatibility": "NONE"}),
     )
     .await;
     assert_error(status, &body, 401, 40101);
-    assert_eq!(get(&db, &closed, "/subjects").await.0, 200);
+    assert_eq!(get(&anonymous, "/subjects").await.0, 200);
     // With the flag on, anonymous callers still cannot touch an event's subject.
-    let (status, body) = register(&db, &open, &event_subject, ORDER_V1).await;
+    let open = TestApp::over(db.clone(), config(true)).await;
+    let (status, body) = register(&open.anonymous(), &event_subject, ORDER_V1).await;
     assert_error(status, &body, 403, 40301);
     // Signed in but not of the owning team: 403, on data and settings alike.
     let (status, body) = send_json(
-        &db,
-        &closed,
+        &outsider,
         "POST",
         &format!("/subjects/{event_subject}/versions"),
-        Some(&outsider),
         json!({"schema": ORDER_V1}),
     )
     .await;
@@ -1147,50 +1071,42 @@ async fn writes_need_the_right_caller(db: Db) {
         } else {
             json!({"compatibility": "NONE"})
         };
-        let (status, answer) = send_json(&db, &closed, "PUT", uri, Some(&owner), body).await;
+        let (status, answer) = send_json(&owner, "PUT", uri, body).await;
         assert_error(status, &answer, 403, 40301);
     }
-    let (status, body) = call(&db, &closed, "DELETE", "/config", Some(&outsider), None).await;
+    let (status, body) = call(&outsider, "DELETE", "/config", None).await;
     assert_error(status, &common::json(&body), 403, 40301);
     assert_eq!(counts(&db).await, before, "refusals change nothing");
 
     // The owner registers on the event subject; anyone signed in elsewhere; the admin anywhere.
     let (status, body) = send_json(
-        &db,
-        &closed,
+        &owner,
         "POST",
         &format!("/subjects/{event_subject}/versions"),
-        Some(&owner),
         json!({"schema": ORDER_V1}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     let (status, _) = send_json(
-        &db,
-        &closed,
+        &outsider,
         "POST",
         "/subjects/free-value/versions",
-        Some(&outsider),
         json!({"schema": MONEY}),
     )
     .await;
     assert_eq!(status, 200);
     let (status, _) = send_json(
-        &db,
-        &closed,
+        &admin,
         "PUT",
         &format!("/config/{event_subject}"),
-        Some(&admin),
         json!({"compatibility": "FULL"}),
     )
     .await;
     assert_eq!(status, 200);
     let (status, body) = call(
-        &db,
-        &closed,
+        &outsider,
         "DELETE",
         &format!("/subjects/{event_subject}"),
-        Some(&outsider),
         None,
     )
     .await;
