@@ -25,12 +25,13 @@
 //! # Errors
 //!
 //! A service returns its own error enum (`AccessError`, `CatalogueError`,
-//! `NotifyError`, `RegistryError`) with `From<DbError>`; the wire's
+//! `NotifyError`, `ProvisionError`, `RegistryError`) with `From<DbError>`; the wire's
 //! `AppError` is made from it once, where the service's `app` trait is
 //! implemented (and by `ApiError` for REST handlers), which logs the cause of
 //! a 500 and never sends it. The inherent methods carry the trait's names.
-//! Discovery returns `CatalogueError`. Event schemas, clusters, mesh and
-//! accounts still return `AppError` directly.
+//! Discovery and event schemas return `CatalogueError`, the job admin
+//! `ProvisionError`. Clusters, mesh and accounts still return `AppError`
+//! directly.
 //!
 //! # Modules
 //!

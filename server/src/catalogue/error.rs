@@ -54,9 +54,24 @@ impl From<CatalogueError> for AppError {
             CatalogueError::Invalid(m) => AppError::invalid(m),
             CatalogueError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
             CatalogueError::Wire(e) => e,
+            CatalogueError::Registry(e) => registry_error(e),
             cause => crate::errors::internal(cause),
         }
     }
+}
+
+/// A registry refusal keeps its meaning (and the registry's public message);
+/// a registry failure is logged as a 500.
+fn registry_error(e: RegistryError) -> AppError {
+    let code = match e.http_status() {
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        400 | 413 | 415 | 422 => ErrorCode::InvalidInput,
+        _ => return crate::errors::internal(e),
+    };
+    AppError::new(code, e.public_message())
 }
 
 #[cfg(test)]
@@ -78,6 +93,11 @@ mod tests {
         for (e, code) in cases {
             assert_eq!(AppError::from(e).code, code);
         }
+        // The registry's refusals keep their meaning.
+        let missing = CatalogueError::Registry(RegistryError::SubjectNotFound("s-value".into()));
+        assert_eq!(AppError::from(missing).code, ErrorCode::NotFound);
+        let invalid = CatalogueError::Registry(RegistryError::InvalidSchema("bad".into()));
+        assert_eq!(AppError::from(invalid).code, ErrorCode::InvalidInput);
         let wire = AppError::from(CatalogueError::Demo("events.json".into()));
         assert!(!wire.message.contains("events.json"), "{}", wire.message);
     }

@@ -27,6 +27,7 @@ use app::auth::Caller;
 use app::catalogue::{EventDetail, EventPatch, SearchParams, SearchResponse, TagDef, TeamDef};
 use app::discovery::{Claim, Discovery, TeamRef};
 use app::error::AppError;
+use app::schemas::{EventSchemas, Registered, SchemaCheck, SchemaProposal, SchemaRole};
 
 /// The trait is the service's inherent methods under the same names; here
 /// each `CatalogueError` becomes the wire's `AppError`, once.
@@ -82,5 +83,42 @@ impl app::services::Discovery for DiscoveryService {
 
     async fn teams(&self) -> Result<Vec<TeamRef>, AppError> {
         Ok(DiscoveryService::teams(self).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl app::services::Schemas for EventSchemaService {
+    async fn overview(
+        &self,
+        caller: Option<Caller>,
+        event: &str,
+    ) -> Result<EventSchemas, AppError> {
+        Ok(EventSchemaService::overview(self, caller, event).await?)
+    }
+
+    async fn check(
+        &self,
+        caller: Option<Caller>,
+        proposal: SchemaProposal,
+    ) -> Result<SchemaCheck, AppError> {
+        Ok(EventSchemaService::check(self, caller, proposal).await?)
+    }
+
+    async fn propose(
+        &self,
+        caller: Option<Caller>,
+        proposal: SchemaProposal,
+    ) -> Result<Registered, AppError> {
+        Ok(EventSchemaService::propose(self, caller, proposal).await?)
+    }
+
+    async fn set_level(
+        &self,
+        caller: Option<Caller>,
+        event: &str,
+        role: SchemaRole,
+        level: &str,
+    ) -> Result<(), AppError> {
+        Ok(EventSchemaService::set_level(self, caller, event, role, level).await?)
     }
 }

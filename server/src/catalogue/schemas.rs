@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use app::auth::Caller;
-use app::error::{AppError, ErrorCode};
 use app::schemas::{
     ClusterCopy, EventSchemas, Registered, SchemaCheck, SchemaProposal, SchemaRole,
     SubjectOverview, VersionView,
@@ -18,8 +17,8 @@ use app::schemas::{
 use super::repo;
 use super::schema_diff::diff;
 use super::service::CatalogueService;
+use super::CatalogueError;
 use crate::db::Db;
-use crate::errors::internal;
 use crate::registry::{
     level_name, parse_level, NewSchema, RegistryError, RegistryService, VersionSpec,
 };
@@ -129,46 +128,39 @@ impl EventSchemaService {
         Ok((registered, updated))
     }
 
-    async fn event(&self, name: &str) -> Result<repo::StoredEvent, AppError> {
+    async fn event(&self, name: &str) -> Result<repo::StoredEvent, CatalogueError> {
         repo::get_event(&self.db, name)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::not_found(format!("there is no event named `{name}`")))
+            .await?
+            .ok_or_else(|| CatalogueError::NotFound(format!("there is no event named `{name}`")))
     }
 
     async fn subject_overview(
         &self,
         topic: &str,
         role: SchemaRole,
-    ) -> Result<SubjectOverview, AppError> {
+    ) -> Result<SubjectOverview, CatalogueError> {
         let subject = subject(topic, role);
         let numbers = match self.registry.versions(&subject, false).await {
             Ok(v) => v,
             Err(RegistryError::SubjectNotFound(_)) => Vec::new(),
-            Err(e) => return Err(app_error(e)),
+            Err(e) => return Err(e.into()),
         };
         let mut versions = Vec::new();
         for n in numbers {
             let v = self
                 .registry
                 .version(&subject, VersionSpec::Number(n), false)
-                .await
-                .map_err(app_error)?;
+                .await?;
             versions.push(VersionView {
                 version: i64::from(v.version),
                 id: v.id,
                 schema: pretty(&v.schema),
             });
         }
-        let level = self
-            .registry
-            .level(Some(&subject), true)
-            .await
-            .map_err(app_error)?;
+        let level = self.registry.level(Some(&subject), true).await?;
         let level_is_own = self.registry.level(Some(&subject), false).await.is_ok();
         let clusters = crate::registry::propagation::copies_of(&self.db, &subject)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|c| ClusterCopy {
                 cluster: c.cluster_id,
@@ -189,13 +181,14 @@ impl EventSchemaService {
     }
 }
 
-#[async_trait::async_trait]
-impl app::services::Schemas for EventSchemaService {
-    async fn overview(
+/// The `Schemas` trait's methods; the trait forwards to them
+/// (`catalogue/mod.rs`).
+impl EventSchemaService {
+    pub async fn overview(
         &self,
         caller: Option<Caller>,
         event: &str,
-    ) -> Result<EventSchemas, AppError> {
+    ) -> Result<EventSchemas, CatalogueError> {
         let stored = self.event(event).await?;
         let spec = stored.spec;
         let mut subjects = vec![
@@ -218,19 +211,15 @@ impl app::services::Schemas for EventSchemaService {
         })
     }
 
-    async fn check(
+    pub async fn check(
         &self,
         caller: Option<Caller>,
         p: SchemaProposal,
-    ) -> Result<SchemaCheck, AppError> {
+    ) -> Result<SchemaCheck, CatalogueError> {
         let stored = self.event(&p.event).await?;
         super::curation::require_curator(caller, &stored.spec.team)?;
         let subject = subject(&stored.spec.topic, p.role);
-        let level = self
-            .registry
-            .level(Some(&subject), true)
-            .await
-            .map_err(app_error)?;
+        let level = self.registry.level(Some(&subject), true).await?;
         let latest = match self
             .registry
             .version(&subject, VersionSpec::Latest, false)
@@ -238,7 +227,7 @@ impl app::services::Schemas for EventSchemaService {
         {
             Ok(v) => Some(v.schema),
             Err(RegistryError::SubjectNotFound(_)) => None,
-            Err(e) => return Err(app_error(e)),
+            Err(e) => return Err(e.into()),
         };
         let schema = NewSchema::avro(p.schema.clone(), Vec::new());
         let mut check = SchemaCheck {
@@ -259,16 +248,16 @@ impl app::services::Schemas for EventSchemaService {
             Err(RegistryError::SchemaTooLarge { size, limit }) => {
                 check.error = Some(format!("{size} bytes is over the limit of {limit}"))
             }
-            Err(e) => return Err(app_error(e)),
+            Err(e) => return Err(e.into()),
         }
         Ok(check)
     }
 
-    async fn propose(
+    pub async fn propose(
         &self,
         caller: Option<Caller>,
         p: SchemaProposal,
-    ) -> Result<Registered, AppError> {
+    ) -> Result<Registered, CatalogueError> {
         let stored = self.event(&p.event).await?;
         let caller = super::curation::require_curator(caller, &stored.spec.team)?;
         let subject = subject(&stored.spec.topic, p.role);
@@ -276,13 +265,10 @@ impl app::services::Schemas for EventSchemaService {
         let done = self
             .registry
             .register(Some(&caller), &subject, &schema)
-            .await
-            .map_err(app_error)?;
+            .await?;
         // The registry holds the version now; the event's copy follows (and
         // `reconcile` repairs it at the next start if this step is lost).
-        repo::set_event_schema(&self.db, &p.event, p.role, &p.schema, &caller.user_id)
-            .await
-            .map_err(internal)?;
+        repo::set_event_schema(&self.db, &p.event, p.role, &p.schema, &caller.user_id).await?;
         self.catalogue.reindex_one(&p.event).await?;
         crate::registry::propagation::wake();
         Ok(Registered {
@@ -292,21 +278,20 @@ impl app::services::Schemas for EventSchemaService {
         })
     }
 
-    async fn set_level(
+    pub async fn set_level(
         &self,
         caller: Option<Caller>,
         event: &str,
         role: SchemaRole,
         level: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), CatalogueError> {
         let caller = crate::auth::require_admin(caller)?;
         let stored = self.event(event).await?;
-        let level = parse_level(level).map_err(app_error)?;
+        let level = parse_level(level)?;
         let subject = subject(&stored.spec.topic, role);
         self.registry
             .set_level(Some(&caller), Some(&subject), level)
-            .await
-            .map_err(app_error)?;
+            .await?;
         Ok(())
     }
 }
@@ -327,17 +312,4 @@ fn pretty(text: &str) -> String {
     serde_json::from_str::<serde_json::Value>(text)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or_else(|_| text.to_string())
-}
-
-/// The registry's refusals keep their message; store errors are logged, not shown.
-fn app_error(e: RegistryError) -> AppError {
-    let code = match e.http_status() {
-        401 => ErrorCode::Unauthenticated,
-        403 => ErrorCode::Forbidden,
-        404 => ErrorCode::NotFound,
-        409 => ErrorCode::Conflict,
-        400 | 413 | 415 | 422 => ErrorCode::InvalidInput,
-        _ => return internal(e),
-    };
-    AppError::new(code, e.public_message())
 }
