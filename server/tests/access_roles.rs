@@ -6,8 +6,6 @@
 mod common;
 
 use app::access::{ConsumeForm, Decision, NewApplication, NewEventForm, Principal};
-use axum::body::Body;
-use axum::http::Request;
 use sqlx::Row;
 use switchboard::config::Config;
 use switchboard::db::Db;
@@ -238,17 +236,7 @@ async fn api(
     cookie: Option<&str>,
     body: Option<&str>,
 ) -> (u16, String) {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(c) = cookie {
-        request = request.header("cookie", c);
-    }
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let request = request
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-        .expect("request");
-    let answer = app.send(request).await;
+    let answer = app.request_with_cookie(method, uri, cookie, body).await;
     (answer.status.as_u16(), answer.body)
 }
 

@@ -12,6 +12,7 @@ use switchboard::db::Db;
 use switchboard::registry::NewSchema;
 
 use common::app::{Client, TestApp};
+use common::registry_api::{call, send_json};
 
 backend_suite!(
     register_look_up_list_and_read_by_id,
@@ -54,32 +55,6 @@ fn config(anonymous_writes: bool) -> Config {
     c.auth.admins = vec![ADMIN.into()];
     c.registry.anonymous_writes = anonymous_writes;
     c
-}
-
-/// One registry call as `client`, as Confluent's clients make it: JSON in
-/// (Confluent's content type), status and body out.
-async fn call(client: &Client<'_>, method: &str, uri: &str, body: Option<String>) -> (u16, String) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("/registry{uri}"));
-    if body.is_some() {
-        request = request.header("content-type", "application/vnd.schemaregistry.v1+json");
-    }
-    let request = request
-        .body(body.map(Body::from).unwrap_or_default())
-        .expect("request");
-    let answer = client.send(request).await;
-    assert_eq!(
-        answer.headers["content-type"], "application/vnd.schemaregistry.v1+json",
-        "{method} {uri}: {}",
-        answer.body
-    );
-    (answer.status.as_u16(), answer.body)
-}
-
-async fn send_json(client: &Client<'_>, method: &str, uri: &str, body: Value) -> (u16, Value) {
-    let (status, text) = call(client, method, uri, Some(body.to_string())).await;
-    (status, common::json(&text))
 }
 
 async fn get(client: &Client<'_>, uri: &str) -> (u16, Value) {

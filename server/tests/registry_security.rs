@@ -16,6 +16,7 @@ use switchboard::provision::Provisioner;
 use switchboard::registry::VersionSpec;
 
 use common::app::{Client, TestApp};
+use common::registry_api::{call, send_json};
 
 backend_suite!(
     chosen_ids_are_for_admins_and_cannot_exhaust_the_range,
@@ -60,32 +61,6 @@ async fn seeded(db: &Db, cfg: Config) -> TestApp {
     let mut clusters = switchboard::demo::demo_clusters(19092);
     clusters[0].bootstrap_servers = format!("127.0.0.1:{}", common::free_port());
     TestApp::with_clusters(db.clone(), cfg, clusters).await
-}
-
-/// One registry call as `client`, as Confluent's clients make it: JSON in
-/// (Confluent's content type), status and body out.
-async fn call(client: &Client<'_>, method: &str, uri: &str, body: Option<String>) -> (u16, String) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("/registry{uri}"));
-    if body.is_some() {
-        request = request.header("content-type", "application/vnd.schemaregistry.v1+json");
-    }
-    let request = request
-        .body(body.map(Body::from).unwrap_or_default())
-        .expect("request");
-    let answer = client.send(request).await;
-    assert_eq!(
-        answer.headers["content-type"], "application/vnd.schemaregistry.v1+json",
-        "{method} {uri}: {}",
-        answer.body
-    );
-    (answer.status.as_u16(), answer.body)
-}
-
-async fn send_json(client: &Client<'_>, method: &str, uri: &str, body: Value) -> (u16, Value) {
-    let (status, text) = call(client, method, uri, Some(body.to_string())).await;
-    (status, common::json(&text))
 }
 
 async fn register(client: &Client<'_>, subject: &str, body: Value) -> (u16, Value) {

@@ -143,6 +143,28 @@ impl TestApp {
         }
     }
 
+    /// A JSON API call with a session cookie of the test's own making (or
+    /// none) and an optional body as text (which may be malformed on purpose).
+    pub async fn request_with_cookie(
+        &self,
+        method: &str,
+        uri: &str,
+        cookie: Option<&str>,
+        body: Option<&str>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
+        let request = request
+            .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+            .expect("request");
+        self.send(request).await
+    }
+
     /// A provisioning worker over this app's services.
     pub fn worker(&self) -> Provisioner {
         Provisioner::new(
@@ -297,16 +319,12 @@ impl Client<'_> {
 
     /// Any method, with a JSON body as text (which may be malformed on purpose).
     pub async fn request(&self, method: &str, uri: &str, body: Option<&str>) -> Answer {
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(user) = &self.user {
-            request = request.header("cookie", self.app.cookie(user).await);
-        }
-        if body.is_some() {
-            request = request.header("content-type", "application/json");
-        }
-        let request = request
-            .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-            .expect("request");
-        self.app.send(request).await
+        let cookie = match &self.user {
+            Some(user) => Some(self.app.cookie(user).await),
+            None => None,
+        };
+        self.app
+            .request_with_cookie(method, uri, cookie.as_deref(), body)
+            .await
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod registry_api;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -362,16 +363,9 @@ pub async fn api(
     cookie: Option<&str>,
     body: Option<&str>,
 ) -> (u16, String) {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(c) = cookie {
-        request = request.header("cookie", c);
-    }
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let request = request
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-        .expect("request");
-    let (status, _, text) = send(db, config, request).await;
-    (status.as_u16(), text)
+    let answer = app::TestApp::over(db.clone(), config.clone())
+        .await
+        .request_with_cookie(method, uri, cookie, body)
+        .await;
+    (answer.status.as_u16(), answer.body)
 }
