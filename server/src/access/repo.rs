@@ -607,9 +607,9 @@ pub async fn connection_info(
         // Mirrors keep the master's subject: the registry is shared by name.
         value_subject: format!(
             "{}-value",
-            crate::catalogue::facts::event_topic(conn, &row.event)
+            crate::catalogue::facts::event_facts(conn, &row.event)
                 .await?
-                .unwrap_or_else(|| row.topic.clone())
+                .map_or_else(|| row.topic.clone(), |f| f.topic)
         ),
     }))
 }

@@ -6,16 +6,6 @@ use sqlx::{AnyConnection, Row};
 
 use crate::db::DbError;
 
-/// The home topic of an event.
-pub async fn event_topic(conn: &mut AnyConnection, event: &str) -> Result<Option<String>, DbError> {
-    Ok(
-        sqlx::query_scalar("SELECT topic FROM events WHERE name = $1")
-            .bind(event)
-            .fetch_optional(conn)
-            .await?,
-    )
-}
-
 /// Whether the event carries a classification tag that needs data protection
 /// (`pii` or `confidential`, as classification tags of the taxonomy).
 pub async fn needs_data_protection(conn: &mut AnyConnection, event: &str) -> Result<bool, DbError> {

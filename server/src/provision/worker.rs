@@ -40,9 +40,8 @@ pub struct PassReport {
 
 #[derive(Clone)]
 pub struct Provisioner {
-    db: Db,
     access: Arc<AccessService>,
-    /// What the jobs run with.
+    /// What the jobs run with (and the queue's database: `ctx.db`).
     ctx: JobContext,
     config: ProvisionConfig,
     backoff: Backoff,
@@ -56,13 +55,12 @@ impl Provisioner {
         config: ProvisionConfig,
     ) -> Self {
         let ctx = JobContext {
-            db: db.clone(),
+            db,
             registry,
             mesh: MeshConfig::default(),
             kafka_timeout: Duration::from_millis(config.kafka_timeout_ms.max(100)),
         };
         Provisioner {
-            db,
             access,
             ctx,
             config,
@@ -89,7 +87,7 @@ impl Provisioner {
     /// Jobs at once: as configured on PostgreSQL; at most 4 on SQLite, whose
     /// single writer would only make more of them queue for the lock.
     fn concurrency(&self) -> usize {
-        self.db.writers(self.config.concurrency)
+        self.ctx.db.writers(self.config.concurrency)
     }
 
     /// Claims and runs due jobs until none is left (or `JOBS_PER_PASS`),
@@ -107,7 +105,7 @@ impl Provisioner {
             while !exhausted && running.len() < self.concurrency() && claimed < JOBS_PER_PASS {
                 let room = (self.concurrency() - running.len()).min(JOBS_PER_PASS - claimed);
                 let batch =
-                    queue::claim_batch(&self.db, OffsetDateTime::now_utc(), self.lease(), room)
+                    queue::claim_batch(&self.ctx.db, OffsetDateTime::now_utc(), self.lease(), room)
                         .await?;
                 exhausted = batch.is_empty();
                 for job in batch {
@@ -159,14 +157,14 @@ impl Provisioner {
             Ok(outcome) => {
                 // Twins first: while this job is `running`, the order rule
                 // keeps them from being claimed, so none runs needlessly.
-                let twins = queue::complete_twins(&self.db, &job, outcome.as_deref())
+                let twins = queue::complete_twins(&self.ctx.db, &job, outcome.as_deref())
                     .await
                     .unwrap_or_else(|e| {
                         // They stay queued and run on their own.
                         tracing::warn!(job = job.id, error = %e, "cannot complete the job's twins");
                         Vec::new()
                     });
-                if queue::complete(&self.db, &job, outcome.as_deref()).await? {
+                if queue::complete(&self.ctx.db, &job, outcome.as_deref()).await? {
                     tracing::info!(job = job.id, kind = %job.kind, cluster = %job.cluster, twins = twins.len(), "job done");
                     report.done.push(job.id);
                     if let Some(request) = job.request {
@@ -184,7 +182,7 @@ impl Provisioner {
                 let parked = attempts >= i64::from(self.config.max_attempts.max(1));
                 let retry_at =
                     (!parked).then(|| OffsetDateTime::now_utc() + self.backoff.delay(attempts));
-                if !queue::fail(&self.db, &job, &error, retry_at).await? {
+                if !queue::fail(&self.ctx.db, &job, &error, retry_at).await? {
                     tracing::warn!(job = job.id, "job lease lost before it failed");
                     return Ok(());
                 }
@@ -218,7 +216,7 @@ impl Provisioner {
     async fn announce_parked(&self, job: &Claimed, attempts: i64, error: &str) {
         let (event, kind) = match job.request {
             Some(r) => {
-                let mut conn = match self.db.pool().acquire().await {
+                let mut conn = match self.ctx.db.pool().acquire().await {
                     Ok(c) => c,
                     Err(_) => return,
                 };
@@ -244,7 +242,7 @@ impl Provisioner {
             "error": error,
         });
         let result = async {
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.ctx.db.begin().await?;
             crate::audit::record(
                 &mut tx,
                 crate::audit::Entry::<(), _> {
@@ -267,7 +265,7 @@ impl Provisioner {
 
     /// Every job of the request done: the request becomes active.
     async fn after_success(&self, request: i64) {
-        match queue::all_done(&self.db, request).await {
+        match queue::all_done(&self.ctx.db, request).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {
@@ -290,7 +288,7 @@ impl Provisioner {
     /// Starts the worker: a pass now, then every `provision.interval_secs`
     /// or when jobs are announced, until stopped.
     pub fn spawn(self: &Arc<Self>) -> ProvisionTask {
-        let listener = super::listen(&self.db);
+        let listener = super::listen(&self.ctx.db);
         let me = Arc::clone(self);
         let every = Duration::from_secs(me.config.interval_secs.max(1));
         let (stop, mut stopped) = watch::channel(false);
