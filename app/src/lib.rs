@@ -20,6 +20,8 @@ pub mod schemas;
 pub mod schemas_api;
 #[cfg(feature = "ssr")]
 pub mod services;
+pub mod tokens;
+pub mod tokens_api;
 mod words;
 
 use leptos::prelude::*;
@@ -88,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/drift") view=pages::admin_drift::DriftPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/tokens") view=pages::tokens::TokensPage/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
                     <Route path=path!("/requests") view=RequestsPage/>
                     <Route path=path!("/requests/new-event") view=NewEventPage/>

@@ -268,6 +268,28 @@ pub struct Services {
     pub audit: Arc<dyn AuditLog>,
     pub notifications: Arc<dyn Notifications>,
     pub mesh: Arc<dyn Mesh>,
+    pub tokens: Arc<dyn Tokens>,
+}
+
+/// API tokens (see `crate::tokens`). Only a signed-in session manages
+/// tokens: a token cannot mint or list tokens.
+#[async_trait::async_trait]
+pub trait Tokens: Send + Sync + 'static {
+    /// The caller's personal tokens and those of their teams' applications
+    /// (every token for admins).
+    async fn list(&self, caller: Option<Caller>)
+        -> Result<Vec<crate::tokens::TokenView>, AppError>;
+    async fn create(
+        &self,
+        caller: Option<Caller>,
+        new: crate::tokens::NewToken,
+    ) -> Result<crate::tokens::CreatedToken, AppError>;
+    /// Its creator, a member of its application's team, or an admin.
+    async fn revoke(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+    ) -> Result<crate::tokens::TokenView, AppError>;
 }
 
 /// The services of the current request, or an internal error if the server

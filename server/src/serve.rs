@@ -193,7 +193,12 @@ pub fn app_state(
                 config.provision.idempotent_write_clusters.clone(),
             ),
     );
+    let auth = Arc::new(crate::auth::AuthService::new(db.clone(), config));
     AppState {
+        tokens: Arc::new(crate::auth::tokens::TokenService::new(
+            db.clone(),
+            auth.clone(),
+        )),
         leptos_options,
         clusters: Arc::new(ClusterService::new(db.clone(), board)),
         discovery: Arc::new(DiscoveryService::new(
@@ -202,7 +207,7 @@ pub fn app_state(
             Duration::from_millis(config.status.timeout_ms),
         )),
         catalogue: catalogue.clone(),
-        auth: Arc::new(crate::auth::AuthService::new(db.clone(), config)),
+        auth,
         schemas: Arc::new(EventSchemaService::new(
             db.clone(),
             registry.clone(),

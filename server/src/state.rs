@@ -25,6 +25,7 @@ pub struct AppState {
     pub access: Arc<crate::access::AccessService>,
     pub notify: Arc<crate::notify::NotifyService>,
     pub mesh: Arc<crate::mesh::MeshService>,
+    pub tokens: Arc<crate::auth::tokens::TokenService>,
 }
 
 impl AppState {
@@ -40,6 +41,7 @@ impl AppState {
             audit: self.notify.clone(),
             notifications: self.notify.clone(),
             mesh: self.mesh.clone(),
+            tokens: self.tokens.clone(),
         }
     }
 }

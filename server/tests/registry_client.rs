@@ -90,3 +90,95 @@ async fn confluent_python_client_uses_the_registry_end_to_end() {
     broker.stop();
     db.cleanup().await;
 }
+
+/// The real `SchemaRegistryClient`, `AvroSerializer` and `AvroDeserializer`
+/// with `basic.auth.user.info` set to an application token of the event's
+/// team register and use a schema of its event; another team's token reads
+/// but is refused the write (403); a wrong secret is refused (401).
+#[tokio::test]
+async fn confluent_clients_authenticate_with_application_tokens() {
+    use common::app::{admin_config, TestApp};
+    let python = python();
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup.sh test",
+        python.display()
+    );
+    let db = TestDb::sqlite().await;
+    let app = TestApp::seeded(db.db.clone(), admin_config()).await;
+    assert_eq!(
+        app.count("registry_versions").await,
+        0,
+        "the registry starts empty"
+    );
+    let crm = app
+        .register_app(
+            "sofia.martins",
+            "crm-customer-data",
+            "crm-sync",
+            &["onprem"],
+        )
+        .await;
+    let insights = app
+        .register_app("zoe.williams", "customer-insights", "churn", &["onprem"])
+        .await;
+    let mut creds = Vec::new();
+    for (user, id) in [("sofia.martins", crm), ("zoe.williams", insights)] {
+        let body = serde_json::json!({
+            "name": "registry", "application_id": id,
+            "scopes": ["read", "registry:write"], "expires_in_days": 7
+        });
+        let made = app.as_user(user).post_json("/api/v1/tokens", &body).await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        let made = made.json();
+        creds.push(format!(
+            "{}:{}",
+            made["token"]["id"].as_str().unwrap(),
+            made["secret"].as_str().unwrap()
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = switchboard::http::router(app.state.clone());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/token_client.py");
+    let run = tokio::process::Command::new(&python)
+        .arg(&script)
+        .arg(format!("http://{addr}/registry"))
+        .arg("crm.customer.updated.v1")
+        .args(&creds)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the client finished within 2 minutes")
+        .expect("python started");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON summary");
+    assert_eq!(summary["outsider_register"], 403, "{summary}");
+    assert!(
+        summary["outsider_serializer"]
+            .as_str()
+            .unwrap()
+            .contains("crm-customer-data"),
+        "{summary}"
+    );
+    assert_eq!(summary["wrong_secret"], 401, "{summary}");
+    assert_eq!(summary["versions"], serde_json::json!([1]));
+    // Who registered it is the application, in the audit log.
+    let actors: Vec<String> =
+        sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'schema.registered'")
+            .fetch_all(app.db.pool())
+            .await
+            .expect("audit");
+    assert_eq!(actors, ["app:crm-customer-data/crm-sync"]);
+    server.abort();
+}

@@ -56,6 +56,7 @@ fn Account() -> impl IntoView {
                         Some(c) => view! {
                             <form method="post" action="/auth/logout">
                                 <span data-testid="signed-in-as">{c.user_id}</span>
+                                <a href="/tokens" data-testid="tokens-link">"Tokens"</a>
                                 {c.admin.then(|| view! { <span class="badge">"admin"</span> })}
                                 <button class="linkish" type="submit">"Sign out"</button>
                             </form>

@@ -12,3 +12,4 @@ pub mod not_found;
 pub mod notifications;
 pub mod signin;
 pub mod taxonomy;
+pub mod tokens;

@@ -13,6 +13,8 @@
 //!   `Secure`), or `auth.public_url` when a proxy rewrites `Host`;
 //! - with none of these headers the request is refused (OWASP's advice).
 //!
+//! Requests with an API token on the REST API or the registry are not
+//! checked either: the token is their credential (the cookie is not read).
 //! Requests without the session cookie are not checked: they act for nobody
 //! (API and schema registry clients authenticate otherwise or are anonymous),
 //! so forging them gains an attacker nothing. Except sign-in and sign-out:
@@ -38,7 +40,13 @@ pub async fn verify_origin(State(state): State<AppState>, req: Request, next: Ne
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
     let always_checked = matches!(req.uri().path(), "/auth/dev-login" | "/auth/logout");
-    if !unsafe_method || (session_token(req.headers()).is_none() && !always_checked) {
+    // A token on the API or the registry is the credential, and the cookie
+    // is then not read: a cross-site page cannot set `Authorization`.
+    let by_token = super::tokens::rules::Surface::of(req.uri().path()).is_some()
+        && req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION);
+    if !unsafe_method || by_token || (session_token(req.headers()).is_none() && !always_checked) {
         return next.run(req).await;
     }
     let authority = req

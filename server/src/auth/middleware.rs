@@ -1,12 +1,17 @@
-//! Resolves the session cookie into a `Caller` in the request's extensions,
-//! where server functions and REST handlers find it.
+//! Resolves the request's credential into a `Caller` in its extensions,
+//! where server functions and REST handlers find it: an API token on the
+//! REST API and the registry (refused at once when it does not authenticate
+//! or lacks the call's scope; the cookie is then not read), else the session
+//! cookie.
 
-use axum::extract::{Request, State};
-use axum::http::header::COOKIE;
+use app::error::{AppError, ErrorCode};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
-use super::sessions;
+use super::{sessions, tokens};
 use crate::state::AppState;
 
 pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
@@ -30,6 +35,26 @@ pub async fn resolve_caller(
     mut req: Request,
     next: Next,
 ) -> Response {
+    if let Some(surface) = tokens::rules::Surface::of(req.uri().path()) {
+        if let Some(header) = req.headers().get(AUTHORIZATION) {
+            let presentation = Presentation {
+                header: header.to_str().unwrap_or("").to_string(),
+                method: req.method().clone(),
+                path: req.uri().path().to_string(),
+                peer: req
+                    .extensions()
+                    .get::<ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip()),
+            };
+            return match token_caller(&state, presentation, surface).await {
+                Ok(caller) => {
+                    req.extensions_mut().insert(caller);
+                    next.run(req).await
+                }
+                Err(refusal) => refusal,
+            };
+        }
+    }
     if let Some(token) = session_token(req.headers()) {
         match sessions::resolve(&state.db, &token).await {
             Ok(Some(user)) => match state.auth.caller(&user).await {
@@ -44,4 +69,73 @@ pub async fn resolve_caller(
         }
     }
     next.run(req).await
+}
+
+/// What the token check reads of a request, taken before any await (a
+/// request's body is not `Sync`, so the request itself cannot be held).
+struct Presentation {
+    header: String,
+    method: axum::http::Method,
+    path: String,
+    peer: Option<std::net::IpAddr>,
+}
+
+/// The caller a token acts as, or the refusal to answer with.
+async fn token_caller(
+    state: &AppState,
+    req: Presentation,
+    surface: tokens::rules::Surface,
+) -> Result<app::auth::Caller, Response> {
+    use tokens::rules::Surface;
+    let refuse = |code: ErrorCode, message: String| {
+        let mut response = match surface {
+            Surface::Rest => crate::http::ApiError(AppError::new(code, message)).into_response(),
+            Surface::Registry if code == ErrorCode::Forbidden => {
+                crate::registry::RegistryError::Forbidden(message).into_response()
+            }
+            Surface::Registry => {
+                crate::registry::RegistryError::Unauthenticated(message).into_response()
+            }
+        };
+        if code == ErrorCode::Unauthenticated {
+            let challenge = match surface {
+                Surface::Rest => "Bearer",
+                Surface::Registry => "Basic realm=\"Switchboard schema registry\"",
+            };
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        }
+        response
+    };
+    let presented =
+        match tokens::secret::from_header(Some(&req.header), surface == Surface::Registry) {
+            Ok(Some(presented)) => presented,
+            Ok(None) => return Err(refuse(ErrorCode::Unauthenticated, "No credential.".into())),
+            Err(why) => return Err(refuse(ErrorCode::Unauthenticated, why.to_string())),
+        };
+    let authenticated = match state.tokens.authenticate(&presented, req.peer).await {
+        Ok(a) => a,
+        Err(tokens::TokenError::Unauthenticated(why)) => {
+            return Err(refuse(ErrorCode::Unauthenticated, why))
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            return Err(refuse(e.code, e.message));
+        }
+    };
+    match tokens::rules::required(&req.method, &req.path) {
+        None => Err(refuse(
+            ErrorCode::Forbidden,
+            "Tokens cannot manage tokens: sign in to the portal.".into(),
+        )),
+        Some(scope) if !authenticated.scopes.contains(&scope) => Err(refuse(
+            ErrorCode::Forbidden,
+            format!(
+                "Token {} lacks the `{scope}` scope this call needs.",
+                authenticated.key_id
+            ),
+        )),
+        Some(_) => Ok(authenticated.caller),
+    }
 }

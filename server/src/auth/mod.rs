@@ -13,6 +13,7 @@ mod middleware;
 pub mod oidc;
 pub mod rate_limit;
 pub mod sessions;
+pub mod tokens;
 
 use std::sync::Arc;
 

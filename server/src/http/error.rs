@@ -21,6 +21,12 @@ impl From<crate::access::AccessError> for ApiError {
     }
 }
 
+impl From<crate::auth::tokens::TokenError> for ApiError {
+    fn from(e: crate::auth::tokens::TokenError) -> Self {
+        ApiError(e.into())
+    }
+}
+
 impl From<crate::catalogue::CatalogueError> for ApiError {
     fn from(e: crate::catalogue::CatalogueError) -> Self {
         ApiError(e.into())

@@ -9,11 +9,12 @@ mod me;
 mod mesh;
 mod notifications;
 mod taxonomy;
+mod tokens;
 mod users;
 mod webhooks;
 
 use app::error::AppError;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use super::ApiError;
@@ -41,6 +42,8 @@ pub fn router() -> Router<AppState> {
             post(notifications::mark_all_read),
         )
         .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
         .route("/webhooks", get(webhooks::list).post(webhooks::save))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/access/policy", get(access::policy))
