@@ -104,14 +104,16 @@ wait_broker() {
 }
 
 # Python packages for the registry tests: Confluent's client and the avro
-# package (second implementation of the compatibility rules).
+# package (second implementation of the compatibility rules); for the REST
+# contract: openapi-spec-validator and Schemathesis.
 VENV="$HOME/.cache/switchboard/venv"
 export SB_PYTHON="$VENV/bin/python"
 ensure_python() {
-  if ! "$SB_PYTHON" -c 'import confluent_kafka, avro' 2>/dev/null; then
-    step "installing Python test packages (confluent-kafka, avro) into $VENV" "1 minute"
+  if ! "$SB_PYTHON" -c 'import confluent_kafka, avro, schemathesis, openapi_spec_validator' 2>/dev/null; then
+    step "installing Python test packages (confluent-kafka, avro, schemathesis, openapi-spec-validator) into $VENV" "1-2 minutes"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q "confluent-kafka[avro,schemaregistry]==2.16.1" "avro==1.12.0"
+    "$VENV/bin/pip" install -q "confluent-kafka[avro,schemaregistry]==2.16.1" "avro==1.12.0" \
+      "schemathesis==4.32.5" "openapi-spec-validator==0.9.0"
     done_step
   fi
 }
@@ -152,7 +154,7 @@ check() {
   have "wasm-bindgen-cli $want_bg" "$(wasm-bindgen --version 2>/dev/null | grep "$want_bg" || echo MISSING)"
   have "Rust $BROKER_TOOLCHAIN toolchain" "$(rustup toolchain list | grep -q "^$BROKER_TOOLCHAIN" && echo installed || echo MISSING)"
   have "nisshi $NISSHI_VERSION" "$(nisshi --version 2>/dev/null | grep "$NISSHI_VERSION" || echo MISSING)"
-  have "Python venv $VENV" "$("$SB_PYTHON" -c 'import confluent_kafka, avro; print("confluent-kafka", confluent_kafka.__version__, "avro", avro.__version__)' 2>/dev/null || echo MISSING)"
+  have "Python venv $VENV" "$("$SB_PYTHON" -c 'import confluent_kafka, avro, schemathesis; print("confluent-kafka", confluent_kafka.__version__, "avro", avro.__version__, "schemathesis", schemathesis.__version__)' 2>/dev/null || echo MISSING)"
   have "end2end npm packages" "$([ -d "$ROOT/end2end/node_modules/playwright-core" ] && echo installed || echo MISSING)"
 }
 

@@ -8,6 +8,7 @@ pub use crate::jobs::{JobKind, JobState};
 
 /// A team's application; access is granted to applications, not people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Application {
     pub id: String,
     pub team: String,
@@ -18,6 +19,7 @@ pub struct Application {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Principal {
     pub cluster: String,
     /// `User:<name>`.
@@ -25,6 +27,7 @@ pub struct Principal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewApplication {
     pub team: String,
     /// Lower-case letters, digits and dashes; unique per team.
@@ -35,6 +38,7 @@ pub struct NewApplication {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     Consume,
@@ -45,6 +49,7 @@ pub enum RequestKind {
 /// submitted → approved | rejected | cancelled; approved → provisioning →
 /// active | failed (retrying); active → expired | revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
     Submitted,
@@ -59,6 +64,7 @@ pub enum RequestState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConsumeForm {
     pub event: String,
     /// Where the consumer runs: any cluster of the mesh.
@@ -74,6 +80,7 @@ pub struct ConsumeForm {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProduceForm {
     pub event: String,
     pub application: String,
@@ -83,6 +90,7 @@ pub struct ProduceForm {
 
 /// A team proposes an event it will publish; a platform admin approves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewEventForm {
     pub team: String,
     pub name: String,
@@ -99,6 +107,7 @@ pub struct NewEventForm {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TopicTemplate {
     pub name: String,
     pub partitions: i32,
@@ -108,6 +117,7 @@ pub struct TopicTemplate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessPolicy {
     pub default_months: u32,
     pub max_months: u32,
@@ -115,6 +125,7 @@ pub struct AccessPolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApprovalStep {
     /// `owner`, `data_protection` or `platform`.
     pub role: String,
@@ -128,6 +139,7 @@ pub struct ApprovalStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GrantView {
     pub id: String,
     pub application: String,
@@ -142,6 +154,7 @@ pub struct GrantView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JobView {
     pub id: String,
     pub kind: JobKind,
@@ -158,6 +171,7 @@ pub struct JobView {
 
 /// What a client needs to use an active grant, on the grant's cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConnectionInfo {
     pub bootstrap_servers: String,
     pub security_protocol: String,
@@ -173,6 +187,7 @@ pub struct ConnectionInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RequestView {
     pub id: String,
     pub kind: RequestKind,
@@ -204,6 +219,7 @@ pub struct RequestView {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InboxFilter {
     pub kind: Option<RequestKind>,
     pub event: Option<String>,
@@ -211,6 +227,7 @@ pub struct InboxFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub request: String,
     pub approve: bool,
@@ -220,6 +237,7 @@ pub struct Decision {
 
 /// Outcome of one item of a bulk decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DecisionOutcome {
     pub request: String,
     pub ok: bool,

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// Search input; one value per facet (the REST API takes the same names).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct SearchParams {
     #[serde(default)]
     pub q: String,
@@ -93,6 +95,7 @@ fn encode(s: &str) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TagChip {
     pub name: String,
     pub colour: String,
@@ -100,6 +103,7 @@ pub struct TagChip {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventHit {
     pub name: String,
     pub title: String,
@@ -114,6 +118,7 @@ pub struct EventHit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FacetValue {
     pub value: String,
     pub count: u64,
@@ -121,6 +126,7 @@ pub struct FacetValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FacetGroup {
     pub key: String,
     pub label: String,
@@ -128,6 +134,7 @@ pub struct FacetGroup {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SearchResponse {
     pub total: usize,
     pub page: usize,
@@ -138,6 +145,7 @@ pub struct SearchResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldView {
     pub path: String,
     pub name: String,
@@ -151,6 +159,7 @@ pub struct FieldView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Availability {
     pub cluster: String,
     pub topic: String,
@@ -159,6 +168,7 @@ pub struct Availability {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub at: String,
     pub actor: String,
@@ -166,6 +176,7 @@ pub struct HistoryEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventDetail {
     pub name: String,
     pub title: String,
@@ -200,6 +211,7 @@ pub struct EventDetail {
 
 /// Why topic facts are not current, and how old they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaleFacts {
     /// When the cluster last answered (RFC 3339, UTC).
     pub read_at: String,
@@ -207,6 +219,7 @@ pub struct StaleFacts {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum LiveTopic {
     Found {
@@ -246,6 +259,7 @@ mod tests {
 
 /// What owners and admins may change on an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventPatch {
     pub title: String,
     pub description: String,
@@ -257,6 +271,7 @@ pub struct EventPatch {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TagDef {
     pub name: String,
     pub description: String,
@@ -265,6 +280,7 @@ pub struct TagDef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamDef {
     pub id: String,
     pub name: String,

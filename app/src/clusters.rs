@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     OnPremises,
@@ -25,6 +26,7 @@ impl Platform {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Flavour {
     ApacheKafka,
@@ -43,6 +45,7 @@ impl Flavour {
 /// How Switchboard connects. Secrets are never here: only the name of the
 /// environment variable that holds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityView {
     pub protocol: String,
     pub sasl_mechanism: Option<String>,
@@ -53,6 +56,7 @@ pub struct SecurityView {
 
 /// Live status, read from the brokers with a timeout and cached briefly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ClusterStatus {
     /// Not checked yet (the first check is under way).
@@ -79,6 +83,7 @@ impl ClusterStatus {
 /// details: `bootstrap_servers` and `security` are absent (`None`) and an
 /// unreachable cluster's error, which names addresses, is not said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClusterView {
     pub id: String,
     pub name: String,

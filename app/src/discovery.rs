@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UnclaimedTopic {
     pub cluster: String,
     pub topic: String,
@@ -10,6 +11,7 @@ pub struct UnclaimedTopic {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Discovery {
     /// When the clusters were last read (RFC 3339), if ever.
     pub refreshed_at: Option<String>,
@@ -22,6 +24,7 @@ pub struct Discovery {
 
 /// An admin's claim: the topic becomes a draft event owned by `team`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Claim {
     pub cluster: String,
     pub topic: String,
@@ -31,6 +34,7 @@ pub struct Claim {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamRef {
     pub id: String,
     pub name: String,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Closed set of error codes. The HTTP status of each is decided here and nowhere else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidInput,
@@ -38,6 +39,7 @@ impl ErrorCode {
 /// Error returned by every server function. `message` is meant for the user;
 /// internal causes are logged on the server and never put here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,

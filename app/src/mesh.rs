@@ -28,6 +28,7 @@ crate::words::words! {
 /// One mesh link: `source_topic` of `source_cluster` mirrored as
 /// `target_topic` on `target_cluster`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LinkView {
     pub id: String,
     pub event: String,
@@ -50,6 +51,7 @@ pub struct LinkView {
 
 /// One difference the last reconciliation pass found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DriftFinding {
     pub cluster: String,
     /// `missing_topic`, `missing_acl`, `stopped_link`, `no_authorizer` or `unreachable`.

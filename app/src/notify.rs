@@ -22,6 +22,8 @@ pub const NOTIFIED_ACTIONS: [&str; 12] = [
 
 /// Search of the audit log; every field is optional and empty means "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct AuditFilter {
     /// Exactly this user (or `system`).
     #[serde(default)]
@@ -44,8 +46,10 @@ pub struct AuditFilter {
     /// Only entries older than this id (the next page of a search).
     #[serde(default)]
     pub before: Option<i64>,
-    /// Page size, at most 200 (default 50).
+    /// Page size, 1 to 200 (default 50).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 200))]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
 
@@ -89,6 +93,7 @@ fn encode(v: &str) -> String {
 /// One audit log entry: who did what to which subject, and the values before
 /// and after (JSON, absent when there was none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     /// RFC 3339 UTC.
@@ -102,6 +107,7 @@ pub struct AuditEntry {
 
 /// A page of audit entries, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Pass as `before` for the next (older) page; `None` on the last page.
@@ -110,6 +116,7 @@ pub struct AuditPage {
 
 /// An in-app notification of one user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub id: i64,
     pub created_at: String,
@@ -123,6 +130,7 @@ pub struct Notification {
 
 /// The caller's notifications, newest first, with the unread count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationPage {
     pub items: Vec<Notification>,
     pub unread: i64,
@@ -132,6 +140,7 @@ pub struct NotificationPage {
 
 /// An outgoing webhook (admins manage them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Webhook {
     pub id: String,
     pub url: String,
@@ -150,6 +159,7 @@ pub struct Webhook {
 
 /// Creates a webhook, or changes one when `id` is given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookForm {
     #[serde(default)]
     pub id: Option<String>,
@@ -167,6 +177,7 @@ fn active_default() -> bool {
 
 /// One queued, delivered or parked call of a webhook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookDelivery {
     pub id: i64,
     pub audit_id: i64,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which of an event's two subjects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SchemaRole {
     Value,
@@ -21,6 +22,7 @@ impl SchemaRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SubjectOverview {
     pub role: SchemaRole,
     /// `<topic>-value` or `<topic>-key`.
@@ -36,6 +38,7 @@ pub struct SubjectOverview {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionView {
     pub version: i64,
     pub id: i64,
@@ -44,6 +47,7 @@ pub struct VersionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClusterCopy {
     pub cluster: String,
     pub registry_url: String,
@@ -55,6 +59,7 @@ pub struct ClusterCopy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventSchemas {
     pub event: String,
     pub subjects: Vec<SubjectOverview>,
@@ -67,6 +72,7 @@ pub struct EventSchemas {
 
 /// A proposed new version of one of an event's schemas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SchemaProposal {
     pub event: String,
     pub role: SchemaRole,
@@ -75,6 +81,7 @@ pub struct SchemaProposal {
 
 /// How a proposal compares with the current version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SchemaCheck {
     /// `None` when the text is not a valid Avro schema (see `error`).
     pub compatible: Option<bool>,
@@ -89,6 +96,7 @@ pub struct SchemaCheck {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     pub path: String,
     /// `added`, `removed` or `changed`.
@@ -98,6 +106,7 @@ pub struct FieldChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Registered {
     pub subject: String,
     pub version: i64,

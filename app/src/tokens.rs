@@ -53,6 +53,7 @@ words! {
 pub const MAX_DAYS: u32 = 365;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenView {
     /// The public key id: the HTTP Basic user name, and the part before the
     /// dot of the bearer token.
@@ -72,6 +73,7 @@ pub struct TokenView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenApplication {
     pub id: String,
     pub team: String,
@@ -80,6 +82,7 @@ pub struct TokenApplication {
 
 /// What creating a token asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
@@ -93,6 +96,7 @@ pub struct NewToken {
 
 /// A token just created: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     pub token: TokenView,
     /// `Authorization: Bearer <bearer>` on the REST API.

@@ -25,7 +25,8 @@ pub fn Layout(children: Children) -> impl IntoView {
             <Account/>
         </header>
         <main id="main" class="content">{children()}</main>
-        <footer class="footer muted">"Switchboard · the event mesh portal"</footer>
+        <footer class="footer muted">"Switchboard · the event mesh portal · "
+            <a href="/api/docs" rel="external">"REST API"</a></footer>
     }
 }
 

@@ -2,6 +2,7 @@
 //! server functions and static files.
 
 mod api;
+mod api_docs;
 mod error;
 mod health;
 mod nul_bytes;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api::router())
+        .route("/api/docs", get(api_docs::page))
         .nest("/registry", registry::router())
         .merge(crate::auth::routes())
         .leptos_routes_with_context(

@@ -29,6 +29,12 @@ pub struct Conditions {
 impl Conditions {
     /// Validates the user's filter (dates, lengths) into SQL conditions.
     pub fn parse(f: &AuditFilter) -> Result<Conditions, AppError> {
+        // Refused, not clamped: the API's contract says 1 to 200.
+        if f.limit.is_some_and(|l| !(1..=MAX_PAGE).contains(&l)) {
+            return Err(AppError::invalid(format!(
+                "The limit must be 1 to {MAX_PAGE}."
+            )));
+        }
         let mut c = Conditions::default();
         if let Some(actor) = value(&f.actor, "actor")? {
             c.push("actor = {}", actor.to_string());
@@ -146,7 +152,7 @@ const COLUMNS: &str = "id, at, actor, action, subject, before_json, after_json";
 /// One page, newest first.
 pub async fn search(db: &Db, filter: &AuditFilter) -> Result<AuditPage, AppError> {
     let conditions = Conditions::parse(filter)?;
-    let limit = filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
     let before = filter.before.filter(|b| *b > 0);
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_log {} ORDER BY id DESC LIMIT {}",

@@ -11,7 +11,7 @@ use crate::audit;
 use crate::db::{self, Db, DbError};
 
 /// What `link` did: the identity now signs in as `user_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Linked {
     pub user_id: String,
     pub issuer: String,

@@ -15,6 +15,19 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 
 use crate::auth::require_signed_in;
+use crate::http::api::openapi::ErrorBody;
+
+/// Naming and template problems of a draft (empty when none).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Problems {
+    problems: Vec<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Count {
+    count: usize,
+}
+
 use crate::http::ApiError;
 use crate::state::AppState;
 
@@ -31,10 +44,26 @@ fn body<T>(caller: &Option<Caller>, body: Result<Json<T>, JsonRejection>) -> Res
     Ok(value)
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "access_policy",
+    path = "/access/policy",
+    tag = "access",
+    responses((status = 200, description = "End dates and topic templates", body = AccessPolicy), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security((), ("session" = []), ("token" = ["read"]))
+)]
 pub async fn policy(State(state): State<AppState>) -> Result<Json<AccessPolicy>, ApiError> {
     Ok(Json(state.access.policy()))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "access_applications",
+    path = "/applications",
+    tag = "access",
+    responses((status = 200, description = "Applications of the caller's teams (all for admins)", body = Vec<Application>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn applications(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -42,6 +71,15 @@ pub async fn applications(
     Ok(Json(state.access.applications(who(caller)).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_register_application",
+    path = "/applications",
+    tag = "access",
+    request_body = NewApplication,
+    responses((status = 201, description = "Registered", body = Application), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["request"]))
+)]
 pub async fn register_application(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -53,6 +91,15 @@ pub async fn register_application(
     Ok((StatusCode::CREATED, Json(app)))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_consume",
+    path = "/requests/consume",
+    tag = "access",
+    request_body = ConsumeForm,
+    responses((status = 201, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["request"]))
+)]
 pub async fn consume(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -64,6 +111,15 @@ pub async fn consume(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_produce",
+    path = "/requests/produce",
+    tag = "access",
+    request_body = ProduceForm,
+    responses((status = 201, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["request"]))
+)]
 pub async fn produce(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -75,6 +131,15 @@ pub async fn produce(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_new_event",
+    path = "/requests/new-event",
+    tag = "access",
+    request_body = NewEventForm,
+    responses((status = 201, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["request"]))
+)]
 pub async fn new_event(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -87,17 +152,34 @@ pub async fn new_event(
 }
 
 /// `{"problems": [...]}`; stores nothing.
+#[utoipa::path(
+    post,
+    operation_id = "access_check_new_event",
+    path = "/requests/new-event/check",
+    tag = "access",
+    request_body = NewEventForm,
+    responses((status = 200, description = "Policy problems; stores nothing", body = Problems), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["request"]))
+)]
 pub async fn check_new_event(
     State(state): State<AppState>,
     caller: MaybeCaller,
     json: Result<Json<NewEventForm>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Problems>, ApiError> {
     let caller = who(caller);
     let form = body(&caller, json)?;
     let problems = state.access.check_new_event(caller, form).await?;
-    Ok(Json(serde_json::json!({ "problems": problems })))
+    Ok(Json(Problems { problems }))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "access_my_requests",
+    path = "/requests",
+    tag = "access",
+    responses((status = 200, description = "Requests the caller made or that concern their teams", body = Vec<RequestView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn my_requests(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -105,6 +187,15 @@ pub async fn my_requests(
     Ok(Json(state.access.my_requests(who(caller)).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "access_request",
+    path = "/requests/{id}",
+    tag = "access",
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn request(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -113,13 +204,23 @@ pub async fn request(
     Ok(Json(state.access.request(who(caller), &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct DecisionBody {
     approve: bool,
     #[serde(default)]
     comment: String,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_decide",
+    path = "/requests/{id}/decision",
+    tag = "access",
+    params(("id" = String, Path, description = "Request id")),
+    request_body = DecisionBody,
+    responses((status = 200, description = "The request after the decision", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["decide"]))
+)]
 pub async fn decide(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -136,6 +237,15 @@ pub async fn decide(
     Ok(Json(state.access.decide(caller, decision).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_cancel",
+    path = "/requests/{id}/cancel",
+    tag = "access",
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, description = "The cancelled request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["request"]))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -144,11 +254,21 @@ pub async fn cancel(
     Ok(Json(state.access.cancel(who(caller), &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReassignBody {
     team: String,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_reassign",
+    path = "/requests/{id}/reassign",
+    tag = "access",
+    params(("id" = String, Path, description = "Request id")),
+    request_body = ReassignBody,
+    responses((status = 200, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["admin"]))
+)]
 pub async fn reassign(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -160,12 +280,22 @@ pub async fn reassign(
     Ok(Json(state.access.reassign(caller, &id, &b.team).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RevokeBody {
     #[serde(default)]
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_revoke",
+    path = "/requests/{id}/revoke",
+    tag = "access",
+    params(("id" = String, Path, description = "Request id")),
+    request_body = RevokeBody,
+    responses((status = 200, description = "The revoked request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["decide"]))
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -178,13 +308,23 @@ pub async fn revoke(
 }
 
 /// `GET /approvals?kind=consume&event=…&team=…`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     kind: Option<RequestKind>,
     event: Option<String>,
     team: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "access_inbox",
+    path = "/approvals",
+    tag = "access",
+    params(InboxQuery),
+    responses((status = 200, description = "What the caller can decide now", body = Vec<RequestView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn inbox(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -199,14 +339,31 @@ pub async fn inbox(
     Ok(Json(state.access.inbox(who(caller), filter).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "access_inbox_count",
+    path = "/approvals/count",
+    tag = "access",
+    responses((status = 200, description = "Size of the inbox", body = Count), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn inbox_count(
     State(state): State<AppState>,
     caller: MaybeCaller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Count>, ApiError> {
     let count = state.access.inbox_count(who(caller)).await?;
-    Ok(Json(serde_json::json!({ "count": count })))
+    Ok(Json(Count { count }))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "access_bulk",
+    path = "/approvals/bulk",
+    tag = "access",
+    request_body = Vec<Decision>,
+    responses((status = 200, description = "Each decision's outcome", body = Vec<DecisionOutcome>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["decide"]))
+)]
 pub async fn bulk(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -217,6 +374,14 @@ pub async fn bulk(
     Ok(Json(state.access.decide_many(caller, decisions).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "access_jobs",
+    path = "/jobs",
+    tag = "mesh",
+    responses((status = 200, description = "Provisioning jobs not done yet (admins)", body = Vec<JobView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read", "admin"]))
+)]
 pub async fn jobs(
     State(state): State<AppState>,
     caller: MaybeCaller,

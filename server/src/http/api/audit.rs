@@ -12,9 +12,19 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
+use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    operation_id = "audit_search",
+    path = "/audit",
+    tag = "audit",
+    params(AuditFilter),
+    responses((status = 200, description = "A page of entries, newest first", body = AuditPage), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read", "admin"]))
+)]
 pub async fn search(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -26,6 +36,15 @@ pub async fn search(
     Ok(Json(state.notify.search(caller, filter).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "audit_export",
+    path = "/audit/export",
+    tag = "audit",
+    params(AuditFilter),
+    responses((status = 200, description = "Matching entries as JSON lines, oldest first", content_type = "application/x-ndjson", body = String), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read", "admin"]))
+)]
 pub async fn export(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,

@@ -7,9 +7,18 @@ use app::services::ClusterDirectory;
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 
+use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    operation_id = "clusters_list",
+    path = "/clusters",
+    tag = "clusters",
+    responses((status = 200, description = "Every cluster with its latest status", body = Vec<ClusterView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security((), ("session" = []), ("token" = ["read"]))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -18,6 +27,15 @@ pub async fn list(
     Ok(Json(state.clusters.list(caller.as_ref()).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "clusters_show",
+    path = "/clusters/{id}",
+    tag = "clusters",
+    params(("id" = String, Path, description = "Cluster id")),
+    responses((status = 200, description = "One cluster", body = ClusterView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security((), ("session" = []), ("token" = ["read"]))
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,

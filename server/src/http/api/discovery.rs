@@ -9,9 +9,25 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
+use crate::http::api::openapi::ErrorBody;
+
+/// The draft event a claim made.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Claimed {
+    event: String,
+}
+
 use crate::http::ApiError;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    operation_id = "discovery_show",
+    path = "/discovery",
+    tag = "discovery",
+    responses((status = 200, description = "Unclaimed topics", body = Discovery), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read", "admin"]))
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -19,6 +35,14 @@ pub async fn show(
     Ok(Json(state.discovery.unclaimed(caller.map(|c| c.0)).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "discovery_refresh",
+    path = "/discovery/refresh",
+    tag = "discovery",
+    responses((status = 200, description = "Unclaimed topics, read now", body = Discovery), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["admin"]))
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -26,18 +50,24 @@ pub async fn refresh(
     Ok(Json(state.discovery.refresh(caller.map(|c| c.0)).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "discovery_claim",
+    path = "/discovery/claim",
+    tag = "discovery",
+    request_body = Claim,
+    responses((status = 201, description = "The draft event", body = Claimed), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["admin"]))
+)]
 pub async fn claim(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
     body: Result<Json<Claim>, JsonRejection>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<Claimed>), ApiError> {
     let caller = caller.map(|c| c.0);
     // Who may claim is checked before the body is looked at.
     crate::auth::require_admin(caller.clone())?;
     let Json(claim) = body.map_err(|e| AppError::invalid(e.body_text()))?;
     let name = state.discovery.claim(caller, claim).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "event": name })),
-    ))
+    Ok((StatusCode::CREATED, Json(Claimed { event: name })))
 }

@@ -2,7 +2,7 @@
 //! and `GET /api/v1/events/{name}`.
 
 use app::auth::Caller;
-use app::catalogue::{EventDetail, EventPatch, SearchParams};
+use app::catalogue::{EventDetail, EventPatch, SearchParams, SearchResponse};
 use app::error::AppError;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -10,10 +10,20 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 
+use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
 /// Answers with the JSON kept alongside a cached answer (see `search_cache`).
+#[utoipa::path(
+    get,
+    operation_id = "events_search",
+    path = "/events",
+    tag = "events",
+    params(SearchParams),
+    responses((status = 200, description = "Hits, facets and paging", body = SearchResponse), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security((), ("session" = []), ("token" = ["read"]))
+)]
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
@@ -23,6 +33,15 @@ pub async fn search(
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "events_show",
+    path = "/events/{name}",
+    tag = "events",
+    params(("name" = String, Path, description = "Event name")),
+    responses((status = 200, description = "The event", body = EventDetail), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security((), ("session" = []), ("token" = ["read"]))
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -34,6 +53,16 @@ pub async fn show(
 }
 
 /// `PATCH /api/v1/events/{name}` with an `EventPatch` (owners and admins).
+#[utoipa::path(
+    patch,
+    operation_id = "events_update",
+    path = "/events/{name}",
+    tag = "events",
+    params(("name" = String, Path, description = "Event name")),
+    request_body = EventPatch,
+    responses((status = 200, description = "The event as changed", body = EventDetail), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["decide"]))
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,

@@ -8,68 +8,72 @@ mod events;
 mod me;
 mod mesh;
 mod notifications;
+pub mod openapi;
 mod taxonomy;
 mod tokens;
 mod users;
 mod webhooks;
 
 use app::error::AppError;
-use axum::routing::{delete, get, post, put};
 use axum::Router;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiError;
 use crate::state::AppState;
 
+/// The API's routes, each registered with its OpenAPI path (one `routes!`
+/// per path), and the document they make, served at `/openapi.json`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/clusters", get(clusters::list))
-        .route("/clusters/{id}", get(clusters::show))
-        .route("/me", get(me::me))
-        .route("/users/{id}/identity", put(users::link_identity))
-        .route("/tags", get(taxonomy::tags).post(taxonomy::save_tag))
-        .route("/teams", get(taxonomy::teams).post(taxonomy::save_team))
-        .route("/discovery", get(discovery::show))
-        .route("/discovery/refresh", post(discovery::refresh))
-        .route("/discovery/claim", post(discovery::claim))
-        .route("/events", get(events::search))
-        .route("/events/{name}", get(events::show).patch(events::update))
-        .route("/audit", get(audit::search))
-        .route("/audit/export", get(audit::export))
-        .route("/notifications", get(notifications::list))
-        .route("/notifications/unread", get(notifications::unread))
-        .route(
-            "/notifications/read-all",
-            post(notifications::mark_all_read),
-        )
-        .route("/notifications/{id}/read", post(notifications::mark_read))
-        .route("/tokens", get(tokens::list).post(tokens::create))
-        .route("/tokens/{id}", delete(tokens::revoke))
-        .route("/webhooks", get(webhooks::list).post(webhooks::save))
-        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
-        .route("/access/policy", get(access::policy))
-        .route(
-            "/applications",
-            get(access::applications).post(access::register_application),
-        )
-        .route("/requests", get(access::my_requests))
-        .route("/requests/consume", post(access::consume))
-        .route("/requests/produce", post(access::produce))
-        .route("/requests/new-event", post(access::new_event))
-        .route("/requests/new-event/check", post(access::check_new_event))
-        .route("/requests/{id}", get(access::request))
-        .route("/requests/{id}/decision", post(access::decide))
-        .route("/requests/{id}/cancel", post(access::cancel))
-        .route("/requests/{id}/reassign", post(access::reassign))
-        .route("/requests/{id}/revoke", post(access::revoke))
-        .route("/approvals", get(access::inbox))
-        .route("/approvals/count", get(access::inbox_count))
-        .route("/approvals/bulk", post(access::bulk))
-        .route("/jobs", get(access::jobs))
-        .route("/jobs/{id}/retry", post(mesh::retry_job))
-        .route("/jobs/{id}/cancel", post(mesh::cancel_job))
-        .route("/links", get(mesh::links))
-        .route("/drift", get(mesh::drift))
-        .route("/drift/run", post(mesh::reconcile))
+    let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(openapi::document))
+        .routes(routes!(clusters::list))
+        .routes(routes!(clusters::show))
+        .routes(routes!(me::me))
+        .routes(routes!(users::link_identity))
+        .routes(routes!(taxonomy::tags, taxonomy::save_tag))
+        .routes(routes!(taxonomy::teams, taxonomy::save_team))
+        .routes(routes!(discovery::show))
+        .routes(routes!(discovery::refresh))
+        .routes(routes!(discovery::claim))
+        .routes(routes!(events::search))
+        .routes(routes!(events::show, events::update))
+        .routes(routes!(audit::search))
+        .routes(routes!(audit::export))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(webhooks::list, webhooks::save))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(access::policy))
+        .routes(routes!(access::applications, access::register_application))
+        .routes(routes!(access::my_requests))
+        .routes(routes!(access::consume))
+        .routes(routes!(access::produce))
+        .routes(routes!(access::new_event))
+        .routes(routes!(access::check_new_event))
+        .routes(routes!(access::request))
+        .routes(routes!(access::decide))
+        .routes(routes!(access::cancel))
+        .routes(routes!(access::reassign))
+        .routes(routes!(access::revoke))
+        .routes(routes!(access::inbox))
+        .routes(routes!(access::inbox_count))
+        .routes(routes!(access::bulk))
+        .routes(routes!(access::jobs))
+        .routes(routes!(mesh::retry_job))
+        .routes(routes!(mesh::cancel_job))
+        .routes(routes!(mesh::links))
+        .routes(routes!(mesh::drift))
+        .routes(routes!(mesh::reconcile))
+        .split_for_parts();
+    let json = openapi::keep(api.to_json().expect("the OpenAPI document serializes"));
+    router
+        .layer(axum::Extension(openapi::Document(json)))
         .fallback(not_found)
 }
 

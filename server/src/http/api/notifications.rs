@@ -11,15 +11,37 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
 
+use crate::http::api::openapi::ErrorBody;
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Unread {
+    unread: i64,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Marked {
+    marked: u64,
+}
+
 use crate::http::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     #[serde(default)]
     before: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "notifications_list",
+    path = "/notifications",
+    tag = "notifications",
+    params(Paging),
+    responses((status = 200, description = "The caller's notifications, newest first", body = NotificationPage), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -34,14 +56,31 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "notifications_unread",
+    path = "/notifications/unread",
+    tag = "notifications",
+    responses((status = 200, description = "Unread count", body = Unread), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn unread(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Unread>, ApiError> {
     let unread = state.notify.unread_count(caller.map(|c| c.0)).await?;
-    Ok(Json(serde_json::json!({ "unread": unread })))
+    Ok(Json(Unread { unread }))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "notifications_mark_read",
+    path = "/notifications/{id}/read",
+    tag = "notifications",
+    params(("id" = String, Path, description = "Notification id")),
+    responses((status = 204, description = "Marked read"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn mark_read(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -56,10 +95,18 @@ pub async fn mark_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "notifications_mark_all_read",
+    path = "/notifications/read-all",
+    tag = "notifications",
+    responses((status = 200, description = "How many were marked", body = Marked), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read"]))
+)]
 pub async fn mark_all_read(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Marked>, ApiError> {
     let marked = state.notify.mark_all_read(caller.map(|c| c.0)).await?;
-    Ok(Json(serde_json::json!({ "marked": marked })))
+    Ok(Json(Marked { marked }))
 }

@@ -8,13 +8,31 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
+use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    operation_id = "taxonomy_tags",
+    path = "/tags",
+    tag = "taxonomy",
+    responses((status = 200, description = "The tag taxonomy", body = Vec<TagDef>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security((), ("session" = []), ("token" = ["read"]))
+)]
 pub async fn tags(State(state): State<AppState>) -> Result<Json<Vec<TagDef>>, ApiError> {
     Ok(Json(state.catalogue.tags().await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "taxonomy_save_tag",
+    path = "/tags",
+    tag = "taxonomy",
+    request_body = TagDef,
+    responses((status = 204, description = "Saved"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["admin"]))
+)]
 pub async fn save_tag(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -28,6 +46,14 @@ pub async fn save_tag(
 }
 
 /// Members for signed-in callers only.
+#[utoipa::path(
+    get,
+    operation_id = "taxonomy_teams",
+    path = "/teams",
+    tag = "taxonomy",
+    responses((status = 200, description = "Teams (members for signed-in callers)", body = Vec<TeamDef>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security((), ("session" = []), ("token" = ["read"]))
+)]
 pub async fn teams(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -36,6 +62,15 @@ pub async fn teams(
     Ok(Json(state.catalogue.team_defs(caller.as_ref()).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "taxonomy_save_team",
+    path = "/teams",
+    tag = "taxonomy",
+    request_body = TeamDef,
+    responses((status = 204, description = "Saved"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["admin"]))
+)]
 pub async fn save_team(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,

@@ -12,9 +12,18 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 
 use crate::auth::require_signed_in;
+use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    operation_id = "tokens_list",
+    path = "/tokens",
+    tag = "tokens",
+    responses((status = 200, description = "Tokens the caller may manage, without secrets", body = Vec<TokenView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -22,6 +31,15 @@ pub async fn list(
     Ok(Json(state.tokens.list(caller.map(|c| c.0)).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "tokens_create",
+    path = "/tokens",
+    tag = "tokens",
+    request_body = NewToken,
+    responses((status = 201, description = "The token, with its secret shown this once", body = CreatedToken), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -34,6 +52,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "tokens_revoke",
+    path = "/tokens/{id}",
+    tag = "tokens",
+    params(("id" = String, Path, description = "Key id")),
+    responses((status = 200, description = "The revoked token", body = TokenView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []))
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,

@@ -12,10 +12,11 @@ use serde::Deserialize;
 
 use crate::auth::{LinkError, Linked};
 use crate::errors::internal;
+use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityBody {
     /// The provider's issuer; the configured one (`oidc.issuer_url`) when absent.
@@ -24,6 +25,16 @@ pub struct IdentityBody {
     subject: String,
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "users_link_identity",
+    path = "/users/{id}/identity",
+    tag = "account",
+    params(("id" = String, Path, description = "User id")),
+    request_body = IdentityBody,
+    responses((status = 200, description = "The binding", body = Linked), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["admin"]))
+)]
 pub async fn link_identity(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,

@@ -10,9 +10,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
+use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    operation_id = "webhooks_list",
+    path = "/webhooks",
+    tag = "webhooks",
+    responses((status = 200, description = "Webhooks", body = Vec<Webhook>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read", "admin"]))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -20,6 +29,15 @@ pub async fn list(
     Ok(Json(state.notify.webhooks(caller.map(|c| c.0)).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "webhooks_save",
+    path = "/webhooks",
+    tag = "webhooks",
+    request_body = WebhookForm,
+    responses((status = 201, description = "Created", body = Webhook), (status = 200, description = "Changed", body = Webhook), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["admin"]))
+)]
 pub async fn save(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -39,6 +57,15 @@ pub async fn save(
     Ok((status, Json(hook)))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "webhooks_deliveries",
+    path = "/webhooks/{id}/deliveries",
+    tag = "webhooks",
+    params(("id" = String, Path, description = "Webhook id")),
+    responses((status = 200, description = "The latest deliveries", body = Vec<WebhookDelivery>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    security(("session" = []), ("token" = ["read", "admin"]))
+)]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
