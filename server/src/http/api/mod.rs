@@ -1,6 +1,7 @@
 //! REST API v1, JSON only. Unknown paths answer a JSON 404.
 
 mod access;
+mod asyncapi;
 mod audit;
 mod clusters;
 mod discovery;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/discovery/claim", post(discovery::claim))
         .route("/events", get(events::search))
         .route("/events/{name}", get(events::show).patch(events::update))
+        .route("/events/{name}/{file}", get(asyncapi::event))
         .route("/audit", get(audit::search))
         .route("/audit/export", get(audit::export))
         .route("/notifications", get(notifications::list))
@@ -51,6 +53,7 @@ pub fn router() -> Router<AppState> {
             "/applications",
             get(access::applications).post(access::register_application),
         )
+        .route("/applications/{id}/{file}", get(asyncapi::application))
         .route("/requests", get(access::my_requests))
         .route("/requests/consume", post(access::consume))
         .route("/requests/produce", post(access::produce))
@@ -74,5 +77,10 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn not_found() -> ApiError {
+    no_endpoint()
+}
+
+/// The answer to a path no route serves.
+fn no_endpoint() -> ApiError {
     ApiError(AppError::not_found("no such API endpoint"))
 }
