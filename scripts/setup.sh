@@ -119,8 +119,10 @@ ensure_python() {
 }
 
 ensure_npm() {
-  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
-    step "installing end2end npm packages (playwright-core, oidc-provider, binaryen)" "1 minute"
+  # Checks the newest package too, so a node_modules from before it is completed.
+  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] \
+    || [ ! -d "$ROOT/end2end/node_modules/@asyncapi/avro-schema-parser" ]; then
+    step "installing end2end npm packages (playwright-core, oidc-provider, binaryen, @asyncapi/parser)" "1 minute"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
     done_step
   fi
@@ -155,7 +157,7 @@ check() {
   have "Rust $BROKER_TOOLCHAIN toolchain" "$(rustup toolchain list | grep -q "^$BROKER_TOOLCHAIN" && echo installed || echo MISSING)"
   have "nisshi $NISSHI_VERSION" "$(nisshi --version 2>/dev/null | grep "$NISSHI_VERSION" || echo MISSING)"
   have "Python venv $VENV" "$("$SB_PYTHON" -c 'import confluent_kafka, avro, schemathesis; print("confluent-kafka", confluent_kafka.__version__, "avro", avro.__version__, "schemathesis", schemathesis.__version__)' 2>/dev/null || echo MISSING)"
-  have "end2end npm packages" "$([ -d "$ROOT/end2end/node_modules/playwright-core" ] && echo installed || echo MISSING)"
+  have "end2end npm packages" "$([ -d "$ROOT/end2end/node_modules/playwright-core" ] && [ -d "$ROOT/end2end/node_modules/@asyncapi/avro-schema-parser" ] && echo installed || echo MISSING)"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -36,6 +36,15 @@ test('search customer, filter by PII, open an event and see PII fields', async (
   assert.ok(await fields.count() > 3);
   assert.ok(await page.getByTestId('pii-flag').count() > 0, 'PII fields are flagged');
   assert.ok((await page.getByTestId('availability').count()) >= 1);
+  // The AsyncAPI button downloads the event's document.
+  const asyncapi = page.getByTestId('asyncapi-link');
+  const href = await asyncapi.getAttribute('href');
+  assert.match(href, /^\/api\/v1\/events\/[a-z0-9._-]+\/asyncapi\.yaml$/);
+  assert.match(await asyncapi.getAttribute('download'), /\.asyncapi\.yaml$/);
+  const doc = await fetch(`${ctx.sb.url}${href}`);
+  assert.equal(doc.status, 200);
+  assert.equal(doc.headers.get('content-type'), 'application/yaml');
+  assert.match(await doc.text(), /^asyncapi: 3\.0\.0\n/);
   assert.deepEqual(errors, []);
   await page.close();
 });

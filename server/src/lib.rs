@@ -38,6 +38,7 @@
 //! | module | holds |
 //! | --- | --- |
 //! | `access` | applications, requests and their approval steps (`state.rs` is the pure state machine), grants; owns `applications`, `application_principals`, `requests`, `request_approvals`, `grants` |
+//! | `asyncapi` | AsyncAPI 3.0 documents of events and applications, built from the other modules' public reads (`document.rs` is pure) |
 //! | `audit` | the append-only audit log, written in the caller's transaction |
 //! | `auth` | sessions, the development sign-in, OpenID Connect, CSRF and rate limits; the `Caller` of a request |
 //! | `catalogue` | teams, tags, events and their schemas, curation, discovery, the demo seed; keeps the search index in step |
@@ -57,6 +58,7 @@
 //! | `serve`, `state`, `shutdown`, `telemetry` | start-up, the shared state, graceful stop, logging |
 
 pub mod access;
+pub mod asyncapi;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;

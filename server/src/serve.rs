@@ -213,6 +213,12 @@ pub fn app_state(
             registry.clone(),
             catalogue.clone(),
         )),
+        asyncapi: Arc::new(crate::asyncapi::AsyncApiService::new(
+            db.clone(),
+            catalogue.clone(),
+            registry.clone(),
+            access.clone(),
+        )),
         access: access.clone(),
         registry,
         notify: Arc::new(crate::notify::NotifyService::new(db.clone(), config)),

@@ -26,6 +26,7 @@ pub struct AppState {
     pub notify: Arc<crate::notify::NotifyService>,
     pub mesh: Arc<crate::mesh::MeshService>,
     pub tokens: Arc<crate::auth::tokens::TokenService>,
+    pub asyncapi: Arc<crate::asyncapi::AsyncApiService>,
 }
 
 impl AppState {

@@ -239,6 +239,8 @@ const REST_READS: &[&str] = &[
     "/api/v1/clusters/{}",
     "/api/v1/events",
     "/api/v1/events/{}",
+    "/api/v1/events/{}/{}",
+    "/api/v1/applications/{}/{}",
     "/api/v1/audit",
     "/api/v1/audit/export",
     "/api/v1/notifications",

@@ -97,6 +97,9 @@ fn EventView(
         </div>
         <TagChips tags=e.tags.clone()/>
         <a class="button primary" data-testid="request-access" href=format!("/events/{}/request", e.name)>"Request access"</a>
+        <a class="button" data-testid="asyncapi-link" href=format!("/api/v1/events/{}/asyncapi.yaml", e.name)
+            download=format!("{}.asyncapi.yaml", e.name)
+            title="AsyncAPI 3.0 document of this event (YAML)">"AsyncAPI"</a>
         {editor}
         <div class="event-grid">
             <section class="panel description">

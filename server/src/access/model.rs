@@ -107,6 +107,16 @@ pub struct GrantRow {
     pub state: String,
 }
 
+/// A live grant (pending or active) of an application with what its request
+/// asked for: to consume (with a consumer group) or to produce.
+#[derive(Debug, Clone)]
+pub struct ApplicationGrant {
+    pub grant: GrantRow,
+    pub kind: RequestKind,
+    pub group: Option<String>,
+    pub group_is_prefix: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,9 @@ use app::access::{Application, Principal, RequestKind, RequestState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::model::{kind_str, parse_kind, AclBinding, GrantRow, RequestRow, Step, StepRow};
+use super::model::{
+    kind_str, parse_kind, AclBinding, ApplicationGrant, GrantRow, RequestRow, Step, StepRow,
+};
 use super::state;
 use crate::db::{self, DbError};
 
@@ -470,6 +472,35 @@ pub async fn grant_of(conn: &mut AnyConnection, request: i64) -> Result<Option<G
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(grant_from).transpose()
+}
+
+/// The live grants (pending or active) of an application, oldest first,
+/// with their requests' kind and consumer group.
+pub async fn live_grants_of_application(
+    conn: &mut AnyConnection,
+    application: i64,
+) -> Result<Vec<ApplicationGrant>, DbError> {
+    let rows = sqlx::query(
+        "SELECT g.id, g.request_id, g.application_id, g.event_name, g.cluster_id, g.principal, \
+           g.topic, g.bindings_json, g.expires_at, g.state, r.kind, r.group_name, \
+           r.group_is_prefix \
+         FROM grants g JOIN requests r ON r.id = g.request_id \
+         WHERE g.application_id = $1 AND g.state IN ('pending', 'active') ORDER BY g.id",
+    )
+    .bind(application)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok(ApplicationGrant {
+                grant: grant_from(r)?,
+                kind: parse_kind(&kind).ok_or(DbError::NotFound)?,
+                group: r.try_get("group_name")?,
+                group_is_prefix: crate::db::flag(r, "group_is_prefix")?,
+            })
+        })
+        .collect()
 }
 
 pub async fn set_grant_state(

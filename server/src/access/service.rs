@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
 
-use super::model::{kind_str, GrantRow, RequestRow, StepRow};
+use super::model::{kind_str, ApplicationGrant, GrantRow, RequestRow, StepRow};
 use super::repo;
 use super::{policy, rules, state};
 use crate::audit;
@@ -105,6 +105,26 @@ impl AccessService {
         repo::applications(&mut conn, teams)
             .await
             .map_err(AccessError::from)
+    }
+
+    /// An application with its live grants, for members of its team and
+    /// admins; to anyone else it is as unknown as a missing one (404), so ids
+    /// cannot be probed.
+    pub async fn application_grants(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+    ) -> Result<(Application, Vec<ApplicationGrant>), AccessError> {
+        let caller = require_signed_in(caller)?;
+        let unknown = || AccessError::NotFound(format!("there is no application {id}"));
+        let aid = id.trim().parse::<i64>().map_err(|_| unknown())?;
+        let mut conn = self.conn().await?;
+        let app = repo::application(&mut conn, aid)
+            .await?
+            .filter(|a| caller.can_curate(&a.team))
+            .ok_or_else(unknown)?;
+        let grants = repo::live_grants_of_application(&mut conn, aid).await?;
+        Ok((app, grants))
     }
 
     pub async fn register_application(

@@ -38,19 +38,22 @@ pub fn ApplicationsPage() -> impl IntoView {
                                 .iter()
                                 .map(|p| format!("{}: {}", p.cluster, p.principal))
                                 .collect();
+                            let document = format!("/api/v1/applications/{}/asyncapi.yaml", a.id);
+                            let file = format!("application-{}-{}.asyncapi.yaml", a.id, a.name);
                             view! {
                                 <tr data-testid="application" data-name=a.name.clone()>
                                     <td>{a.name.clone()}</td>
                                     <td class="mono">{a.team.clone()}</td>
                                     <td>{a.description.clone()}</td>
                                     <td class="mono">{principals.join(" · ")}</td>
+                                    <td><a href=document download=file data-testid="app-asyncapi-link">"AsyncAPI"</a></td>
                                 </tr>
                             }
                         })
                         .collect_view();
                     Ok::<_, crate::error::AppError>(view! {
                         <div class="table-wrap"><table class="table">
-                            <thead><tr><th>"Name"</th><th>"Team"</th><th>"Description"</th><th>"Principals"</th></tr></thead>
+                            <thead><tr><th>"Name"</th><th>"Team"</th><th>"Description"</th><th>"Principals"</th><th>"Document"</th></tr></thead>
                             <tbody>{rows}</tbody>
                         </table></div>
                     })

@@ -1,6 +1,7 @@
 //! REST API v1, JSON only. Unknown paths answer a JSON 404.
 
 mod access;
+mod asyncapi;
 mod audit;
 mod clusters;
 mod discovery;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(discovery::claim))
         .routes(routes!(events::search))
         .routes(routes!(events::show, events::update))
+        .routes(routes!(asyncapi::event))
         .routes(routes!(audit::search))
         .routes(routes!(audit::export))
         .routes(routes!(notifications::list))
@@ -51,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(access::policy))
         .routes(routes!(access::applications, access::register_application))
+        .routes(routes!(asyncapi::application))
         .routes(routes!(access::my_requests))
         .routes(routes!(access::consume))
         .routes(routes!(access::produce))
@@ -78,5 +81,10 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn not_found() -> ApiError {
+    no_endpoint()
+}
+
+/// The answer to a path no route serves.
+fn no_endpoint() -> ApiError {
     ApiError(AppError::not_found("no such API endpoint"))
 }
