@@ -8,6 +8,7 @@ mod events;
 mod me;
 mod mesh;
 mod notifications;
+mod schemas;
 mod taxonomy;
 mod tokens;
 mod users;
@@ -33,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/discovery/claim", post(discovery::claim))
         .route("/events", get(events::search))
         .route("/events/{name}", get(events::show).patch(events::update))
+        .route("/events/{name}/schemas", post(schemas::propose))
+        .route("/events/{name}/schemas/check", post(schemas::check))
         .route("/audit", get(audit::search))
         .route("/audit/export", get(audit::export))
         .route("/notifications", get(notifications::list))
