@@ -268,6 +268,10 @@ pub struct EventPatch {
     pub tags: Vec<String>,
     /// Field path → tags.
     pub field_tags: std::collections::BTreeMap<String, Vec<String>>,
+    /// Who to ask about the event, in order; `None` keeps them (the portal's
+    /// editor does not show them; the catalogue as code sets them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -94,6 +94,15 @@ pub struct NewToken {
     pub expires_in_days: u32,
 }
 
+/// The token a call was made with, as `GET /api/v1/me` shows it: its key id
+/// and scopes (never its secret), so a client learns what it may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenInUse {
+    pub id: String,
+    pub scopes: Vec<Scope>,
+}
+
 /// A token just created: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -42,7 +42,7 @@
 //! | `audit` | the append-only audit log, written in the caller's transaction |
 //! | `auth` | sessions, the development sign-in, OpenID Connect, CSRF and rate limits; the `Caller` of a request |
 //! | `catalogue` | teams, tags, events and their schemas, curation, discovery, the demo seed; keeps the search index in step |
-//! | `cli` | the `switchboard` subcommands |
+//! | `cli` | the `switchboard` subcommands: the server's own (`server.rs`) and the client commands that call a portal's REST API with a token (`client.rs`; one file per command group; `catalogue_code/`, the catalogue as code) |
 //! | `clusters` | cluster specs, their storage and live status |
 //! | `config` | the TOML configuration and its defaults |
 //! | `db` | the pool for SQLite or PostgreSQL and every dialect choice: migrations, error codes, time stamps (`db::stamp`), flags, locking, `LISTEN/NOTIFY` |

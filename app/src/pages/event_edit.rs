@@ -64,6 +64,7 @@ pub fn EventEditor(e: EventDetail, save: ServerAction<UpdateEvent>) -> impl Into
                 lifecycle: lifecycle.get_untracked(),
                 tags: tags.get_untracked(),
                 field_tags,
+                contacts: None,
             },
         });
     };

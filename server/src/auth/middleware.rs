@@ -47,8 +47,10 @@ pub async fn resolve_caller(
                     .map(|c| c.0.ip()),
             };
             return match token_caller(&state, presentation, surface).await {
-                Ok(caller) => {
-                    req.extensions_mut().insert(caller);
+                Ok(authenticated) => {
+                    req.extensions_mut().insert(authenticated.caller.clone());
+                    // `GET /me` tells a client which scopes its token has.
+                    req.extensions_mut().insert(authenticated);
                     next.run(req).await
                 }
                 Err(refusal) => refusal,
@@ -80,12 +82,12 @@ struct Presentation {
     peer: Option<std::net::IpAddr>,
 }
 
-/// The caller a token acts as, or the refusal to answer with.
+/// Who a token acts as and its scopes, or the refusal to answer with.
 async fn token_caller(
     state: &AppState,
     req: Presentation,
     surface: tokens::rules::Surface,
-) -> Result<app::auth::Caller, Response> {
+) -> Result<tokens::Authenticated, Response> {
     use tokens::rules::Surface;
     let refuse = |code: ErrorCode, message: String| {
         let mut response = match surface {
@@ -136,6 +138,6 @@ async fn token_caller(
                 authenticated.key_id
             ),
         )),
-        Some(_) => Ok(authenticated.caller),
+        Some(_) => Ok(authenticated),
     }
 }

@@ -83,6 +83,10 @@ pub fn apply(
         }
         field_tags.insert(path, ftags);
     }
+    let contacts = match patch.contacts {
+        Some(list) => contacts(list)?,
+        None => current.contacts.clone(),
+    };
     let next = EventSpec {
         title: patch.title.trim().to_string(),
         description: patch.description,
@@ -90,10 +94,32 @@ pub fn apply(
         lifecycle,
         tags,
         field_tags,
+        contacts,
         ..current.clone()
     };
     next.check().map_err(|e| AppError::invalid(e.0))?;
     Ok(next)
+}
+
+/// Contacts trimmed, in the order given, each once: 1-200 characters of
+/// text (an e-mail address, a user id, a channel), at most 20.
+fn contacts(list: Vec<String>) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for c in list {
+        let c = c.trim().to_string();
+        if c.is_empty() || c.chars().count() > 200 || c.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "a contact is 1-200 characters on one line",
+            ));
+        }
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    if out.len() > 20 {
+        return Err(AppError::invalid("an event has at most 20 contacts"));
+    }
+    Ok(out)
 }
 
 pub fn tag_from(def: TagDef) -> Result<Tag, AppError> {
@@ -192,6 +218,7 @@ mod tests {
             lifecycle: "deprecated".into(),
             tags: vec!["pii".into(), "cdc".into()],
             field_tags: [("email".to_string(), vec!["pii".to_string()])].into(),
+            contacts: None,
         }
     }
 
@@ -202,6 +229,17 @@ mod tests {
         assert_eq!(next.lifecycle, Lifecycle::Deprecated);
         assert_eq!(next.field_tags["email"], vec!["pii".to_string()]);
         assert_eq!(next.topic, "crm.customer.updated.v1");
+        assert_eq!(next.contacts, event().contacts, "no contacts given: kept");
+        let next = apply(
+            &event(),
+            EventPatch {
+                contacts: Some(vec![" b@x ".into(), "a@x".into(), "b@x".into()]),
+                ..patch()
+            },
+            &taxonomy(),
+        )
+        .unwrap();
+        assert_eq!(next.contacts, ["b@x", "a@x"]);
     }
 
     #[test]
@@ -248,6 +286,13 @@ mod tests {
                     ..patch()
                 },
                 "domain",
+            ),
+            (
+                EventPatch {
+                    contacts: Some(vec!["two\nlines".into()]),
+                    ..patch()
+                },
+                "contact",
             ),
         ];
         for (p, expected) in cases {

@@ -397,7 +397,7 @@ pub async fn update_event(
     let mut tx = db.begin().await?;
     let changed = sqlx::query(
         "UPDATE events SET title = $2, description = $3, domain = $4, lifecycle = $5, \
-         updated_at = $6 WHERE name = $1",
+         updated_at = $6, contacts_json = $7 WHERE name = $1",
     )
     .bind(&after.name)
     .bind(&after.title)
@@ -405,6 +405,7 @@ pub async fn update_event(
     .bind(&after.domain)
     .bind(after.lifecycle.as_str())
     .bind(db::now())
+    .bind(serde_json::to_string(&after.contacts).unwrap_or_else(|_| "[]".into()))
     .execute(&mut *tx)
     .await?
     .rows_affected();

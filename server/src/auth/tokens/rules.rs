@@ -68,11 +68,14 @@ fn rest_write(method: &Method, parts: &[&str]) -> Scope {
         | (&Method::POST, ["requests", "consume" | "produce" | "new-event"])
         | (&Method::POST, ["requests", "new-event", "check"])
         | (&Method::POST, ["requests", _, "cancel"]) => Scope::Request,
+        (&Method::POST, ["events", _, "schemas"]) => Scope::RegistryWrite,
         (&Method::POST, ["requests", _, "decision" | "revoke"])
         | (&Method::POST, ["approvals", "bulk"])
         | (&Method::PATCH, ["events", _]) => Scope::Decide,
-        // Marking one's own notifications read changes nothing of others.
-        (&Method::POST, ["notifications", ..]) => Scope::Read,
+        // Marking one's own notifications read changes nothing of others;
+        // a schema check stores nothing.
+        (&Method::POST, ["notifications", ..])
+        | (&Method::POST, ["events", _, "schemas", "check"]) => Scope::Read,
         _ => Scope::Admin,
     }
 }
@@ -97,6 +100,14 @@ mod tests {
         assert_eq!(
             required(&Method::PATCH, "/api/v1/events/a.b.c"),
             Some(Scope::Decide)
+        );
+        assert_eq!(
+            required(&post, "/api/v1/events/a.b.c/schemas/check"),
+            Some(Scope::Read)
+        );
+        assert_eq!(
+            required(&post, "/api/v1/events/a.b.c/schemas"),
+            Some(Scope::RegistryWrite)
         );
         assert_eq!(
             required(&post, "/registry/subjects/a-value/versions"),

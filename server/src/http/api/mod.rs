@@ -10,6 +10,7 @@ mod me;
 mod mesh;
 mod notifications;
 pub mod openapi;
+mod schemas;
 mod taxonomy;
 mod tokens;
 mod users;
@@ -41,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(events::search))
         .routes(routes!(events::show, events::update))
         .routes(routes!(asyncapi::event))
+        .routes(routes!(schemas::propose))
+        .routes(routes!(schemas::check))
         .routes(routes!(audit::search))
         .routes(routes!(audit::export))
         .routes(routes!(notifications::list))

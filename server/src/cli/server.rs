@@ -1,47 +1,15 @@
-//! Command line: `switchboard [serve]`, `switchboard migrate`.
+//! The server's own commands: they read the configuration and open the
+//! database (`serve`, `migrate`, `reindex`, `worker`, `link-identity`).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 
-use crate::config::{Config, DemoOverride, Overrides};
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "switchboard",
-    version,
-    about = "Portal and control plane of an event mesh"
-)]
-struct Cli {
-    /// TOML configuration file.
-    #[arg(long, short, global = true, env = "SWITCHBOARD_CONFIG")]
-    config: Option<PathBuf>,
-    /// Directory for the SQLite database and other local state.
-    #[arg(long, global = true)]
-    data_dir: Option<PathBuf>,
-    /// `postgres://…` or `sqlite://…` (also read from DATABASE_URL).
-    #[arg(long, global = true)]
-    database_url: Option<String>,
-    /// Address to listen on, for example 127.0.0.1:3000.
-    #[arg(long, global = true)]
-    listen: Option<SocketAddr>,
-    /// Directory of the compiled site (WASM, JS, CSS).
-    #[arg(long, global = true)]
-    site_root: Option<PathBuf>,
-    /// Start the local demo mesh (three brokers) and register its clusters.
-    #[arg(long, global = true)]
-    demo: bool,
-    /// First of the three demo broker ports.
-    #[arg(long, global = true)]
-    demo_base_port: Option<u16>,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
+use crate::config::{Config, Overrides};
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum ServerCommand {
     /// Serve the portal and API (the default).
     Serve,
     /// Apply database migrations and exit.
@@ -66,19 +34,8 @@ enum Command {
     },
 }
 
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let overrides = Overrides {
-        listen: cli.listen,
-        data_dir: cli.data_dir.clone(),
-        database_url: cli.database_url.clone(),
-        site_root: cli.site_root.clone(),
-        demo: (cli.demo || cli.demo_base_port.is_some()).then(|| DemoOverride {
-            enabled: cli.demo.then_some(true),
-            base_port: cli.demo_base_port,
-        }),
-    };
-    let config = match Config::load(cli.config.as_deref(), overrides) {
+pub fn main(file: Option<PathBuf>, overrides: Overrides, command: ServerCommand) -> ExitCode {
+    let config = match Config::load(file.as_deref(), overrides) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: configuration: {e}");
@@ -97,12 +54,12 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => crate::serve::serve(config).await,
-            Command::Migrate => migrate(config).await,
-            Command::Reindex => reindex(config).await,
-            Command::Worker => worker(config).await,
-            Command::LinkIdentity {
+        match command {
+            ServerCommand::Serve => crate::serve::serve(config).await,
+            ServerCommand::Migrate => migrate(config).await,
+            ServerCommand::Reindex => reindex(config).await,
+            ServerCommand::Worker => worker(config).await,
+            ServerCommand::LinkIdentity {
                 user_id,
                 subject,
                 issuer,
