@@ -49,7 +49,7 @@ fn body<T>(caller: &Option<Caller>, body: Result<Json<T>, JsonRejection>) -> Res
     operation_id = "access_policy",
     path = "/access/policy",
     tag = "access",
-    responses((status = 200, description = "End dates and topic templates", body = AccessPolicy), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "End dates and topic templates", body = AccessPolicy), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn policy(State(state): State<AppState>) -> Result<Json<AccessPolicy>, ApiError> {
@@ -61,7 +61,7 @@ pub async fn policy(State(state): State<AppState>) -> Result<Json<AccessPolicy>,
     operation_id = "access_applications",
     path = "/applications",
     tag = "access",
-    responses((status = 200, description = "Applications of the caller's teams (all for admins)", body = Vec<Application>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Applications of the caller's teams (all for admins)", body = Vec<Application>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn applications(
@@ -77,7 +77,7 @@ pub async fn applications(
     path = "/applications",
     tag = "access",
     request_body = NewApplication,
-    responses((status = 201, description = "Registered", body = Application), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "Registered", body = Application), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["request"]))
 )]
 pub async fn register_application(
@@ -97,7 +97,7 @@ pub async fn register_application(
     path = "/requests/consume",
     tag = "access",
     request_body = ConsumeForm,
-    responses((status = 201, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "The request", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["request"]))
 )]
 pub async fn consume(
@@ -117,7 +117,7 @@ pub async fn consume(
     path = "/requests/produce",
     tag = "access",
     request_body = ProduceForm,
-    responses((status = 201, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "The request", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["request"]))
 )]
 pub async fn produce(
@@ -137,7 +137,7 @@ pub async fn produce(
     path = "/requests/new-event",
     tag = "access",
     request_body = NewEventForm,
-    responses((status = 201, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "The request", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["request"]))
 )]
 pub async fn new_event(
@@ -158,7 +158,7 @@ pub async fn new_event(
     path = "/requests/new-event/check",
     tag = "access",
     request_body = NewEventForm,
-    responses((status = 200, description = "Policy problems; stores nothing", body = Problems), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Policy problems; stores nothing", body = Problems), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["request"]))
 )]
 pub async fn check_new_event(
@@ -177,7 +177,7 @@ pub async fn check_new_event(
     operation_id = "access_my_requests",
     path = "/requests",
     tag = "access",
-    responses((status = 200, description = "Requests the caller made or that concern their teams", body = Vec<RequestView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Requests the caller made or that concern their teams", body = Vec<RequestView>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn my_requests(
@@ -193,7 +193,7 @@ pub async fn my_requests(
     path = "/requests/{id}",
     tag = "access",
     params(("id" = String, Path, description = "Request id")),
-    responses((status = 200, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The request", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn request(
@@ -218,7 +218,7 @@ pub struct DecisionBody {
     tag = "access",
     params(("id" = String, Path, description = "Request id")),
     request_body = DecisionBody,
-    responses((status = 200, description = "The request after the decision", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The request after the decision", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["decide"]))
 )]
 pub async fn decide(
@@ -243,7 +243,7 @@ pub async fn decide(
     path = "/requests/{id}/cancel",
     tag = "access",
     params(("id" = String, Path, description = "Request id")),
-    responses((status = 200, description = "The cancelled request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The cancelled request", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["request"]))
 )]
 pub async fn cancel(
@@ -266,7 +266,7 @@ pub struct ReassignBody {
     tag = "access",
     params(("id" = String, Path, description = "Request id")),
     request_body = ReassignBody,
-    responses((status = 200, description = "The request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The request", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn reassign(
@@ -293,7 +293,7 @@ pub struct RevokeBody {
     tag = "access",
     params(("id" = String, Path, description = "Request id")),
     request_body = RevokeBody,
-    responses((status = 200, description = "The revoked request", body = RequestView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The revoked request", body = RequestView), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["decide"]))
 )]
 pub async fn revoke(
@@ -322,7 +322,7 @@ pub struct InboxQuery {
     path = "/approvals",
     tag = "access",
     params(InboxQuery),
-    responses((status = 200, description = "What the caller can decide now", body = Vec<RequestView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "What the caller can decide now", body = Vec<RequestView>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn inbox(
@@ -344,7 +344,7 @@ pub async fn inbox(
     operation_id = "access_inbox_count",
     path = "/approvals/count",
     tag = "access",
-    responses((status = 200, description = "Size of the inbox", body = Count), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Size of the inbox", body = Count), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn inbox_count(
@@ -361,7 +361,7 @@ pub async fn inbox_count(
     path = "/approvals/bulk",
     tag = "access",
     request_body = Vec<Decision>,
-    responses((status = 200, description = "Each decision's outcome", body = Vec<DecisionOutcome>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Each decision's outcome", body = Vec<DecisionOutcome>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["decide"]))
 )]
 pub async fn bulk(
@@ -379,7 +379,7 @@ pub async fn bulk(
     operation_id = "access_jobs",
     path = "/jobs",
     tag = "mesh",
-    responses((status = 200, description = "Provisioning jobs not done yet (admins)", body = Vec<JobView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Provisioning jobs not done yet (admins)", body = Vec<JobView>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read", "admin"]))
 )]
 pub async fn jobs(

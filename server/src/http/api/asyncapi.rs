@@ -39,7 +39,7 @@ impl Format {
     path = "/events/{name}/{file}",
     tag = "events",
     params(("name" = String, Path, description = "Event name"), ("file" = String, Path, description = "`asyncapi.json` or `asyncapi.yaml`", pattern = "^asyncapi\\.(json|yaml)$")),
-    responses((status = 200, description = "The event's AsyncAPI 3.0 document (connection details for signed-in callers)", content((Object = "application/json"), (Object = "application/yaml"))), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The event's AsyncAPI 3.0 document (connection details for signed-in callers)", content((Object = "application/json"), (Object = "application/yaml"))), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn event(
@@ -59,7 +59,7 @@ pub async fn event(
     path = "/applications/{id}/{file}",
     tag = "access",
     params(("id" = String, Path, description = "Application id"), ("file" = String, Path, description = "`asyncapi.json` or `asyncapi.yaml`", pattern = "^asyncapi\\.(json|yaml)$")),
-    responses((status = 200, description = "Everything the application may consume and produce, as AsyncAPI 3.0", content((Object = "application/json"), (Object = "application/yaml"))), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Everything the application may consume and produce, as AsyncAPI 3.0", content((Object = "application/json"), (Object = "application/yaml"))), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn application(

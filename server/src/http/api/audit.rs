@@ -22,7 +22,7 @@ use crate::state::AppState;
     path = "/audit",
     tag = "audit",
     params(AuditFilter),
-    responses((status = 200, description = "A page of entries, newest first", body = AuditPage), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "A page of entries, newest first", body = AuditPage), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read", "admin"]))
 )]
 pub async fn search(
@@ -42,7 +42,7 @@ pub async fn search(
     path = "/audit/export",
     tag = "audit",
     params(AuditFilter),
-    responses((status = 200, description = "Matching entries as JSON lines, oldest first", content_type = "application/x-ndjson", body = String), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Matching entries as JSON lines, oldest first", content_type = "application/x-ndjson", body = String), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read", "admin"]))
 )]
 pub async fn export(

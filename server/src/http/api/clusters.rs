@@ -16,7 +16,7 @@ use crate::state::AppState;
     operation_id = "clusters_list",
     path = "/clusters",
     tag = "clusters",
-    responses((status = 200, description = "Every cluster with its latest status", body = Vec<ClusterView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Every cluster with its latest status", body = Vec<ClusterView>), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn list(
@@ -33,7 +33,7 @@ pub async fn list(
     path = "/clusters/{id}",
     tag = "clusters",
     params(("id" = String, Path, description = "Cluster id")),
-    responses((status = 200, description = "One cluster", body = ClusterView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "One cluster", body = ClusterView), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn show(

@@ -25,7 +25,7 @@ use crate::state::AppState;
     operation_id = "discovery_show",
     path = "/discovery",
     tag = "discovery",
-    responses((status = 200, description = "Unclaimed topics", body = Discovery), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Unclaimed topics", body = Discovery), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read", "admin"]))
 )]
 pub async fn show(
@@ -40,7 +40,7 @@ pub async fn show(
     operation_id = "discovery_refresh",
     path = "/discovery/refresh",
     tag = "discovery",
-    responses((status = 200, description = "Unclaimed topics, read now", body = Discovery), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Unclaimed topics, read now", body = Discovery), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn refresh(
@@ -56,7 +56,7 @@ pub async fn refresh(
     path = "/discovery/claim",
     tag = "discovery",
     request_body = Claim,
-    responses((status = 201, description = "The draft event", body = Claimed), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "The draft event", body = Claimed), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn claim(

@@ -21,7 +21,7 @@ use crate::state::AppState;
     path = "/events",
     tag = "events",
     params(SearchParams),
-    responses((status = 200, description = "Hits, facets and paging", body = SearchResponse), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Hits, facets and paging", body = SearchResponse), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn search(
@@ -39,7 +39,7 @@ pub async fn search(
     path = "/events/{name}",
     tag = "events",
     params(("name" = String, Path, description = "Event name")),
-    responses((status = 200, description = "The event", body = EventDetail), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The event", body = EventDetail), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn show(
@@ -60,7 +60,7 @@ pub async fn show(
     tag = "events",
     params(("name" = String, Path, description = "Event name")),
     request_body = EventPatch,
-    responses((status = 200, description = "The event as changed", body = EventDetail), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The event as changed", body = EventDetail), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["decide"]))
 )]
 pub async fn update(

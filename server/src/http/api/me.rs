@@ -25,7 +25,7 @@ pub struct Me {
     operation_id = "me_me",
     path = "/me",
     tag = "account",
-    responses((status = 200, description = "The caller (and the token of this call)", body = Me), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The caller (and the token of this call)", body = Me), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn me(

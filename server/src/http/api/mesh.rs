@@ -33,7 +33,7 @@ pub struct LinkQuery {
     path = "/links",
     tag = "mesh",
     params(LinkQuery),
-    responses((status = 200, description = "Mesh links", body = Vec<LinkView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Mesh links", body = Vec<LinkView>), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn links(
@@ -49,7 +49,7 @@ pub async fn links(
     operation_id = "mesh_drift",
     path = "/drift",
     tag = "mesh",
-    responses((status = 200, description = "The last reconciliation's findings", body = Vec<DriftFinding>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The last reconciliation's findings", body = Vec<DriftFinding>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read", "admin"]))
 )]
 pub async fn drift(
@@ -64,7 +64,7 @@ pub async fn drift(
     operation_id = "mesh_reconcile",
     path = "/drift/run",
     tag = "mesh",
-    responses((status = 200, description = "Findings of a reconciliation run now", body = Vec<DriftFinding>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Findings of a reconciliation run now", body = Vec<DriftFinding>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn reconcile(
@@ -80,7 +80,7 @@ pub async fn reconcile(
     path = "/jobs/{id}/retry",
     tag = "mesh",
     params(("id" = String, Path, description = "Job id")),
-    responses((status = 204, description = "Retried"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 204, description = "Retried"), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn retry_job(
@@ -98,7 +98,7 @@ pub async fn retry_job(
     path = "/jobs/{id}/cancel",
     tag = "mesh",
     params(("id" = String, Path, description = "Job id")),
-    responses((status = 204, description = "Cancelled"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 204, description = "Cancelled"), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn cancel_job(

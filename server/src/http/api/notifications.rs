@@ -39,7 +39,7 @@ pub struct Paging {
     path = "/notifications",
     tag = "notifications",
     params(Paging),
-    responses((status = 200, description = "The caller's notifications, newest first", body = NotificationPage), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The caller's notifications, newest first", body = NotificationPage), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn list(
@@ -61,7 +61,7 @@ pub async fn list(
     operation_id = "notifications_unread",
     path = "/notifications/unread",
     tag = "notifications",
-    responses((status = 200, description = "Unread count", body = Unread), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Unread count", body = Unread), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn unread(
@@ -78,7 +78,7 @@ pub async fn unread(
     path = "/notifications/{id}/read",
     tag = "notifications",
     params(("id" = String, Path, description = "Notification id")),
-    responses((status = 204, description = "Marked read"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 204, description = "Marked read"), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn mark_read(
@@ -100,7 +100,7 @@ pub async fn mark_read(
     operation_id = "notifications_mark_all_read",
     path = "/notifications/read-all",
     tag = "notifications",
-    responses((status = 200, description = "How many were marked", body = Marked), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "How many were marked", body = Marked), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn mark_all_read(

@@ -13,8 +13,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{OpenApi, Server};
 use utoipa::Modify;
 
-/// Every error's body.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+/// Every error's body; each operation names it as its `default` response.
+#[derive(serde::Serialize, utoipa::ToSchema, utoipa::ToResponse)]
+#[response(description = "An error: `{\"error\": {\"code\", \"message\"}}`")]
 pub struct ErrorBody {
     pub error: AppError,
 }
@@ -30,6 +31,7 @@ pub struct ErrorBody {
                        names. Errors are `{\"error\": {\"code\", \"message\"}}`."
     ),
     modifiers(&Security),
+    components(responses(ErrorBody)),
     tags(
         (name = "events", description = "The event catalogue"),
         (name = "access", description = "Applications, requests and approvals"),

@@ -52,7 +52,7 @@ fn proposal(
     tag = "events",
     params(("name" = String, Path, description = "Event name")),
     request_body = ProposalBody,
-    responses((status = 200, description = "Field diff and compatibility verdict; stores nothing", body = SchemaCheck), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Field diff and compatibility verdict; stores nothing", body = SchemaCheck), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read"]))
 )]
 pub async fn check(
@@ -73,7 +73,7 @@ pub async fn check(
     tag = "events",
     params(("name" = String, Path, description = "Event name")),
     request_body = ProposalBody,
-    responses((status = 201, description = "Registered as the next version", body = Registered), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "Registered as the next version", body = Registered), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["registry:write"]))
 )]
 pub async fn propose(

@@ -17,7 +17,7 @@ use crate::state::AppState;
     operation_id = "taxonomy_tags",
     path = "/tags",
     tag = "taxonomy",
-    responses((status = 200, description = "The tag taxonomy", body = Vec<TagDef>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The tag taxonomy", body = Vec<TagDef>), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn tags(State(state): State<AppState>) -> Result<Json<Vec<TagDef>>, ApiError> {
@@ -30,7 +30,7 @@ pub async fn tags(State(state): State<AppState>) -> Result<Json<Vec<TagDef>>, Ap
     path = "/tags",
     tag = "taxonomy",
     request_body = TagDef,
-    responses((status = 204, description = "Saved"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 204, description = "Saved"), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn save_tag(
@@ -51,7 +51,7 @@ pub async fn save_tag(
     operation_id = "taxonomy_teams",
     path = "/teams",
     tag = "taxonomy",
-    responses((status = 200, description = "Teams (members for signed-in callers)", body = Vec<TeamDef>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Teams (members for signed-in callers)", body = Vec<TeamDef>), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
 pub async fn teams(
@@ -68,7 +68,7 @@ pub async fn teams(
     path = "/teams",
     tag = "taxonomy",
     request_body = TeamDef,
-    responses((status = 204, description = "Saved"), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 204, description = "Saved"), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn save_team(

@@ -21,7 +21,7 @@ use crate::state::AppState;
     operation_id = "tokens_list",
     path = "/tokens",
     tag = "tokens",
-    responses((status = 200, description = "Tokens the caller may manage, without secrets", body = Vec<TokenView>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Tokens the caller may manage, without secrets", body = Vec<TokenView>), (status = "default", response = ErrorBody)),
     security(("session" = []))
 )]
 pub async fn list(
@@ -37,7 +37,7 @@ pub async fn list(
     path = "/tokens",
     tag = "tokens",
     request_body = NewToken,
-    responses((status = 201, description = "The token, with its secret shown this once", body = CreatedToken), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "The token, with its secret shown this once", body = CreatedToken), (status = "default", response = ErrorBody)),
     security(("session" = []))
 )]
 pub async fn create(
@@ -58,7 +58,7 @@ pub async fn create(
     path = "/tokens/{id}",
     tag = "tokens",
     params(("id" = String, Path, description = "Key id")),
-    responses((status = 200, description = "The revoked token", body = TokenView), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The revoked token", body = TokenView), (status = "default", response = ErrorBody)),
     security(("session" = []))
 )]
 pub async fn revoke(

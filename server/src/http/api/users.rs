@@ -32,7 +32,7 @@ pub struct IdentityBody {
     tag = "account",
     params(("id" = String, Path, description = "User id")),
     request_body = IdentityBody,
-    responses((status = 200, description = "The binding", body = Linked), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The binding", body = Linked), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn link_identity(

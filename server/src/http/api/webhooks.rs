@@ -19,7 +19,7 @@ use crate::state::AppState;
     operation_id = "webhooks_list",
     path = "/webhooks",
     tag = "webhooks",
-    responses((status = 200, description = "Webhooks", body = Vec<Webhook>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "Webhooks", body = Vec<Webhook>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read", "admin"]))
 )]
 pub async fn list(
@@ -35,7 +35,7 @@ pub async fn list(
     path = "/webhooks",
     tag = "webhooks",
     request_body = WebhookForm,
-    responses((status = 201, description = "Created", body = Webhook), (status = 200, description = "Changed", body = Webhook), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 201, description = "Created", body = Webhook), (status = 200, description = "Changed", body = Webhook), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["admin"]))
 )]
 pub async fn save(
@@ -63,7 +63,7 @@ pub async fn save(
     path = "/webhooks/{id}/deliveries",
     tag = "webhooks",
     params(("id" = String, Path, description = "Webhook id")),
-    responses((status = 200, description = "The latest deliveries", body = Vec<WebhookDelivery>), (status = "default", description = "An error: `{\"error\": {\"code\", \"message\"}}`", body = ErrorBody)),
+    responses((status = 200, description = "The latest deliveries", body = Vec<WebhookDelivery>), (status = "default", response = ErrorBody)),
     security(("session" = []), ("token" = ["read", "admin"]))
 )]
 pub async fn deliveries(
