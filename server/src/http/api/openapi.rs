@@ -31,7 +31,7 @@ pub struct ErrorBody {
                        names. Errors are `{\"error\": {\"code\", \"message\"}}`."
     ),
     modifiers(&Security),
-    components(responses(ErrorBody)),
+    components(responses(ErrorBody), schemas(ErrorBody, AppError, app::error::ErrorCode)),
     tags(
         (name = "events", description = "The event catalogue"),
         (name = "access", description = "Applications, requests and approvals"),
