@@ -25,7 +25,7 @@
 //! # Errors
 //!
 //! A service returns its own error enum (`AccessError`, `CatalogueError`,
-//! `NotifyError`, `ProvisionError`, `RegistryError`) with `From<DbError>`; the wire's
+//! `NotifyError`, `ProvisionError`, `RegistryError`, `TokenError`) with `From<DbError>`; the wire's
 //! `AppError` is made from it once, where the service's `app` trait is
 //! implemented (and by `ApiError` for REST handlers), which logs the cause of
 //! a 500 and never sends it. The inherent methods carry the trait's names.
@@ -40,7 +40,7 @@
 //! | `access` | applications, requests and their approval steps (`state.rs` is the pure state machine), grants; owns `applications`, `application_principals`, `requests`, `request_approvals`, `grants` |
 //! | `asyncapi` | AsyncAPI 3.0 documents of events and applications, built from the other modules' public reads (`document.rs` is pure) |
 //! | `audit` | the append-only audit log, written in the caller's transaction |
-//! | `auth` | sessions, the development sign-in, OpenID Connect, CSRF and rate limits; the `Caller` of a request |
+//! | `auth` | sessions, the development sign-in, OpenID Connect, CSRF and rate limits; API tokens (`tokens/`: hashed secrets, the route → scope rules, the caller a token acts as; owns `api_tokens`); the `Caller` of a request |
 //! | `catalogue` | teams, tags, events and their schemas, curation, discovery, the demo seed; keeps the search index in step |
 //! | `cli` | the `switchboard` subcommands: the server's own (`server.rs`) and the client commands that call a portal's REST API with a token (`client.rs`; one file per command group; `catalogue_code/`, the catalogue as code) |
 //! | `clusters` | cluster specs, their storage and live status |
@@ -48,7 +48,7 @@
 //! | `db` | the pool for SQLite or PostgreSQL and every dialect choice: migrations, error codes, time stamps (`db::stamp`), flags, locking, `LISTEN/NOTIFY` |
 //! | `demo` | the local demo mesh (three Nisshi brokers) |
 //! | `errors` | mapping of lower errors to the wire `AppError` |
-//! | `http` | the router: REST API, schema registry API, health, static files, security headers |
+//! | `http` | the router: REST API (`api/`, each route registered with its OpenAPI path; `api/openapi.rs` the document, `api_docs.rs` its page), schema registry API, health, static files, security headers |
 //! | `kafka` | the only rdkafka user: topics, ACL bindings (typed, `kafka::acls`), consumer groups, metadata |
 //! | `mesh` | links that mirror a topic to another cluster, by backend (built-in, Cluster Linking, MirrorMaker 2) |
 //! | `notify` | audit search and export, notifications, webhooks |
