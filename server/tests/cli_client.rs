@@ -178,6 +178,49 @@ async fn events_schemas_requests_and_approvals_from_the_command_line() {
     let zoe_read_only = portal.token(ZOE, &["read"]).await;
     let dir = tempfile::tempdir().expect("dir");
 
+    // asyncapi export: the portal's document, on stdout or into a file.
+    let exported = portal
+        .run(&zoe, &["asyncapi", "export", "customer.updated"])
+        .await
+        .ok();
+    assert!(
+        exported.stdout.starts_with("asyncapi: 3.0.0\n"),
+        "{}",
+        exported.stdout
+    );
+    assert!(
+        exported.stdout.contains("crm.customer.updated.v1"),
+        "{}",
+        exported.stdout
+    );
+    let file = dir.path().join("customer.updated.asyncapi.yaml");
+    let to_file = portal
+        .run(
+            &zoe,
+            &[
+                "asyncapi",
+                "export",
+                "customer.updated",
+                "--out",
+                file.to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(to_file.code, Some(0), "{to_file:#?}");
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("written"),
+        exported.stdout
+    );
+    let missing = portal
+        .run(&zoe, &["asyncapi", "export", "no.such.event"])
+        .await
+        .failed(3);
+    assert!(
+        missing.stderr.contains("(404 Not Found)"),
+        "{}",
+        missing.stderr
+    );
+
     // events search: a table, and the portal's JSON.
     let found = portal
         .run(&zoe, &["events", "search", "customer", "--team", CRM])
