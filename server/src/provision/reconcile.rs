@@ -79,12 +79,23 @@ impl Reconciler {
         let none = BTreeMap::new();
         // Event topics first, on every cluster: a mirror is recreated with
         // its source's partition count, so its source must exist first.
+        // Clusters are read at once: an unreachable one costs its timeout
+        // once, not once per cluster in turn.
+        let checks = clusters.iter().map(|cluster| {
+            let (topics, none) = (&topics, &none);
+            async move {
+                let id = cluster.id().to_string();
+                let conn = cluster.connection();
+                let want = topics.get(&id).unwrap_or(none);
+                let mut found = Vec::new();
+                let ok = self.topics(&id, &conn, want, false, &mut found).await;
+                (id, conn, ok, found)
+            }
+        });
         let mut reachable = Vec::new();
-        for cluster in &clusters {
-            let id = cluster.id().to_string();
-            let conn = cluster.connection();
-            let want = topics.get(&id).unwrap_or(&none);
-            if self.topics(&id, &conn, want, false, &mut findings).await {
+        for (id, conn, ok, found) in futures::future::join_all(checks).await {
+            findings.extend(found);
+            if ok {
                 reachable.push((id, conn));
             }
         }
