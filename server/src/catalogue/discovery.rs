@@ -48,11 +48,21 @@ impl DiscoveryService {
                 .collect::<Result<_, DbError>>()?;
         let mut topics = Vec::new();
         let mut errors = Vec::new();
-        for cluster in clusters::list(&self.db).await? {
-            if !cluster.spec().in_mesh {
-                continue;
-            }
-            match kafka::list_topics(&cluster.connection(), self.timeout).await {
+        let in_mesh: Vec<_> = clusters::list(&self.db)
+            .await?
+            .into_iter()
+            .filter(|c| c.spec().in_mesh)
+            .collect();
+        // All clusters at once: an unreachable one costs one timeout, not one each.
+        let timeout = self.timeout;
+        let listed = futures::future::join_all(
+            in_mesh
+                .iter()
+                .map(|c| async move { kafka::list_topics(&c.connection(), timeout).await }),
+        )
+        .await;
+        for (cluster, listed) in in_mesh.iter().zip(listed) {
+            match listed {
                 Ok(found) => topics.extend(
                     found
                         .into_iter()
