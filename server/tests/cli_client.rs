@@ -221,6 +221,25 @@ async fn events_schemas_requests_and_approvals_from_the_command_line() {
         missing.stderr
     );
 
+    // A reader that goes away (`| head`) ends the command as SIGPIPE
+    // would (141), without a panic.
+    let mut piped = std::process::Command::new(BIN)
+        .args(["events", "search", "customer"])
+        .env("SWITCHBOARD_URL", &portal.url)
+        .env("SWITCHBOARD_TOKEN", &zoe)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(piped.stdout.take());
+    let closed = tokio::task::spawn_blocking(move || piped.wait_with_output())
+        .await
+        .expect("joined")
+        .expect("waited");
+    let stderr = String::from_utf8_lossy(&closed.stderr);
+    assert_eq!(closed.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
     // events search: a table, and the portal's JSON.
     let found = portal
         .run(&zoe, &["events", "search", "customer", "--team", CRM])

@@ -67,7 +67,7 @@ pub async fn run(
             let inbox: Vec<RequestView> = api.get(&["approvals"], &query).await?;
             match format {
                 Format::Json => output::json(&inbox)?,
-                Format::Table if inbox.is_empty() => println!("Nothing waits for you."),
+                Format::Table if inbox.is_empty() => outln!("Nothing waits for you."),
                 Format::Table => print_inbox(&inbox),
             }
         }
@@ -93,7 +93,7 @@ async fn decide(
         .await?;
     match format {
         Format::Json => output::json(&view)?,
-        Format::Table => println!(
+        Format::Table => outln!(
             "request {} {}: {}",
             view.id,
             if approve { "approved" } else { "rejected" },
@@ -119,7 +119,7 @@ fn print_inbox(inbox: &[RequestView]) {
             ]
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         output::table(
             &[

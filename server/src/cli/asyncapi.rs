@@ -25,7 +25,7 @@ pub async fn run(api: &Api, command: AsyncapiCommand) -> Result<ExitCode, Failur
     let AsyncapiCommand::Export { event, out } = command;
     let document = api.get_text(&["events", &event, "asyncapi.yaml"]).await?;
     match out {
-        None => print!("{document}"),
+        None => out!("{document}"),
         Some(path) => {
             std::fs::write(&path, &document)
                 .map_err(|e| Failure::refused(format!("{}: cannot write: {e}", path.display())))?;

@@ -90,10 +90,10 @@ pub async fn run(api: &Api, format: Format, command: EventsCommand) -> Result<Ex
 
 fn print_hits(found: &SearchResponse) {
     if let Some(notice) = &found.notice {
-        println!("{notice}");
+        outln!("{notice}");
     }
     if found.hits.is_empty() {
-        println!("No events found.");
+        outln!("No events found.");
         return;
     }
     let rows: Vec<Vec<String>> = found
@@ -109,13 +109,13 @@ fn print_hits(found: &SearchResponse) {
             ]
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         output::table(&["NAME", "TEAM", "LIFECYCLE", "HOME", "TITLE"], &rows)
     );
     let shown_to = (found.page.saturating_sub(1)) * found.per_page + found.hits.len();
     if shown_to < found.total {
-        println!(
+        outln!(
             "{} of {} events; the next ones with --page {}",
             shown_to,
             found.total,
@@ -125,7 +125,7 @@ fn print_hits(found: &SearchResponse) {
 }
 
 fn print_event(e: &EventDetail) {
-    println!("{}  {}", e.name, e.title);
+    outln!("{}  {}", e.name, e.title);
     let tags: Vec<&str> = e.tags.iter().map(|t| t.name.as_str()).collect();
     let mirrors: Vec<&str> = e
         .availability
@@ -133,7 +133,7 @@ fn print_event(e: &EventDetail) {
         .filter(|a| a.kind != "master")
         .map(|a| a.cluster.as_str())
         .collect();
-    println!(
+    outln!(
         "{}",
         output::fields(&[
             ("team", format!("{} ({})", e.team_id, e.team_name)),
@@ -148,7 +148,7 @@ fn print_event(e: &EventDetail) {
         ])
     );
     if !e.description_markdown.trim().is_empty() {
-        println!("\n{}", e.description_markdown.trim_end());
+        outln!("\n{}", e.description_markdown.trim_end());
     }
     for (label, fields) in [("value", &e.value_fields), ("key", &e.key_fields)] {
         if fields.is_empty() {
@@ -158,7 +158,7 @@ fn print_event(e: &EventDetail) {
             .iter()
             .map(|f| vec![f.path.clone(), f.type_label.clone(), f.tags.join(", ")])
             .collect();
-        println!(
+        outln!(
             "\n{}",
             output::table(
                 &[&format!("{} FIELD", label.to_uppercase()), "TYPE", "TAGS"],

@@ -5,6 +5,9 @@
 //! with a token (`client.rs`) and read no configuration, so a CI job needs
 //! only `SWITCHBOARD_URL` and `SWITCHBOARD_TOKEN`.
 
+// `outln!`/`out!` write stdout; first, so every command module has them.
+#[macro_use]
+mod stdout;
 mod approvals;
 mod asyncapi;
 mod catalogue_code;

@@ -94,14 +94,14 @@ pub async fn run(api: &Api, format: Format, command: RequestCommand) -> Result<E
     match format {
         Format::Json => output::json(&view)?,
         Format::Table => {
-            println!(
+            outln!(
                 "request {} submitted: {} {} on {}",
                 view.id,
                 kind_word(&view),
                 view.event,
                 view.cluster
             );
-            println!("{}", waiting_for(&view));
+            outln!("{}", waiting_for(&view));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -117,7 +117,7 @@ pub async fn run_grants(
     let grants: Vec<_> = requests.iter().filter_map(|r| r.grant.as_ref()).collect();
     match format {
         Format::Json => output::json(&grants)?,
-        Format::Table if grants.is_empty() => println!("No grants."),
+        Format::Table if grants.is_empty() => outln!("No grants."),
         Format::Table => {
             let rows: Vec<Vec<String>> = grants
                 .iter()
@@ -133,7 +133,7 @@ pub async fn run_grants(
                     ]
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 output::table(
                     &[

@@ -67,14 +67,16 @@ pub async fn run(api: &Api, format: Format, command: SchemasCommand) -> Result<E
             "registered": registered,
         }))?,
         Format::Table => {
-            print!("{}", describe(&check, role));
+            out!("{}", describe(&check, role));
             match &registered {
-                Some(r) => println!(
+                Some(r) => outln!(
                     "registered {} version {} (schema id {})",
-                    r.subject, r.version, r.id
+                    r.subject,
+                    r.version,
+                    r.id
                 ),
                 None if register && verdict == Verdict::Unchanged => {
-                    println!("nothing registered: it is the latest version already")
+                    outln!("nothing registered: it is the latest version already")
                 }
                 None => {}
             }

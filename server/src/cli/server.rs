@@ -79,7 +79,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir).ok();
     let db = crate::serve::open_database(&config).await?;
     let readiness = db.readiness().await;
-    println!(
+    outln!(
         "{:?} database migrated: {} of {} migrations applied",
         db.backend(),
         readiness.migrations_applied,
@@ -106,11 +106,11 @@ async fn link_identity(
     db.close().await;
     let linked = result.map_err(|e| anyhow::anyhow!("cannot link the identity: {e}"))?;
     match (&linked.previous_user, linked.changed) {
-        (_, false) => println!("{user_id} is already linked to {issuer} {subject}"),
-        (Some(previous), true) => println!(
+        (_, false) => outln!("{user_id} is already linked to {issuer} {subject}"),
+        (Some(previous), true) => outln!(
             "{user_id} linked to {issuer} {subject} (which signed in as {previous} until now)"
         ),
-        (None, true) => println!("{user_id} linked to {issuer} {subject}"),
+        (None, true) => outln!("{user_id} linked to {issuer} {subject}"),
     }
     Ok(())
 }
@@ -146,7 +146,7 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
         Some(dir.join("db-state")),
     );
     let count = state.catalogue.reindex().await?;
-    println!("search index rebuilt: {count} events");
+    outln!("search index rebuilt: {count} events");
     db.close().await;
     Ok(())
 }

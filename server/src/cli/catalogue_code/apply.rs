@@ -18,7 +18,7 @@ pub async fn apply(api: &Api, plan: &Plan, print: bool) -> Result<Vec<Applied>, 
     let mut applied: Vec<Applied> = Vec::new();
     let mut done = |event: &str, what: String| {
         if print {
-            println!("{what}");
+            outln!("{what}");
         }
         applied.push(Applied {
             event: event.to_string(),

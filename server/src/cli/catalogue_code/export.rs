@@ -41,7 +41,7 @@ pub async fn export(
     }
     match format {
         Format::Json => output::json(&serde_json::json!({ "written": written }))?,
-        Format::Table => println!(
+        Format::Table => outln!(
             "wrote {} event{} ({} files) to {}",
             hits.len(),
             if hits.len() == 1 { "" } else { "s" },

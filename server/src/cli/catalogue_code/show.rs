@@ -37,11 +37,11 @@ pub fn json(plan: &Plan, applied: Option<&[Applied]>) -> Result<(), Failure> {
 
 pub fn human(plan: &Plan) {
     for step in &plan.steps {
-        print!("{}", describe(step));
+        out!("{}", describe(step));
     }
-    println!("{}", summary(plan));
+    outln!("{}", summary(plan));
     for note in &plan.notes {
-        println!("note: {note}");
+        outln!("note: {note}");
     }
 }
 
