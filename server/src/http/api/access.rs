@@ -151,7 +151,7 @@ pub async fn new_event(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-/// `{"problems": [...]}`; stores nothing.
+/// Naming and template problems of a new-event draft; stores nothing.
 #[utoipa::path(
     post,
     operation_id = "access_check_new_event",

@@ -14,7 +14,7 @@ use crate::http::api::openapi::ErrorBody;
 use crate::http::ApiError;
 use crate::state::AppState;
 
-/// Answers with the JSON kept alongside a cached answer (see `search_cache`).
+/// Full-text search of the catalogue with facet counts and paging.
 #[utoipa::path(
     get,
     operation_id = "events_search",
@@ -52,7 +52,7 @@ pub async fn show(
     ))
 }
 
-/// `PATCH /api/v1/events/{name}` with an `EventPatch` (owners and admins).
+/// Changes an event's description, tags and field tags (owners and admins).
 #[utoipa::path(
     patch,
     operation_id = "events_update",

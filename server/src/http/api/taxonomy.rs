@@ -45,7 +45,7 @@ pub async fn save_tag(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Members for signed-in callers only.
+/// Teams; their members are listed to signed-in callers only.
 #[utoipa::path(
     get,
     operation_id = "taxonomy_teams",
