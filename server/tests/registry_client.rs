@@ -24,14 +24,54 @@ fn python() -> PathBuf {
     PathBuf::from(home).join(".cache/switchboard/venv/bin/python")
 }
 
-#[tokio::test]
-async fn confluent_python_client_uses_the_registry_end_to_end() {
+/// Serves `router` on a free local port; returns its address and the task.
+async fn serve(
+    router: axum::Router,
+) -> (
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    (
+        addr,
+        tokio::spawn(async move { axum::serve(listener, router).await }),
+    )
+}
+
+/// Runs `tests/python/<script>` with `args`; it must succeed within `limit`.
+/// Returns the JSON summary it prints last.
+async fn run_script(script: &str, args: &[String], limit: Duration) -> serde_json::Value {
     let python = python();
     assert!(
         python.exists(),
         "{} is missing: run scripts/setup.sh test",
         python.display()
     );
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
+    let run = tokio::process::Command::new(&python)
+        .arg(&script)
+        .args(args)
+        .output();
+    let output = tokio::time::timeout(limit, run)
+        .await
+        .expect("the client finished in time")
+        .expect("python started");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON summary")
+}
+
+#[tokio::test]
+async fn confluent_python_client_uses_the_registry_end_to_end() {
     let db = TestDb::sqlite().await;
     let broker = Broker::start();
     let topic = "field.job.dispatched.pytest";
@@ -49,32 +89,17 @@ async fn confluent_python_client_uses_the_registry_end_to_end() {
     config.registry.anonymous_writes = true;
     let index = Arc::new(SearchIndex::in_memory().expect("index"));
     let state = switchboard::serve::app_state(db.db.clone(), &config, index, None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let server =
-        tokio::spawn(async move { axum::serve(listener, switchboard::http::router(state)).await });
-
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/confluent_client.py");
-    let run = tokio::process::Command::new(&python)
-        .arg(&script)
-        .arg(format!("http://{addr}/registry"))
-        .arg(broker.bootstrap())
-        .arg(topic)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(180), run)
-        .await
-        .expect("the client finished within 3 minutes")
-        .expect("python started");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "client failed:\n{stdout}\n{stderr}"
-    );
-    let summary: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON summary");
+    let (addr, server) = serve(switchboard::http::router(state)).await;
+    let summary = run_script(
+        "confluent_client.py",
+        &[
+            format!("http://{addr}/registry"),
+            broker.bootstrap(),
+            topic.to_string(),
+        ],
+        Duration::from_secs(180),
+    )
+    .await;
     assert_eq!(summary["read_back"]["engineerId"], "E-7");
     assert!(summary["refused"].as_str().is_some_and(|m| !m.is_empty()));
 
@@ -98,12 +123,6 @@ async fn confluent_python_client_uses_the_registry_end_to_end() {
 #[tokio::test]
 async fn confluent_clients_authenticate_with_application_tokens() {
     use common::app::{admin_config, TestApp};
-    let python = python();
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/setup.sh test",
-        python.display()
-    );
     let db = TestDb::sqlite().await;
     let app = TestApp::seeded(db.db.clone(), admin_config()).await;
     assert_eq!(
@@ -137,32 +156,13 @@ async fn confluent_clients_authenticate_with_application_tokens() {
             made["secret"].as_str().unwrap()
         ));
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = switchboard::http::router(app.state.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
-
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/token_client.py");
-    let run = tokio::process::Command::new(&python)
-        .arg(&script)
-        .arg(format!("http://{addr}/registry"))
-        .arg("crm.customer.updated.v1")
-        .args(&creds)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("the client finished within 2 minutes")
-        .expect("python started");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "client failed:\n{stdout}\n{stderr}"
-    );
-    let summary: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON summary");
+    let (addr, server) = serve(switchboard::http::router(app.state.clone())).await;
+    let mut args = vec![
+        format!("http://{addr}/registry"),
+        "crm.customer.updated.v1".to_string(),
+    ];
+    args.extend(creds);
+    let summary = run_script("token_client.py", &args, Duration::from_secs(120)).await;
     assert_eq!(summary["outsider_register"], 403, "{summary}");
     assert!(
         summary["outsider_serializer"]
