@@ -13,6 +13,8 @@ pub mod error;
 pub mod jobs;
 pub mod mesh;
 pub mod mesh_api;
+pub mod monitoring;
+pub mod monitoring_api;
 pub mod notify;
 pub mod notify_api;
 pub mod pages;

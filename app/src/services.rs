@@ -269,6 +269,49 @@ pub struct Services {
     pub notifications: Arc<dyn Notifications>,
     pub mesh: Arc<dyn Mesh>,
     pub tokens: Arc<dyn Tokens>,
+    pub monitoring: Arc<dyn Monitoring>,
+}
+
+/// Sampled traffic, lag and alerts (see `crate::monitoring`). Charts follow
+/// what the caller may see of their subject; rules are edited by the event's
+/// owners (event rules), the consumer's team (grant rules) and admins (all).
+#[async_trait::async_trait]
+pub trait Monitoring: Send + Sync + 'static {
+    /// Records/s per cluster of the event, and its consumers.
+    async fn event_traffic(
+        &self,
+        caller: Option<Caller>,
+        event: &str,
+        range: crate::monitoring::ChartRange,
+    ) -> Result<crate::monitoring::EventTraffic, AppError>;
+    /// A request's grant: its group's lag (consume) or the topic's records/s
+    /// (produce), for those who may see the request.
+    async fn request_chart(
+        &self,
+        caller: Option<Caller>,
+        request_id: &str,
+        range: crate::monitoring::ChartRange,
+    ) -> Result<crate::monitoring::Chart, AppError>;
+    /// A link's lag and rate.
+    async fn link_chart(
+        &self,
+        caller: Option<Caller>,
+        link_id: &str,
+        range: crate::monitoring::ChartRange,
+    ) -> Result<crate::monitoring::Chart, AppError>;
+    async fn map(&self, caller: Option<Caller>) -> Result<crate::monitoring::MeshMap, AppError>;
+    /// Admins only.
+    async fn overview(&self, caller: Option<Caller>)
+        -> Result<crate::monitoring::Overview, AppError>;
+    /// Firing and recent alerts and the rules the caller can see.
+    async fn alerts(&self, caller: Option<Caller>)
+        -> Result<crate::monitoring::AlertsPage, AppError>;
+    async fn edit_rule(
+        &self,
+        caller: Option<Caller>,
+        id: &str,
+        edit: crate::monitoring::AlertRuleEdit,
+    ) -> Result<crate::monitoring::AlertRuleView, AppError>;
 }
 
 /// API tokens (see `crate::tokens`). Only a signed-in session manages
