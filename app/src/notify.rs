@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Audit actions that notify people and may call webhooks.
-pub const NOTIFIED_ACTIONS: [&str; 12] = [
+pub const NOTIFIED_ACTIONS: [&str; 14] = [
     "request.submitted",
     "request.step_approved",
     "request.approved",
@@ -18,6 +18,8 @@ pub const NOTIFIED_ACTIONS: [&str; 12] = [
     "request.expired",
     "grant.expiring_soon",
     "job.parked",
+    "alert.firing",
+    "alert.resolved",
 ];
 
 /// Search of the audit log; every field is optional and empty means "any".

@@ -33,6 +33,7 @@ pub struct Config {
     pub provision: ProvisionConfig,
     pub mesh: crate::mesh::MeshConfig,
     pub notifications: NotificationsConfig,
+    pub monitoring: crate::monitoring::MonitoringConfig,
     /// How often discovery re-reads the clusters' topics.
     pub discovery_interval_secs: u64,
     /// Clusters registered (inserted or updated) at start.
@@ -56,6 +57,7 @@ impl Default for Config {
             provision: ProvisionConfig::default(),
             mesh: crate::mesh::MeshConfig::default(),
             notifications: NotificationsConfig::default(),
+            monitoring: crate::monitoring::MonitoringConfig::default(),
             discovery_interval_secs: 300,
             clusters: Vec::new(),
         }
@@ -78,6 +80,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "provision",
     "mesh",
     "notifications",
+    "monitoring",
     "discovery_interval_secs",
     "clusters",
 ];

@@ -71,6 +71,7 @@ pub mod errors;
 pub mod http;
 pub mod kafka;
 pub mod mesh;
+pub mod monitoring;
 pub mod notify;
 pub mod provision;
 pub mod registry;

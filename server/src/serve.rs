@@ -28,6 +28,12 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
             exclude: Vec::new(),
         });
     }
+    if config.demo.enabled
+        && config.monitoring.alert_defaults == crate::monitoring::MonitoringConfig::default().alert_defaults
+    {
+        // Thresholds a newcomer sees fire within minutes of start.
+        config.monitoring.alert_defaults = crate::monitoring::MonitoringConfig::demo_defaults();
+    }
     crate::auth::check_config(&config).context("invalid sign-in configuration")?;
     config
         .mesh
@@ -217,6 +223,11 @@ pub fn app_state(
             db.clone(),
             catalogue.clone(),
             registry.clone(),
+            access.clone(),
+        )),
+        monitoring: Arc::new(crate::monitoring::MonitoringService::new(
+            db.clone(),
+            config.monitoring.clone(),
             access.clone(),
         )),
         access: access.clone(),

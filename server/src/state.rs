@@ -27,6 +27,7 @@ pub struct AppState {
     pub mesh: Arc<crate::mesh::MeshService>,
     pub tokens: Arc<crate::auth::tokens::TokenService>,
     pub asyncapi: Arc<crate::asyncapi::AsyncApiService>,
+    pub monitoring: Arc<crate::monitoring::MonitoringService>,
 }
 
 impl AppState {
@@ -43,6 +44,7 @@ impl AppState {
             notifications: self.notify.clone(),
             mesh: self.mesh.clone(),
             tokens: self.tokens.clone(),
+            monitoring: self.monitoring.clone(),
         }
     }
 }

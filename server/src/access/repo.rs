@@ -693,3 +693,76 @@ pub async fn request_ids_of_event(
     .fetch_all(conn)
     .await?)
 }
+
+/// An active grant as monitoring reads it: who consumes or produces what,
+/// where, with which group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveGrant {
+    pub grant: i64,
+    pub request: i64,
+    pub kind: RequestKind,
+    pub event: String,
+    pub cluster: String,
+    pub topic: String,
+    pub group: Option<String>,
+    pub group_is_prefix: bool,
+    pub application: String,
+    pub team: String,
+    pub created_at: String,
+}
+
+/// Which active grants [`active_grants`] returns.
+#[derive(Debug, Clone, Copy)]
+pub enum GrantsOf<'a> {
+    All,
+    Cluster(&'a str),
+    Event(&'a str),
+    Request(i64),
+}
+
+pub async fn active_grants(
+    conn: &mut AnyConnection,
+    of: GrantsOf<'_>,
+) -> Result<Vec<ActiveGrant>, DbError> {
+    let filter = match of {
+        GrantsOf::All => "",
+        GrantsOf::Cluster(_) => " AND g.cluster_id = $1",
+        GrantsOf::Event(_) => " AND g.event_name = $1",
+        GrantsOf::Request(_) => " AND g.request_id = $1",
+    };
+    let sql = format!(
+        "SELECT g.id, g.request_id, r.kind, g.event_name, g.cluster_id, g.topic, r.group_name, \
+         r.group_is_prefix, a.name AS application, a.team_id, g.created_at \
+         FROM grants g JOIN requests r ON r.id = g.request_id \
+         JOIN applications a ON a.id = g.application_id \
+         WHERE g.state = 'active'{filter} ORDER BY g.event_name, g.cluster_id, g.id"
+    );
+    let q = sqlx::query(&sql);
+    let q = match of {
+        GrantsOf::All => q,
+        GrantsOf::Cluster(c) | GrantsOf::Event(c) => q.bind(c),
+        GrantsOf::Request(id) => q.bind(id),
+    };
+    let rows = q.fetch_all(conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let kind: String = r.try_get("kind")?;
+        let Some(kind) = super::model::parse_kind(&kind) else {
+            continue;
+        };
+        out.push(ActiveGrant {
+            grant: r.try_get("id")?,
+            request: r.try_get("request_id")?,
+            kind,
+            event: r.try_get("event_name")?,
+            cluster: r.try_get("cluster_id")?,
+            topic: r.try_get("topic")?,
+            group: r.try_get("group_name")?,
+            group_is_prefix: db::flag(r, "group_is_prefix")?,
+            application: r.try_get("application")?,
+            team: r.try_get("team_id")?,
+            created_at: r.try_get("created_at")?,
+        });
+    }
+    Ok(out)
+}

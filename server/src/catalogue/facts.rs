@@ -125,3 +125,55 @@ pub async fn events_on_topics(
     }
     Ok(query.fetch_all(conn).await?)
 }
+
+/// Where an event is published: its home topic or a mirror.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    pub event: String,
+    pub cluster: String,
+    pub topic: String,
+    pub owning_team: String,
+    pub home: bool,
+}
+
+/// Every availability, on one cluster or all. Monitoring samples these.
+pub async fn availability(
+    conn: &mut AnyConnection,
+    cluster: Option<&str>,
+) -> Result<Vec<Availability>, DbError> {
+    let sql = "SELECT a.event_name, a.cluster_id, a.topic, e.team_id, a.kind \
+               FROM event_availability a JOIN events e ON e.name = a.event_name";
+    let rows: Vec<(String, String, String, String, String)> = match cluster {
+        Some(c) => {
+            sqlx::query_as(&format!("{sql} WHERE a.cluster_id = $1 ORDER BY a.event_name"))
+                .bind(c)
+                .fetch_all(conn)
+                .await?
+        }
+        None => {
+            sqlx::query_as(&format!("{sql} ORDER BY a.event_name"))
+                .fetch_all(conn)
+                .await?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(event, cluster, topic, owning_team, kind)| Availability {
+            event,
+            cluster,
+            topic,
+            owning_team,
+            home: kind == "master",
+        })
+        .collect())
+}
+
+/// The team owning `event`, if it exists.
+pub async fn owning_team(conn: &mut AnyConnection, event: &str) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT team_id FROM events WHERE name = $1")
+            .bind(event)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

@@ -5,6 +5,7 @@ pub mod acls;
 mod clients;
 pub mod groups;
 pub mod mirror;
+pub mod offsets;
 mod topics;
 
 use std::time::{Duration, Instant};

@@ -26,6 +26,11 @@ pub struct RequestFacts {
     pub cluster: Option<String>,
     #[serde(default)]
     pub pending_teams: Vec<String>,
+    /// Alerts: what fired, and where its chart is.
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 impl RequestFacts {
@@ -63,6 +68,13 @@ pub fn link(action: &str, facts: &RequestFacts) -> String {
     if action == "job.parked" {
         return "/admin#jobs".to_string();
     }
+    if action.starts_with("alert.") {
+        return facts
+            .link
+            .clone()
+            .filter(|l| l.starts_with('/'))
+            .unwrap_or_else(|| "/alerts".to_string());
+    }
     match facts.id_text() {
         Some(id) => format!("/requests/{id}"),
         None => "/requests".to_string(),
@@ -84,6 +96,12 @@ pub fn title(action: &str, actor: &str, facts: &RequestFacts) -> String {
         _ => format!("consume {event}{on}"),
     };
     let requester = facts.requester.as_deref().unwrap_or("someone");
+    let summary = facts.summary.as_deref().unwrap_or("a rule");
+    match action {
+        "alert.firing" => return format!("Alert: {summary}"),
+        "alert.resolved" => return format!("Resolved: {summary}"),
+        _ => {}
+    }
     match action {
         "request.submitted" => format!("{requester} asks to {what}"),
         "request.step_approved" => format!("{actor} approved a step of the request to {what}"),

@@ -20,6 +20,7 @@ use crate::registry::RegistryService;
 pub struct Worker {
     jobs: ProvisionTask,
     links: RunnerTask,
+    monitor: Option<crate::monitoring::MonitorTask>,
     periodic: (watch::Sender<bool>, JoinHandle<()>),
 }
 
@@ -41,6 +42,13 @@ impl Worker {
         let links = runner.spawn(every);
         let reconciler = Reconciler::new(db.clone(), config.clone());
         let interval = Duration::from_secs(config.provision.reconcile_interval_secs.max(1));
+        let monitor = config.monitoring.enabled.then(|| {
+            Arc::new(crate::monitoring::Monitor::new(
+                db.clone(),
+                config.monitoring.clone(),
+            ))
+            .spawn()
+        });
         let (stop, mut stopped) = watch::channel(false);
         let db = db.clone();
         let mesh = config.mesh.clone();
@@ -64,6 +72,7 @@ impl Worker {
         Worker {
             jobs,
             links,
+            monitor,
             periodic: (stop, periodic),
         }
     }
@@ -79,5 +88,8 @@ impl Worker {
         }
         self.jobs.stop().await;
         self.links.stop().await;
+        if let Some(monitor) = self.monitor {
+            monitor.stop().await;
+        }
     }
 }

@@ -67,7 +67,8 @@ fn rest_write(method: &Method, parts: &[&str]) -> Scope {
         (&Method::POST, ["applications"])
         | (&Method::POST, ["requests", "consume" | "produce" | "new-event"])
         | (&Method::POST, ["requests", "new-event", "check"])
-        | (&Method::POST, ["requests", _, "cancel"]) => Scope::Request,
+        | (&Method::POST, ["requests", _, "cancel"])
+        | (&Method::PUT, ["alerts", "rules", _]) => Scope::Request,
         (&Method::POST, ["events", _, "schemas"]) => Scope::RegistryWrite,
         (&Method::POST, ["requests", _, "decision" | "revoke"])
         | (&Method::POST, ["approvals", "bulk"])

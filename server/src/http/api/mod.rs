@@ -8,6 +8,7 @@ mod discovery;
 mod events;
 mod me;
 mod mesh;
+mod monitoring;
 mod notifications;
 pub mod openapi;
 mod schemas;
@@ -76,6 +77,13 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(mesh::links))
         .routes(routes!(mesh::drift))
         .routes(routes!(mesh::reconcile))
+        .routes(routes!(monitoring::event_traffic))
+        .routes(routes!(monitoring::request_traffic))
+        .routes(routes!(monitoring::link_traffic))
+        .routes(routes!(monitoring::map))
+        .routes(routes!(monitoring::overview))
+        .routes(routes!(monitoring::alerts))
+        .routes(routes!(monitoring::edit_rule))
         .split_for_parts();
     let json = openapi::keep(api.to_json().expect("the OpenAPI document serializes"));
     router

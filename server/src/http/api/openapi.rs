@@ -37,6 +37,7 @@ pub struct ErrorBody {
         (name = "access", description = "Applications, requests and approvals"),
         (name = "clusters", description = "Clusters of the mesh"),
         (name = "mesh", description = "Links, drift and provisioning jobs"),
+        (name = "monitoring", description = "Traffic, lag, the mesh map and alerts"),
         (name = "taxonomy", description = "Tags and teams"),
         (name = "discovery", description = "Topics no event covers"),
         (name = "audit", description = "The audit log"),

@@ -1,0 +1,267 @@
+//! Monitoring on both databases against a real local broker: records
+//! produced show as a rate at the next pass; a consumer's commits move its
+//! lag; lag over the rule's threshold fires an alert that notifies the
+//! consumer's team only and resolves when it catches up; an unreachable
+//! cluster is marked while the others are sampled; rollups are made and
+//! retention deletes old points; another team cannot edit the rule.
+
+mod common;
+
+use std::time::Duration;
+
+use app::monitoring::{AlertKind, SeriesKind};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde_json::json;
+use switchboard::db::Db;
+use switchboard::kafka::{create_topics, Connection, TopicSpec};
+use switchboard::monitoring::config::AlertDefault;
+use switchboard::monitoring::{store, Monitor, MonitoringConfig};
+use time::OffsetDateTime;
+
+use common::app::{admin_config, TestApp};
+use common::Broker;
+
+backend_suite!(traffic_lag_and_alerts);
+
+// customer-insights
+const ZOE: &str = "zoe.williams";
+// field-service: owns fieldservice.job.assigned (home onprem)
+const GARETH: &str = "gareth.evans";
+// service-desk
+const KATE: &str = "kate.morgan";
+const EVENT: &str = "fieldservice.job.assigned";
+const GROUP: &str = "insights.churn";
+
+fn monitoring() -> MonitoringConfig {
+    MonitoringConfig {
+        kafka_timeout_ms: 3_000,
+        alert_defaults: vec![AlertDefault {
+            kind: AlertKind::ConsumerLag,
+            threshold: 5.0,
+            for_minutes: 1,
+        }],
+        ..MonitoringConfig::default()
+    }
+}
+
+async fn produce(bootstrap: &str, topic: &str, n: usize) {
+    let p: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "0")
+        .create()
+        .expect("producer");
+    for i in 0..n {
+        p.send(
+            FutureRecord::to(topic).key(&format!("k{i}")).payload("{}").partition(0),
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("produced");
+    }
+}
+
+/// Commits `offset` on partition 0 for the group, as a consumer would.
+fn commit(bootstrap: &str, topic: &str, offset: i64) {
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", GROUP)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, Offset::Offset(offset))
+        .expect("offset");
+    c.commit(&tpl, CommitMode::Sync).expect("committed");
+}
+
+async fn lag_of(db: &Db, grant: &str) -> Option<f64> {
+    store::of_subject(db, SeriesKind::GroupLag, grant)
+        .await
+        .expect("series")
+        .first()
+        .and_then(|s| s.last_value)
+}
+
+async fn traffic_lag_and_alerts(db: Db) {
+    let broker = Broker::start();
+    let mut clusters = switchboard::demo::demo_clusters(19092);
+    for c in &mut clusters {
+        c.bootstrap_servers = match c.id.as_str() {
+            "onprem" => broker.bootstrap(),
+            // Nothing listens there: sampled as unreachable.
+            _ => format!("127.0.0.1:{}", common::free_port()),
+        };
+    }
+    let mut cfg = admin_config();
+    cfg.provision.kafka_timeout_ms = 3_000;
+    cfg.monitoring = monitoring();
+    let app = TestApp::with_clusters(db.clone(), cfg, clusters).await;
+    let topic: String = sqlx::query_scalar("SELECT topic FROM events WHERE name = $1")
+        .bind(EVENT)
+        .fetch_one(db.pool())
+        .await
+        .expect("topic");
+    create_topics(
+        &Connection::plaintext(broker.bootstrap()),
+        &[TopicSpec {
+            name: topic.clone(),
+            partitions: 1,
+            replication: -1,
+        }],
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("topic made");
+
+    // Zoe's team consumes the event on onprem.
+    let application = app
+        .register_app(ZOE, "customer-insights", "churn-model", &["onprem"])
+        .await;
+    let r = app.consume(ZOE, &application, EVENT, "onprem").await;
+    app.decide(GARETH, &r.id, true).await;
+    app.run_jobs().await;
+    let grant: String = sqlx::query_scalar::<_, i64>("SELECT id FROM grants WHERE request_id = $1")
+        .bind(r.id.parse::<i64>().expect("id"))
+        .fetch_one(db.pool())
+        .await
+        .expect("grant")
+        .to_string();
+
+    let monitor = Monitor::new(db.clone(), monitoring());
+    let t0 = OffsetDateTime::now_utc();
+    let at = |secs: i64| t0 + time::Duration::seconds(secs);
+
+    // First pass: totals only; the unreachable clusters are marked, onprem is not.
+    let first = monitor.run_pass(at(0)).await.expect("pass");
+    let onprem = first.sampled.iter().find(|(c, _)| c == "onprem").expect("onprem");
+    assert!(onprem.1.is_ok(), "{first:?}");
+    for other in ["aws", "gcp"] {
+        let (_, outcome) = first.sampled.iter().find(|(c, _)| c == other).expect("sampled");
+        assert!(outcome.is_err(), "{other} has no broker: {first:?}");
+    }
+    let map = app.state.monitoring.map(None).await.expect("map");
+    let reach: Vec<(String, bool)> = map.nodes.iter().map(|n| (n.cluster.clone(), n.reachable)).collect();
+    assert!(reach.contains(&("onprem".into(), true)), "{reach:?}");
+    assert!(reach.contains(&("aws".into(), false)), "{reach:?}");
+    let rule_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alert_rules WHERE grant_id = $1")
+        .bind(grant.parse::<i64>().expect("id"))
+        .fetch_one(db.pool())
+        .await
+        .expect("rules");
+    assert_eq!(rule_count, 1, "the grant got its default lag rule");
+
+    // 60 records in 30 s: 2 records/s at the next pass.
+    produce(&broker.bootstrap(), &topic, 60).await;
+    commit(&broker.bootstrap(), &topic, 50);
+    monitor.run_pass(at(30)).await.expect("pass");
+    let rate = store::of_subject(&db, SeriesKind::TopicRate, EVENT)
+        .await
+        .expect("series");
+    let onprem_rate = rate.iter().find(|s| s.cluster == "onprem").expect("onprem rate");
+    assert_eq!(onprem_rate.last_value, Some(2.0), "{rate:?}");
+    assert_eq!(lag_of(&db, &grant).await, Some(10.0));
+
+    // Lag over 5 for a minute fires (pending first), then notifies her team only.
+    monitor.run_pass(at(60)).await.expect("pass");
+    let fired = monitor.run_pass(at(95)).await.expect("pass");
+    assert_eq!(fired.fired.len(), 1, "{fired:?}");
+    let notifications = app.state.notify.run_pass().await.expect("notifier");
+    assert!(notifications.notifications > 0, "{notifications:?}");
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT n.user_id FROM notifications n JOIN audit_log a ON a.id = n.audit_id \
+         WHERE a.action = 'alert.firing' ORDER BY n.user_id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("told");
+    assert!(told.contains(&ZOE.to_string()), "{told:?}");
+    assert!(!told.contains(&GARETH.to_string()), "the owners are not told of a consumer's lag: {told:?}");
+    let alerts = app.state.monitoring.alerts(app.caller(ZOE).await).await.expect("alerts");
+    assert_eq!(alerts.firing.len(), 1, "{alerts:?}");
+    assert!(alerts.firing[0].summary.contains("10 records"), "{:?}", alerts.firing[0]);
+
+    // The event page's API shows the chart and the consumer.
+    let traffic = app
+        .as_user(ZOE)
+        .get(&format!("/api/v1/events/{EVENT}/traffic?range=hour"))
+        .await;
+    assert_eq!(traffic.status, 200, "{}", traffic.body);
+    let body = traffic.json();
+    let consumers = body["consumers"].as_array().expect("consumers");
+    assert_eq!(consumers.len(), 1, "{body}");
+    assert_eq!(consumers[0]["lag"], json!(10));
+    assert_eq!(consumers[0]["group"], json!(GROUP));
+    let points = body["rate"]["series"][0]["points"].as_array().expect("points");
+    assert!(!points.is_empty(), "{body}");
+    let bad = app
+        .as_user(ZOE)
+        .get(&format!("/api/v1/events/{EVENT}/traffic?range=decade"))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    // Another team cannot edit the rule; nothing changes. Her team can.
+    let rule_id = alerts.rules.iter().find(|r| r.grant_id.as_deref() == Some(&grant)).expect("rule").id.clone();
+    let edit = json!({"threshold": 1000.0, "for_minutes": 5, "enabled": true});
+    let refused = app
+        .as_user(KATE)
+        .put_json(&format!("/api/v1/alerts/rules/{rule_id}"), &edit)
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let threshold: f64 = sqlx::query_scalar("SELECT threshold FROM alert_rules WHERE id = $1")
+        .bind(rule_id.parse::<i64>().expect("id"))
+        .fetch_one(db.pool())
+        .await
+        .expect("threshold");
+    assert_eq!(threshold, 5.0);
+    let invalid = app
+        .as_user(ZOE)
+        .put_json(&format!("/api/v1/alerts/rules/{rule_id}"), &json!({"threshold": -1.0, "for_minutes": 5, "enabled": true}))
+        .await;
+    assert_eq!(invalid.status, 400, "{}", invalid.body);
+
+    // Catching up resolves the alert.
+    commit(&broker.bootstrap(), &topic, 60);
+    let resolved = monitor.run_pass(at(125)).await.expect("pass");
+    assert_eq!(lag_of(&db, &grant).await, Some(0.0));
+    assert_eq!(resolved.resolved.len(), 1, "{resolved:?}");
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'alert.%' ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("audit");
+    assert_eq!(actions, vec!["alert.firing", "alert.resolved"]);
+
+    // Rollups are made; retention deletes what is past it.
+    let later = at(3 * 3_600);
+    monitor.run_pass(later).await.expect("pass");
+    let rolled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_points WHERE step = 300")
+        .fetch_one(db.pool())
+        .await
+        .expect("rollups");
+    assert!(rolled > 0, "5-minute rollups were made");
+    let series: i64 = sqlx::query_scalar("SELECT MIN(id) FROM metric_series")
+        .fetch_one(db.pool())
+        .await
+        .expect("series");
+    let old = later.unix_timestamp() - 40 * 86_400;
+    for (step, at) in [(0, later.unix_timestamp() - 2 * 86_400), (3_600, old)] {
+        sqlx::query("INSERT INTO metric_points (series_id, step, at, value) VALUES ($1, $2, $3, 1.0)")
+            .bind(series)
+            .bind(step)
+            .bind(at)
+            .execute(db.pool())
+            .await
+            .expect("old point");
+    }
+    monitor.run_pass(later + time::Duration::seconds(30)).await.expect("pass");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_points WHERE at < $1")
+        .bind(later.unix_timestamp() - 86_400 - 60)
+        .fetch_one(db.pool())
+        .await
+        .expect("old points");
+    assert_eq!(left, 0, "points past retention are deleted");
+    broker.stop();
+}
