@@ -10,6 +10,7 @@ pub mod clusters;
 pub mod components;
 pub mod discovery;
 pub mod error;
+pub mod format;
 pub mod jobs;
 pub mod mesh;
 pub mod mesh_api;
@@ -92,6 +93,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/drift") view=pages::admin_drift::DriftPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/admin/monitoring") view=pages::monitoring::MonitoringPage/>
+                    <Route path=path!("/alerts") view=pages::alerts::AlertsPage/>
                     <Route path=path!("/tokens") view=pages::tokens::TokensPage/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
                     <Route path=path!("/requests") view=RequestsPage/>

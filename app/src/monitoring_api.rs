@@ -4,12 +4,14 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::monitoring::{
-    AlertRuleEdit, AlertRuleView, AlertsPage, Chart, ChartRange, EventTraffic, MeshMap, Overview,
-};
+// `EventTraffic`, `MeshMap` and `AlertsPage` are named by path: the server
+// functions `event_traffic`, `mesh_map` and `alerts_page` generate structs of
+// those names here.
+use crate::monitoring::{AlertRuleView, Chart, Overview};
 
-fn range(word: &str) -> Result<ChartRange, AppError> {
-    ChartRange::parse(word).ok_or_else(|| {
+#[cfg(feature = "ssr")]
+fn range(word: &str) -> Result<crate::monitoring::ChartRange, AppError> {
+    crate::monitoring::ChartRange::parse(word).ok_or_else(|| {
         AppError::invalid(format!(
             "unknown range `{word}`: use hour, day, week or month"
         ))
@@ -17,7 +19,10 @@ fn range(word: &str) -> Result<ChartRange, AppError> {
 }
 
 #[server]
-pub async fn event_traffic(event: String, range_word: String) -> Result<EventTraffic, AppError> {
+pub async fn event_traffic(
+    event: String,
+    range_word: String,
+) -> Result<crate::monitoring::EventTraffic, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?
         .monitoring
@@ -44,7 +49,7 @@ pub async fn link_chart(link_id: String, range_word: String) -> Result<Chart, Ap
 }
 
 #[server]
-pub async fn mesh_map() -> Result<MeshMap, AppError> {
+pub async fn mesh_map() -> Result<crate::monitoring::MeshMap, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?.monitoring.map(caller).await
 }
@@ -53,11 +58,14 @@ pub async fn mesh_map() -> Result<MeshMap, AppError> {
 #[server]
 pub async fn monitoring_overview() -> Result<Overview, AppError> {
     let caller = crate::services::caller();
-    crate::services::services()?.monitoring.overview(caller).await
+    crate::services::services()?
+        .monitoring
+        .overview(caller)
+        .await
 }
 
 #[server]
-pub async fn alerts_page() -> Result<AlertsPage, AppError> {
+pub async fn alerts_page() -> Result<crate::monitoring::AlertsPage, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?.monitoring.alerts(caller).await
 }
@@ -70,7 +78,7 @@ pub async fn edit_alert_rule(
     enabled: Option<String>,
 ) -> Result<AlertRuleView, AppError> {
     let caller = crate::services::caller();
-    let edit = AlertRuleEdit {
+    let edit = crate::monitoring::AlertRuleEdit {
         threshold,
         for_minutes,
         enabled: enabled.is_some(),

@@ -301,11 +301,15 @@ pub trait Monitoring: Send + Sync + 'static {
     ) -> Result<crate::monitoring::Chart, AppError>;
     async fn map(&self, caller: Option<Caller>) -> Result<crate::monitoring::MeshMap, AppError>;
     /// Admins only.
-    async fn overview(&self, caller: Option<Caller>)
-        -> Result<crate::monitoring::Overview, AppError>;
+    async fn overview(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<crate::monitoring::Overview, AppError>;
     /// Firing and recent alerts and the rules the caller can see.
-    async fn alerts(&self, caller: Option<Caller>)
-        -> Result<crate::monitoring::AlertsPage, AppError>;
+    async fn alerts(
+        &self,
+        caller: Option<Caller>,
+    ) -> Result<crate::monitoring::AlertsPage, AppError>;
     async fn edit_rule(
         &self,
         caller: Option<Caller>,

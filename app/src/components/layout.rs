@@ -19,6 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/requests">"Requests"</A>
                 <A href="/approvals">"Approvals" <ApprovalCount/></A>
                 <A href="/clusters">"Clusters"</A>
+                <A href="/alerts">"Alerts"</A>
                 <A href="/admin">"Admin"</A>
             </nav>
             <crate::components::bell::Bell/>

@@ -1,5 +1,10 @@
 pub mod bell;
+pub mod chart;
+pub mod chart_geom;
 pub mod errors;
 pub mod layout;
+pub mod mesh_map;
+pub mod range_buttons;
 pub mod status;
 pub mod tags;
+pub mod time_ago;

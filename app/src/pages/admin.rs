@@ -17,6 +17,7 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin"/>
         <h1>"Admin"</h1>
         <p><a href="/admin/audit" data-testid="audit-link">"Audit log"</a>" · who changed what, searchable, exportable as JSON lines."</p>
+        <p><a href="/admin/monitoring" data-testid="monitoring-link">"Monitoring"</a>" · busiest events, lagging consumers, idle grants, silent events."</p>
         <p><a href="/admin/drift" data-testid="drift-link">"Drift"</a>" · what the last reconciliation found on the clusters and repaired; reconcile now."</p>
         <DiscoveryPanel/>
         <JobsPanel/>

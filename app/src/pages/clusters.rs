@@ -11,6 +11,7 @@ use crate::components::status::{StatusBadge, StatusDetail};
 use crate::error::AppError;
 use crate::mesh::LinkView;
 use crate::mesh_api::list_links;
+use crate::pages::clusters_traffic::{ChartToggle, LinkChartRow, MeshMapPanel};
 
 /// Each cluster's links, by cluster id.
 type ClusterLinks = Vec<(String, Vec<LinkView>)>;
@@ -51,6 +52,7 @@ pub fn ClustersPage() -> impl IntoView {
             </button>
         </div>
         <p class="muted">"Status is read from the brokers with a short timeout and cached for a few seconds."</p>
+        <MeshMapPanel/>
         {move || refresh.value().get().and_then(Result::err).map(|e| view! {
             <p class="error-panel" role="alert">{e.message}</p>
         })}
@@ -171,6 +173,8 @@ fn LinkTable(links: Vec<LinkView>) -> impl IntoView {
             } else {
                 format!("{} → {}", l.source_topic, l.target_topic)
             };
+            let open = RwSignal::new(false);
+            let id = l.id.clone();
             view! {
                 <tr data-testid="link-row" data-link=l.id.clone() data-source=l.source_cluster.clone()
                     data-target=l.target_cluster.clone() data-state=l.state.as_str()>
@@ -182,7 +186,9 @@ fn LinkTable(links: Vec<LinkView>) -> impl IntoView {
                     <td class="num">{l.rate_per_sec.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
                     <td class="num">{l.copied}</td>
                     <td class="error-text">{l.last_error.unwrap_or_default()}</td>
+                    <td><ChartToggle open/></td>
                 </tr>
+                <LinkChartRow id open columns=9/>
             }
         })
         .collect_view();
@@ -198,6 +204,7 @@ fn LinkTable(links: Vec<LinkView>) -> impl IntoView {
                     <th class="num">"Records/s"</th>
                     <th class="num">"Copied"</th>
                     <th>"Last error"</th>
+                    <th><span class="visually-hidden">"Chart"</span></th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>

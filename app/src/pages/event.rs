@@ -118,7 +118,7 @@ fn EventView(
                     <dt>"Topic"</dt>
                     <dd class="mono">{e.topic.clone()}</dd>
                     <LiveTopicFacts live=e.live_topic.clone()/>
-                    <dt>"Volume"</dt>
+                    <dt>"Volume (stated by owners)"</dt>
                     <dd>{volumetrics}</dd>
                     <dt>"Updated"</dt>
                     <dd class="mono">{e.updated_at.clone()}</dd>
@@ -136,6 +136,7 @@ fn EventView(
                 </table>
             </div>
         </section>
+        <crate::pages::event_traffic::TrafficSection event=e.name.clone()/>
         <MirrorsPanel event=e.name.clone()/>
         <section class="panel">
             <h2>"Value schema"</h2>

@@ -1,13 +1,17 @@
 pub mod access;
 pub mod admin;
 pub mod admin_drift;
+pub mod alerts;
 pub mod audit;
 pub mod catalogue;
 pub mod clusters;
+pub mod clusters_traffic;
 pub mod discovery;
 pub mod event;
 pub mod event_edit;
 pub mod event_schema;
+pub mod event_traffic;
+pub mod monitoring;
 pub mod not_found;
 pub mod notifications;
 pub mod signin;

@@ -255,5 +255,6 @@ fn RequestView(
         {grant}
         {jobs}
         {connection}
+        {(active && r.kind != crate::access::RequestKind::NewEvent).then(|| view! { <super::request_traffic::RequestTraffic id=r.id.clone()/> })}
     }
 }

@@ -9,5 +9,6 @@ pub mod list;
 pub mod new_event;
 mod quote;
 pub mod request_form;
+pub mod request_traffic;
 pub mod steps;
 pub mod widgets;
