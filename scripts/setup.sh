@@ -128,6 +128,24 @@ ensure_npm() {
   fi
 }
 
+# Debian's prometheus (and promtool) for tests/metrics.rs, which starts its own
+# Prometheus on a free port: the service the package starts is stopped and
+# disabled right after the install (a Prometheus run on purpose later is left be).
+ensure_prometheus() {
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    step "installing Debian's prometheus package (the service is left stopped)" "1 minute"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
+    # The package starts its service on :9090; the tests need none of it.
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      as_root systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/prometheus ]; then
+      as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    fi
+    done_step
+  fi
+}
+
 setup_run() {
   ensure_apt build-essential pkg-config libssl-dev zlib1g-dev
   ensure_rust_target
@@ -139,6 +157,7 @@ setup_test() {
   setup_run
   command -v chromium >/dev/null || ensure_apt chromium
   command -v psql >/dev/null || ensure_apt postgresql-client
+  ensure_prometheus
   ensure_python
   ensure_npm
 }
@@ -149,6 +168,7 @@ check() {
   want_bg="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
   have() { printf '  %-46s %s\n' "$1" "$2"; }
   have "psql (Debian postgresql-client)" "$(psql --version 2>/dev/null || echo MISSING)"
+  have "prometheus, promtool (Debian prometheus)" "$(prometheus --version 2>&1 | sed -n '1s/^prometheus, version \([^ ]*\).*/\1/p' | grep . || echo MISSING)"
   for pkg in build-essential pkg-config libssl-dev zlib1g-dev chromium; do
     have "$pkg (Debian)" "$(dpkg -s "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | grep . || echo MISSING)"
   done

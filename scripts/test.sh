@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: format, clippy (ssr and hydrate), unit and
-# integration tests on SQLite and PostgreSQL against real brokers, then the
-# browser tests in Chromium. Installs what it needs first.
+# integration tests on SQLite and PostgreSQL against real brokers (and a real
+# Prometheus scraping /metrics), then the browser tests in Chromium. Installs
+# what it needs first.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 setup_test

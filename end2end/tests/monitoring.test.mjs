@@ -65,7 +65,7 @@ test('a consumer falls behind: consumers table, mesh map and a firing alert', as
 
   await page.goto(`${ctx.sb.url}/alerts`);
   await page.waitForSelector('body[data-hydrated]');
-  const firingRow = page.locator('[data-testid=firing-alert]').first();
+  const firingRow = page.locator('[data-testid=firing] [data-testid=alert]').first();
   await firingRow.waitFor();
   assert.match(await firingRow.textContent(), new RegExp(firing.event.replace(/\./g, '\\.')));
 

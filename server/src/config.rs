@@ -34,6 +34,7 @@ pub struct Config {
     pub mesh: crate::mesh::MeshConfig,
     pub notifications: NotificationsConfig,
     pub monitoring: crate::monitoring::MonitoringConfig,
+    pub metrics: MetricsConfig,
     /// How often discovery re-reads the clusters' topics.
     pub discovery_interval_secs: u64,
     /// Clusters registered (inserted or updated) at start.
@@ -58,6 +59,7 @@ impl Default for Config {
             mesh: crate::mesh::MeshConfig::default(),
             notifications: NotificationsConfig::default(),
             monitoring: crate::monitoring::MonitoringConfig::default(),
+            metrics: MetricsConfig::default(),
             discovery_interval_secs: 300,
             clusters: Vec::new(),
         }
@@ -81,6 +83,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "mesh",
     "notifications",
     "monitoring",
+    "metrics",
     "discovery_interval_secs",
     "clusters",
 ];
@@ -354,6 +357,27 @@ impl Default for NotificationsConfig {
             webhook_backoff_base_ms: 10_000,
             webhook_backoff_cap_ms: 3_600_000,
             webhook_allow: Vec::new(),
+        }
+    }
+}
+
+/// `GET /metrics`, the Prometheus export.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve `/metrics`; off answers 404.
+    pub enabled: bool,
+    /// Name of the environment variable holding the bearer token scrapers
+    /// must send (never the token itself). Empty: open to anyone who reaches
+    /// the listen address, as `/healthz`.
+    pub bearer_token_env: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            bearer_token_env: String::new(),
         }
     }
 }

@@ -51,6 +51,7 @@
 //! | `http` | the router: REST API (`api/`, each route registered with its OpenAPI path; `api/openapi.rs` the document, `api_docs.rs` its page), schema registry API, health, static files, security headers |
 //! | `kafka` | the only rdkafka user: topics, ACL bindings (typed, `kafka::acls`), consumer groups, metadata |
 //! | `mesh` | links that mirror a topic to another cluster, by backend (built-in, Cluster Linking, MirrorMaker 2) |
+//! | `metrics` | `GET /metrics` in the Prometheus text format: the request-metrics middleware (`http.rs`), the format writer (`exposition.rs`), and read-only aggregates over other modules' tables at each scrape (`collect.rs`, the one reader of them outside their module) |
 //! | `notify` | audit search and export, notifications, webhooks |
 //! | `provision` | the job queue (`queue.rs`, the only code touching `provisioning_jobs`), one file per job kind (`jobs/`), the worker, reconciliation |
 //! | `registry` | the Confluent-compatible schema registry and its propagation |
@@ -72,6 +73,7 @@ pub mod http;
 pub mod kafka;
 pub mod mesh;
 pub mod monitoring;
+pub mod metrics;
 pub mod notify;
 pub mod provision;
 pub mod registry;

@@ -35,6 +35,9 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         config.monitoring.alert_defaults = crate::monitoring::MonitoringConfig::demo_defaults();
     }
     crate::auth::check_config(&config).context("invalid sign-in configuration")?;
+    crate::metrics::check_config(&config.metrics)
+        .map_err(anyhow::Error::msg)
+        .context("invalid metrics configuration")?;
     config
         .mesh
         .validate()
@@ -238,6 +241,7 @@ pub fn app_state(
             config.clone(),
             access,
         )),
+        metrics: Arc::new(crate::metrics::Metrics::new(&config.metrics)),
         db,
     }
 }

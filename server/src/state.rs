@@ -28,6 +28,8 @@ pub struct AppState {
     pub tokens: Arc<crate::auth::tokens::TokenService>,
     pub asyncapi: Arc<crate::asyncapi::AsyncApiService>,
     pub monitoring: Arc<crate::monitoring::MonitoringService>,
+    /// `/metrics`: this process's request counts and who may read them.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::serve))
         .nest("/api/v1", api::router())
         .route("/api/docs", get(api_docs::page))
         .nest("/registry", registry::router())
@@ -64,6 +65,12 @@ pub fn router(state: AppState) -> Router {
         // Outermost but the trace: every answer, refusals included, gets them.
         .layer(axum::middleware::from_fn(security_headers::set))
         .layer(TraceLayer::new_for_http().make_span_with(crate::auth::request_span))
+        // Outermost: times every answer, refusals included. `Router::layer`
+        // wraps each route, so the matched route template is known here.
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.http.clone(),
+            crate::metrics::http::record,
+        ))
         .with_state(state)
 }
 
