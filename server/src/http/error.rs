@@ -54,3 +54,9 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+impl From<crate::monitoring::MonitoringError> for ApiError {
+    fn from(e: crate::monitoring::MonitoringError) -> Self {
+        AppError::from(e).into()
+    }
+}

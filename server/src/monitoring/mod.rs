@@ -67,7 +67,7 @@ impl Monitor {
         let until = now + self.lease();
         let at = now.unix_timestamp();
         let timeout = Duration::from_millis(self.config.kafka_timeout_ms.max(100));
-        let clusters: Vec<_> = crate::clusters::repo::list(&self.db)
+        let clusters: Vec<_> = crate::clusters::list(&self.db)
             .await?
             .into_iter()
             .filter(|c| c.spec().in_mesh)

@@ -372,7 +372,7 @@ impl MonitoringService {
             },
         )
         .await?;
-        tx.commit().await?;
+        tx.commit().await.map_err(crate::db::DbError::from)?;
         let updated = rules::get(&self.db, rid)
             .await?
             .ok_or_else(|| MonitoringError::NotFound(format!("there is no alert rule `{id}`")))?;

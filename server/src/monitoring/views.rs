@@ -129,7 +129,7 @@ pub fn key_by(rows: Vec<SeriesRow>) -> HashMap<(String, String), SeriesRow> {
 
 /// Clusters as nodes (with their sampler's last word), running links as edges.
 pub async fn map(db: &Db) -> Result<MeshMap, DbError> {
-    let clusters = crate::clusters::repo::list(db).await?;
+    let clusters = crate::clusters::list(db).await?;
     let states: HashMap<String, lease::PassState> = lease::states(db)
         .await?
         .into_iter()

@@ -3,7 +3,6 @@
 use app::monitoring::{
     AlertRuleEdit, AlertRuleView, AlertsPage, Chart, ChartRange, EventTraffic, MeshMap, Overview,
 };
-use app::services::Monitoring;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
