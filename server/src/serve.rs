@@ -29,7 +29,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         });
     }
     if config.demo.enabled
-        && config.monitoring.alert_defaults == crate::monitoring::MonitoringConfig::default().alert_defaults
+        && config.monitoring.alert_defaults
+            == crate::monitoring::MonitoringConfig::default().alert_defaults
     {
         // Thresholds a newcomer sees fire within minutes of start.
         config.monitoring.alert_defaults = crate::monitoring::MonitoringConfig::demo_defaults();

@@ -54,7 +54,10 @@ async fn produce(bootstrap: &str, topic: &str, n: usize) {
         .expect("producer");
     for i in 0..n {
         p.send(
-            FutureRecord::to(topic).key(&format!("k{i}")).payload("{}").partition(0),
+            FutureRecord::to(topic)
+                .key(&format!("k{i}"))
+                .payload("{}")
+                .partition(0),
             Duration::from_secs(10),
         )
         .await
@@ -130,36 +133,60 @@ async fn traffic_lag_and_alerts(db: Db) {
         .to_string();
 
     let monitor = Monitor::new(db.clone(), monitoring());
-    let t0 = OffsetDateTime::now_utc();
+    // Passes are dated in the recent past, so the charts (drawn up to now) show them.
+    let t0 = OffsetDateTime::now_utc() - time::Duration::seconds(300);
     let at = |secs: i64| t0 + time::Duration::seconds(secs);
 
     // First pass: totals only; the unreachable clusters are marked, onprem is not.
     let first = monitor.run_pass(at(0)).await.expect("pass");
-    let onprem = first.sampled.iter().find(|(c, _)| c == "onprem").expect("onprem");
+    let onprem = first
+        .sampled
+        .iter()
+        .find(|(c, _)| c == "onprem")
+        .expect("onprem");
     assert!(onprem.1.is_ok(), "{first:?}");
     for other in ["aws", "gcp"] {
-        let (_, outcome) = first.sampled.iter().find(|(c, _)| c == other).expect("sampled");
+        let (_, outcome) = first
+            .sampled
+            .iter()
+            .find(|(c, _)| c == other)
+            .expect("sampled");
         assert!(outcome.is_err(), "{other} has no broker: {first:?}");
     }
     let map = app.state.monitoring.map(None).await.expect("map");
-    let reach: Vec<(String, bool)> = map.nodes.iter().map(|n| (n.cluster.clone(), n.reachable)).collect();
+    let reach: Vec<(String, bool)> = map
+        .nodes
+        .iter()
+        .map(|n| (n.cluster.clone(), n.reachable))
+        .collect();
     assert!(reach.contains(&("onprem".into(), true)), "{reach:?}");
     assert!(reach.contains(&("aws".into(), false)), "{reach:?}");
-    let rule_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alert_rules WHERE grant_id = $1")
-        .bind(grant.parse::<i64>().expect("id"))
-        .fetch_one(db.pool())
-        .await
-        .expect("rules");
+    let rule_count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM alert_rules WHERE grant_id = $1")
+            .bind(grant.parse::<i64>().expect("id"))
+            .fetch_one(db.pool())
+            .await
+            .expect("rules");
     assert_eq!(rule_count, 1, "the grant got its default lag rule");
 
     // 60 records in 30 s: 2 records/s at the next pass.
     produce(&broker.bootstrap(), &topic, 60).await;
     commit(&broker.bootstrap(), &topic, 50);
-    monitor.run_pass(at(30)).await.expect("pass");
+    let second = monitor.run_pass(at(30)).await.expect("pass");
+    assert!(
+        second
+            .sampled
+            .iter()
+            .any(|(c, r)| c == "onprem" && r.is_ok()),
+        "{second:?}"
+    );
     let rate = store::of_subject(&db, SeriesKind::TopicRate, EVENT)
         .await
         .expect("series");
-    let onprem_rate = rate.iter().find(|s| s.cluster == "onprem").expect("onprem rate");
+    let onprem_rate = rate
+        .iter()
+        .find(|s| s.cluster == "onprem")
+        .expect("onprem rate");
     assert_eq!(onprem_rate.last_value, Some(2.0), "{rate:?}");
     assert_eq!(lag_of(&db, &grant).await, Some(10.0));
 
@@ -177,10 +204,22 @@ async fn traffic_lag_and_alerts(db: Db) {
     .await
     .expect("told");
     assert!(told.contains(&ZOE.to_string()), "{told:?}");
-    assert!(!told.contains(&GARETH.to_string()), "the owners are not told of a consumer's lag: {told:?}");
-    let alerts = app.state.monitoring.alerts(app.caller(ZOE).await).await.expect("alerts");
+    assert!(
+        !told.contains(&GARETH.to_string()),
+        "the owners are not told of a consumer's lag: {told:?}"
+    );
+    let alerts = app
+        .state
+        .monitoring
+        .alerts(app.caller(ZOE).await)
+        .await
+        .expect("alerts");
     assert_eq!(alerts.firing.len(), 1, "{alerts:?}");
-    assert!(alerts.firing[0].summary.contains("10 records"), "{:?}", alerts.firing[0]);
+    assert!(
+        alerts.firing[0].summary.contains("10 records"),
+        "{:?}",
+        alerts.firing[0]
+    );
 
     // The event page's API shows the chart and the consumer.
     let traffic = app
@@ -193,7 +232,10 @@ async fn traffic_lag_and_alerts(db: Db) {
     assert_eq!(consumers.len(), 1, "{body}");
     assert_eq!(consumers[0]["lag"], json!(10));
     assert_eq!(consumers[0]["group"], json!(GROUP));
-    let points = body["rate"]["series"][0]["points"].as_array().expect("points");
+    assert!(consumers[0]["last_commit_at"].is_string(), "{body}");
+    let points = body["rate"]["series"][0]["points"]
+        .as_array()
+        .expect("points");
     assert!(!points.is_empty(), "{body}");
     let bad = app
         .as_user(ZOE)
@@ -202,7 +244,13 @@ async fn traffic_lag_and_alerts(db: Db) {
     assert_eq!(bad.status, 400, "{}", bad.body);
 
     // Another team cannot edit the rule; nothing changes. Her team can.
-    let rule_id = alerts.rules.iter().find(|r| r.grant_id.as_deref() == Some(&grant)).expect("rule").id.clone();
+    let rule_id = alerts
+        .rules
+        .iter()
+        .find(|r| r.grant_id.as_deref() == Some(&grant))
+        .expect("rule")
+        .id
+        .clone();
     let edit = json!({"threshold": 1000.0, "for_minutes": 5, "enabled": true});
     let refused = app
         .as_user(KATE)
@@ -217,7 +265,10 @@ async fn traffic_lag_and_alerts(db: Db) {
     assert_eq!(threshold, 5.0);
     let invalid = app
         .as_user(ZOE)
-        .put_json(&format!("/api/v1/alerts/rules/{rule_id}"), &json!({"threshold": -1.0, "for_minutes": 5, "enabled": true}))
+        .put_json(
+            &format!("/api/v1/alerts/rules/{rule_id}"),
+            &json!({"threshold": -1.0, "for_minutes": 5, "enabled": true}),
+        )
         .await;
     assert_eq!(invalid.status, 400, "{}", invalid.body);
 
@@ -226,12 +277,11 @@ async fn traffic_lag_and_alerts(db: Db) {
     let resolved = monitor.run_pass(at(125)).await.expect("pass");
     assert_eq!(lag_of(&db, &grant).await, Some(0.0));
     assert_eq!(resolved.resolved.len(), 1, "{resolved:?}");
-    let actions: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM audit_log WHERE action LIKE 'alert.%' ORDER BY id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .expect("audit");
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'alert.%' ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .expect("audit");
     assert_eq!(actions, vec!["alert.firing", "alert.resolved"]);
 
     // Rollups are made; retention deletes what is past it.
@@ -248,15 +298,20 @@ async fn traffic_lag_and_alerts(db: Db) {
         .expect("series");
     let old = later.unix_timestamp() - 40 * 86_400;
     for (step, at) in [(0, later.unix_timestamp() - 2 * 86_400), (3_600, old)] {
-        sqlx::query("INSERT INTO metric_points (series_id, step, at, value) VALUES ($1, $2, $3, 1.0)")
-            .bind(series)
-            .bind(step)
-            .bind(at)
-            .execute(db.pool())
-            .await
-            .expect("old point");
+        sqlx::query(
+            "INSERT INTO metric_points (series_id, step, at, value) VALUES ($1, $2, $3, 1.0)",
+        )
+        .bind(series)
+        .bind(step)
+        .bind(at)
+        .execute(db.pool())
+        .await
+        .expect("old point");
     }
-    monitor.run_pass(later + time::Duration::seconds(30)).await.expect("pass");
+    monitor
+        .run_pass(later + time::Duration::seconds(30))
+        .await
+        .expect("pass");
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_points WHERE at < $1")
         .bind(later.unix_timestamp() - 86_400 - 60)
         .fetch_one(db.pool())

@@ -145,10 +145,12 @@ pub async fn availability(
                FROM event_availability a JOIN events e ON e.name = a.event_name";
     let rows: Vec<(String, String, String, String, String)> = match cluster {
         Some(c) => {
-            sqlx::query_as(&format!("{sql} WHERE a.cluster_id = $1 ORDER BY a.event_name"))
-                .bind(c)
-                .fetch_all(conn)
-                .await?
+            sqlx::query_as(&format!(
+                "{sql} WHERE a.cluster_id = $1 ORDER BY a.event_name"
+            ))
+            .bind(c)
+            .fetch_all(conn)
+            .await?
         }
         None => {
             sqlx::query_as(&format!("{sql} ORDER BY a.event_name"))

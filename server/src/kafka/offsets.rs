@@ -46,13 +46,14 @@ pub async fn end_offsets(
         let consumer = &shared.metadata;
         // One metadata call for the whole cluster, then one ListOffsets per
         // leader for every wanted partition.
-        let metadata = consumer.fetch_metadata(None, timeout).map_err(|e| {
-            KafkaError::Unreachable {
-                bootstrap,
-                timeout_ms: timeout.as_millis(),
-                detail: e.to_string(),
-            }
-        })?;
+        let metadata =
+            consumer
+                .fetch_metadata(None, timeout)
+                .map_err(|e| KafkaError::Unreachable {
+                    bootstrap,
+                    timeout_ms: timeout.as_millis(),
+                    detail: e.to_string(),
+                })?;
         let wanted: std::collections::HashSet<&str> = topics.iter().map(String::as_str).collect();
         let mut list = TopicPartitionList::new();
         for t in metadata.topics() {
@@ -69,9 +70,7 @@ pub async fn end_offsets(
         if list.count() == 0 {
             return Ok(out);
         }
-        let answered = consumer
-            .offsets_for_times(list, timeout)
-            .map_err(client)?;
+        let answered = consumer.offsets_for_times(list, timeout).map_err(client)?;
         for e in answered.elements() {
             if let Offset::Offset(o) = e.offset() {
                 out.entry(e.topic().to_string())

@@ -56,7 +56,11 @@ impl Monitor {
     }
 
     fn lease(&self) -> time::Duration {
-        let secs = self.config.lease_secs.max(self.config.interval_secs * 2).max(2);
+        let secs = self
+            .config
+            .lease_secs
+            .max(self.config.interval_secs * 2)
+            .max(2);
         time::Duration::seconds(i64::try_from(secs).unwrap_or(90))
     }
 

@@ -198,7 +198,10 @@ mod tests {
     fn buckets_average_and_keep_extremes() {
         let b = bucket(&[p(600, 1.0), p(630, 3.0), p(900, 5.0)], 300);
         assert_eq!(b.len(), 2);
-        assert_eq!((b[0].at, b[0].value, b[0].min, b[0].max), (600, 2.0, Some(1.0), Some(3.0)));
+        assert_eq!(
+            (b[0].at, b[0].value, b[0].min, b[0].max),
+            (600, 2.0, Some(1.0), Some(3.0))
+        );
         assert_eq!((b[1].at, b[1].value), (900, 5.0));
     }
 

@@ -64,22 +64,24 @@ pub async fn sample_cluster(
     at: i64,
 ) -> Result<ClusterReport, SampleError> {
     let mut c = db.pool().acquire().await.map_err(DbError::from)?;
-    let mut topics: Vec<(String, String)> = crate::catalogue::facts::availability(&mut c, Some(cluster))
-        .await?
-        .into_iter()
-        .map(|a| (a.event, a.topic))
-        .collect();
+    let mut topics: Vec<(String, String)> =
+        crate::catalogue::facts::availability(&mut c, Some(cluster))
+            .await?
+            .into_iter()
+            .map(|a| (a.event, a.topic))
+            .collect();
     let grants: Vec<ActiveGrant> = active_grants(&mut c, GrantsOf::Cluster(cluster))
         .await?
         .into_iter()
         .filter(|g| g.kind == RequestKind::Consume && g.group.is_some())
         .collect();
     drop(c);
-    let links: Vec<crate::mesh::links::LinkRow> = crate::mesh::links::list(db, Some(LinkState::Running), None, Some(cluster))
-        .await?
-        .into_iter()
-        .filter(|l| l.target_cluster == cluster)
-        .collect();
+    let links: Vec<crate::mesh::links::LinkRow> =
+        crate::mesh::links::list(db, Some(LinkState::Running), None, Some(cluster))
+            .await?
+            .into_iter()
+            .filter(|l| l.target_cluster == cluster)
+            .collect();
     for l in &links {
         if !topics.iter().any(|(e, _)| e == &l.event) {
             topics.push((l.event.clone(), l.target_topic.clone()));
@@ -114,14 +116,20 @@ pub async fn sample_cluster(
     let groups_of = |g: &ActiveGrant| -> Vec<String> {
         let name = g.group.clone().unwrap_or_default();
         if g.group_is_prefix {
-            prefixed.iter().filter(|p| p.starts_with(&name)).cloned().collect()
+            prefixed
+                .iter()
+                .filter(|p| p.starts_with(&name))
+                .cloned()
+                .collect()
         } else {
             vec![name]
         }
     };
     let mut wanted: HashMap<String, Vec<(String, i32)>> = HashMap::new();
     for g in &grants {
-        let Some(end) = ends.get(&g.topic) else { continue };
+        let Some(end) = ends.get(&g.topic) else {
+            continue;
+        };
         for group in groups_of(g) {
             let parts = wanted.entry(group).or_default();
             for p in end.keys() {
@@ -138,11 +146,15 @@ pub async fn sample_cluster(
         tracing::debug!(cluster, group, error = %e, "cannot read the group's offsets");
     }
     for g in &grants {
-        let Some(end) = ends.get(&g.topic) else { continue };
+        let Some(end) = ends.get(&g.topic) else {
+            continue;
+        };
         let mut lag: Option<i64> = None;
         let mut total: Option<i64> = None;
         for group in groups_of(g) {
-            let Some(of_group) = committed.get(&group) else { continue };
+            let Some(of_group) = committed.get(&group) else {
+                continue;
+            };
             let on_topic = of_group.get(&g.topic);
             if let Some(l) = group_lag(end, on_topic) {
                 lag = Some(lag.map_or(l, |m| m.max(l)));

@@ -72,9 +72,19 @@ impl MonitoringService {
         event: &str,
         range: ChartRange,
     ) -> Result<EventTraffic, MonitoringError> {
-        let mut conn = self.db.pool().acquire().await.map_err(crate::db::DbError::from)?;
-        if crate::catalogue::facts::owning_team(&mut conn, event).await?.is_none() {
-            return Err(MonitoringError::NotFound(format!("there is no event named `{event}`")));
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
+        if crate::catalogue::facts::owning_team(&mut conn, event)
+            .await?
+            .is_none()
+        {
+            return Err(MonitoringError::NotFound(format!(
+                "there is no event named `{event}`"
+            )));
         }
         let homes: HashMap<String, bool> = crate::catalogue::facts::availability(&mut conn, None)
             .await?
@@ -125,24 +135,38 @@ impl MonitoringService {
         range: ChartRange,
     ) -> Result<Chart, MonitoringError> {
         // The access workflow decides who sees the request (and says 404 to others).
-        let request = self
-            .access
-            .request(caller, request_id)
-            .await
-            .map_err(|e| match AppError::from(e) {
-                e if e.code == app::error::ErrorCode::Unauthenticated => MonitoringError::SignIn,
-                e => MonitoringError::NotFound(e.message),
-            })?;
+        let request =
+            self.access
+                .request(caller, request_id)
+                .await
+                .map_err(|e| match AppError::from(e) {
+                    e if e.code == app::error::ErrorCode::Unauthenticated => {
+                        MonitoringError::SignIn
+                    }
+                    e => MonitoringError::NotFound(e.message),
+                })?;
         let id = parse_id(request_id, "request")?;
-        let mut conn = self.db.pool().acquire().await.map_err(crate::db::DbError::from)?;
-        let grant = active_grants(&mut conn, GrantsOf::Request(id)).await?.into_iter().next();
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
+        let grant = active_grants(&mut conn, GrantsOf::Request(id))
+            .await?
+            .into_iter()
+            .next();
         drop(conn);
         let at = now();
         let (kind, subject, title) = match (&grant, request.kind) {
             (Some(g), app::access::RequestKind::Consume) => (
                 SeriesKind::GroupLag,
                 g.grant.to_string(),
-                format!("Lag of {} on {}", g.group.as_deref().unwrap_or("its group"), g.cluster),
+                format!(
+                    "Lag of {} on {}",
+                    g.group.as_deref().unwrap_or("its group"),
+                    g.cluster
+                ),
             ),
             _ => (
                 SeriesKind::TopicRate,
@@ -203,9 +227,16 @@ impl MonitoringService {
     pub async fn overview(&self, caller: Option<Caller>) -> Result<Overview, MonitoringError> {
         let caller = signed_in(caller)?;
         if !caller.admin {
-            return Err(MonitoringError::Forbidden("only admins see the overview".into()));
+            return Err(MonitoringError::Forbidden(
+                "only admins see the overview".into(),
+            ));
         }
-        let mut conn = self.db.pool().acquire().await.map_err(crate::db::DbError::from)?;
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
         let homes: HashMap<String, String> = crate::catalogue::facts::availability(&mut conn, None)
             .await?
             .into_iter()
@@ -217,7 +248,12 @@ impl MonitoringService {
         let at = now();
         let rows = store::of_kind(&self.db, SeriesKind::TopicRate).await?;
         let all = views::rates(&rows, &homes);
-        let busiest: Vec<_> = all.iter().filter(|r| r.rate > 0.0).take(TOP).cloned().collect();
+        let busiest: Vec<_> = all
+            .iter()
+            .filter(|r| r.rate > 0.0)
+            .take(TOP)
+            .cloned()
+            .collect();
         let silent: Vec<_> = all
             .iter()
             .filter(|r| r.rate <= 0.0)
@@ -232,10 +268,18 @@ impl MonitoringService {
             .cloned()
             .collect();
         let consumers = views::consumers(&self.db, &grants, at, self.idle_after()).await?;
-        let mut lagging: Vec<_> = consumers.iter().filter(|c| c.lag.unwrap_or(0) > 0).cloned().collect();
-        lagging.sort_by(|a, b| b.lag.cmp(&a.lag));
+        let mut lagging: Vec<_> = consumers
+            .iter()
+            .filter(|c| c.lag.unwrap_or(0) > 0)
+            .cloned()
+            .collect();
+        lagging.sort_by_key(|c| std::cmp::Reverse(c.lag));
         lagging.truncate(TOP);
-        let idle = consumers.into_iter().filter(|c| c.idle).take(TOP * 2).collect();
+        let idle = consumers
+            .into_iter()
+            .filter(|c| c.idle)
+            .take(TOP * 2)
+            .collect();
         let firing = rules::all(&self.db)
             .await?
             .iter()
@@ -257,7 +301,12 @@ impl MonitoringService {
     }
 
     async fn requests_of_grants(&self) -> Result<HashMap<i64, i64>, MonitoringError> {
-        let mut conn = self.db.pool().acquire().await.map_err(crate::db::DbError::from)?;
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
         Ok(active_grants(&mut conn, GrantsOf::All)
             .await?
             .into_iter()
@@ -338,11 +387,17 @@ impl MonitoringService {
         if !may_edit(&caller, &rule) {
             return Err(MonitoringError::Forbidden(format!(
                 "only {} and admins edit this rule",
-                if rule.team == ADMINS { "admins".to_string() } else { format!("members of {}", rule.team) }
+                if rule.team == ADMINS {
+                    "admins".to_string()
+                } else {
+                    format!("members of {}", rule.team)
+                }
             )));
         }
         if !edit.threshold.is_finite() || edit.threshold < 0.0 {
-            return Err(MonitoringError::invalid("the threshold must be a number of 0 or more"));
+            return Err(MonitoringError::invalid(
+                "the threshold must be a number of 0 or more",
+            ));
         }
         if rule.kind == app::monitoring::AlertKind::RateDrop && edit.threshold > 100.0 {
             return Err(MonitoringError::invalid("a drop is at most 100 percent"));
@@ -356,7 +411,14 @@ impl MonitoringService {
         rules::update(&mut tx, rid, edit.threshold, edit.for_minutes, edit.enabled).await?;
         // Switching a firing rule off resolves its alert, as people expect.
         if !edit.enabled && rule.state != AlertState::Ok {
-            rules::set_state(&mut tx, rid, AlertState::Ok, Some(&crate::db::now()), rule.last_value).await?;
+            rules::set_state(
+                &mut tx,
+                rid,
+                AlertState::Ok,
+                Some(&crate::db::now()),
+                rule.last_value,
+            )
+            .await?;
             rules::resolve_alert(&mut tx, rid, &crate::db::now()).await?;
         }
         crate::audit::record(

@@ -139,9 +139,10 @@ pub async fn write(db: &Db, cluster: &str, at: i64, samples: &[Sample]) -> Resul
             }
         };
         let before = known.get(&(s.kind, s.subject.clone()));
-        let moved = match (before.and_then(|b| b.total), s.total) {
-            (Some(b), Some(now)) => b != now,
-            (None, Some(_)) => false,
+        // Moved since the last pass; a first commit seen after a pass that
+        // saw none counts too. A series seen for the first time says nothing.
+        let moved = match (before, s.total) {
+            (Some(b), Some(now)) => b.total != Some(now),
             _ => false,
         };
         let changed_at = if moved {
@@ -149,17 +150,28 @@ pub async fn write(db: &Db, cluster: &str, at: i64, samples: &[Sample]) -> Resul
         } else {
             before.and_then(|b| b.changed_at)
         };
-        sqlx::query(
-            "UPDATE metric_series SET last_at = $1, last_value = COALESCE($2, last_value), \
-             total = COALESCE($3, total), changed_at = $4 WHERE id = $5",
-        )
-        .bind(at)
-        .bind(s.value)
-        .bind(s.total)
-        .bind(changed_at)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        // Never a NULL float parameter: sqlx's Any driver sends it to
+        // PostgreSQL as float4, and the statement cached with that type then
+        // refuses float8 values.
+        let set_value = if s.value.is_some() {
+            "last_value = $5, "
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE metric_series SET {set_value}last_at = $1, total = COALESCE($2, total), \
+             changed_at = $3 WHERE id = $4"
+        );
+        let q = sqlx::query(&sql)
+            .bind(at)
+            .bind(s.total)
+            .bind(changed_at)
+            .bind(id);
+        let q = match s.value {
+            Some(v) => q.bind(v),
+            None => q,
+        };
+        q.execute(&mut *tx).await?;
         ids.push(id);
     }
     let points: Vec<(i64, f64)> = ids
@@ -168,12 +180,18 @@ pub async fn write(db: &Db, cluster: &str, at: i64, samples: &[Sample]) -> Resul
         .filter_map(|(id, s)| s.value.map(|v| (*id, v)))
         .collect();
     for chunk in points.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from("INSERT INTO metric_points (series_id, step, at, value) VALUES ");
+        let mut sql =
+            String::from("INSERT INTO metric_points (series_id, step, at, value) VALUES ");
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("(${}, 0, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
+            sql.push_str(&format!(
+                "(${}, 0, ${}, ${})",
+                i * 3 + 1,
+                i * 3 + 2,
+                i * 3 + 3
+            ));
         }
         sql.push_str(" ON CONFLICT (series_id, step, at) DO NOTHING");
         let mut q = sqlx::query(&sql);

@@ -77,7 +77,8 @@ pub fn consumer(
     // Idle: records wait for it, and it has not committed for a while (or
     // ever, for a grant older than that).
     let quiet_since = last_commit.unwrap_or(granted);
-    let waiting = lag_value.is_some_and(|l| l > 0) || (lag_value.is_none() && last_commit.is_none());
+    let waiting =
+        lag_value.is_some_and(|l| l > 0) || (lag_value.is_none() && last_commit.is_none());
     let idle = waiting && now - quiet_since > idle_after_secs && lag.is_some();
     ConsumerView {
         grant_id: g.grant.to_string(),
@@ -103,7 +104,8 @@ pub async fn consumers(
     now: i64,
     idle_after_secs: i64,
 ) -> Result<Vec<ConsumerView>, DbError> {
-    let lags: HashMap<(String, String), SeriesRow> = key_by(store::of_kind(db, SeriesKind::GroupLag).await?);
+    let lags: HashMap<(String, String), SeriesRow> =
+        key_by(store::of_kind(db, SeriesKind::GroupLag).await?);
     let rates: HashMap<(String, String), SeriesRow> =
         key_by(store::of_kind(db, SeriesKind::TopicRate).await?);
     Ok(grants
@@ -238,11 +240,29 @@ mod tests {
             ..series(10.0, Some(9_990))
         };
         let now = 10_000;
-        let c = consumer(&grant(), Some(&series(600.0, Some(9_000))), Some(&rate), now, 600);
+        let c = consumer(
+            &grant(),
+            Some(&series(600.0, Some(9_000))),
+            Some(&rate),
+            now,
+            600,
+        );
         assert_eq!((c.lag, c.behind_secs, c.idle), (Some(600), Some(60), true));
-        let c = consumer(&grant(), Some(&series(0.0, Some(1_000))), Some(&rate), now, 600);
+        let c = consumer(
+            &grant(),
+            Some(&series(0.0, Some(1_000))),
+            Some(&rate),
+            now,
+            600,
+        );
         assert_eq!((c.behind_secs, c.idle), (Some(0), false));
-        let c = consumer(&grant(), Some(&series(600.0, Some(9_900))), Some(&rate), now, 600);
+        let c = consumer(
+            &grant(),
+            Some(&series(600.0, Some(9_900))),
+            Some(&rate),
+            now,
+            600,
+        );
         assert!(!c.idle);
     }
 }

@@ -56,7 +56,12 @@ pub async fn event_traffic(
     query: Result<Query<RangeQuery>, QueryRejection>,
 ) -> Result<Json<EventTraffic>, ApiError> {
     let range = range(query)?;
-    Ok(Json(state.monitoring.event_traffic(who(caller), &name, range).await?))
+    Ok(Json(
+        state
+            .monitoring
+            .event_traffic(who(caller), &name, range)
+            .await?,
+    ))
 }
 
 #[utoipa::path(
@@ -75,7 +80,12 @@ pub async fn request_traffic(
     query: Result<Query<RangeQuery>, QueryRejection>,
 ) -> Result<Json<Chart>, ApiError> {
     let range = range(query)?;
-    Ok(Json(state.monitoring.request_chart(who(caller), &id, range).await?))
+    Ok(Json(
+        state
+            .monitoring
+            .request_chart(who(caller), &id, range)
+            .await?,
+    ))
 }
 
 #[utoipa::path(
@@ -94,7 +104,9 @@ pub async fn link_traffic(
     query: Result<Query<RangeQuery>, QueryRejection>,
 ) -> Result<Json<Chart>, ApiError> {
     let range = range(query)?;
-    Ok(Json(state.monitoring.link_chart(who(caller), &id, range).await?))
+    Ok(Json(
+        state.monitoring.link_chart(who(caller), &id, range).await?,
+    ))
 }
 
 #[utoipa::path(
@@ -105,7 +117,10 @@ pub async fn link_traffic(
     responses((status = 200, description = "Clusters and running links with their rates", body = MeshMap), (status = "default", response = ErrorBody)),
     security((), ("session" = []), ("token" = ["read"]))
 )]
-pub async fn map(State(state): State<AppState>, caller: MaybeCaller) -> Result<Json<MeshMap>, ApiError> {
+pub async fn map(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+) -> Result<Json<MeshMap>, ApiError> {
     Ok(Json(state.monitoring.map(who(caller)).await?))
 }
 
@@ -156,5 +171,7 @@ pub async fn edit_rule(
     body: Result<Json<AlertRuleEdit>, JsonRejection>,
 ) -> Result<Json<AlertRuleView>, ApiError> {
     let Json(edit) = body.map_err(|e| app::error::AppError::invalid(e.body_text()))?;
-    Ok(Json(state.monitoring.edit_rule(who(caller), &id, edit).await?))
+    Ok(Json(
+        state.monitoring.edit_rule(who(caller), &id, edit).await?,
+    ))
 }

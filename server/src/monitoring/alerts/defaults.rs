@@ -25,14 +25,16 @@ pub async fn ensure(db: &Db, defaults: &[AlertDefault]) -> Result<usize, DbError
     let existing = repo::keys(db).await?;
     let mut conn = db.pool().acquire().await?;
     let grants = active_grants(&mut conn, GrantsOf::All).await?;
-    let homes: Vec<(String, String, String)> = crate::catalogue::facts::availability(&mut conn, None)
-        .await?
-        .into_iter()
-        .filter(|a| a.home)
-        .map(|a| (a.event, a.cluster, a.owning_team))
-        .collect();
+    let homes: Vec<(String, String, String)> =
+        crate::catalogue::facts::availability(&mut conn, None)
+            .await?
+            .into_iter()
+            .filter(|a| a.home)
+            .map(|a| (a.event, a.cluster, a.owning_team))
+            .collect();
     drop(conn);
-    let links = crate::mesh::links::list(db, Some(app::mesh::LinkState::Running), None, None).await?;
+    let links =
+        crate::mesh::links::list(db, Some(app::mesh::LinkState::Running), None, None).await?;
     let mut new = Vec::new();
     for d in defaults {
         let mut push = |key: String, rule: NewRule| {

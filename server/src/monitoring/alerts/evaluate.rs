@@ -92,14 +92,24 @@ pub fn summary(rule: &RuleRow, value: f64) -> String {
             "The link mirroring {} to {on} is {value:.0} records behind (over {t:.0})",
             rule.event
         ),
-        AlertKind::LinkError => format!("The link mirroring {} to {on} reports an error", rule.event),
+        AlertKind::LinkError => {
+            format!("The link mirroring {} to {on} reports an error", rule.event)
+        }
     }
 }
 
-pub async fn evaluate(db: &Db, now: time::OffsetDateTime, interval_secs: u64) -> Result<EvalReport, DbError> {
+pub async fn evaluate(
+    db: &Db,
+    now: time::OffsetDateTime,
+    interval_secs: u64,
+) -> Result<EvalReport, DbError> {
     let at = now.unix_timestamp();
     let fresh_after = at - 3 * i64::try_from(interval_secs.max(1)).unwrap_or(30);
-    let rules: Vec<RuleRow> = repo::all(db).await?.into_iter().filter(|r| r.enabled).collect();
+    let rules: Vec<RuleRow> = repo::all(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.enabled)
+        .collect();
     let mut report = EvalReport::default();
     if rules.is_empty() {
         return Ok(report);
@@ -122,7 +132,8 @@ pub async fn evaluate(db: &Db, now: time::OffsetDateTime, interval_secs: u64) ->
             .collect();
     drop(conn);
     let fresh = |s: Option<&SeriesRow>| -> Option<SeriesRow> {
-        s.filter(|s| s.last_at.is_some_and(|t| t >= fresh_after)).cloned()
+        s.filter(|s| s.last_at.is_some_and(|t| t >= fresh_after))
+            .cloned()
     };
 
     let mut readings: Vec<(&RuleRow, f64)> = Vec::new();
@@ -178,10 +189,13 @@ pub async fn evaluate(db: &Db, now: time::OffsetDateTime, interval_secs: u64) ->
                 .link
                 .and_then(|l| fresh(link_lags.get(&(cluster.clone(), l.to_string()))))
                 .and_then(|s| s.last_value),
-            AlertKind::LinkError => rule
-                .link
-                .and_then(|l| links.get(&l))
-                .map(|l| if l.last_error.is_some() { 1.0 } else { 0.0 }),
+            AlertKind::LinkError => rule.link.and_then(|l| links.get(&l)).map(|l| {
+                if l.last_error.is_some() {
+                    1.0
+                } else {
+                    0.0
+                }
+            }),
         };
         // No fresh sample (cluster unreachable, grant ended): nothing changes.
         if let Some(value) = value {
@@ -196,7 +210,9 @@ pub async fn evaluate(db: &Db, now: time::OffsetDateTime, interval_secs: u64) ->
         let since = rule.since.as_deref().and_then(parse_stamp);
         let (state, since, change) =
             condition::next(rule.state, since, reading, at, rule.for_minutes);
-        let since_text = since.and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok()).map(stamp);
+        let since_text = since
+            .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+            .map(stamp);
         if change == Change::None && rule.last_value == Some(value) {
             continue;
         }
@@ -205,7 +221,7 @@ pub async fn evaluate(db: &Db, now: time::OffsetDateTime, interval_secs: u64) ->
         let action = match change {
             Change::Fire => {
                 let text = summary(rule, value);
-                let id = repo::open_alert(&mut tx, rule.id, &text, Some(value), &stamp(now)).await?;
+                let id = repo::open_alert(&mut tx, rule.id, &text, value, &stamp(now)).await?;
                 report.fired.push(rule.id);
                 Some(("alert.firing", id, text))
             }

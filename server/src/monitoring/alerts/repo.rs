@@ -75,9 +75,11 @@ fn rules(found: &[sqlx::any::AnyRow]) -> Result<Vec<RuleRow>, DbError> {
 }
 
 pub async fn all(db: &Db) -> Result<Vec<RuleRow>, DbError> {
-    let found = sqlx::query(&format!("SELECT {COLUMNS} FROM alert_rules ORDER BY event_name, id"))
-        .fetch_all(db.pool())
-        .await?;
+    let found = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM alert_rules ORDER BY event_name, id"
+    ))
+    .fetch_all(db.pool())
+    .await?;
     rules(&found)
 }
 
@@ -158,13 +160,19 @@ pub async fn set_state(
     since: Option<&str>,
     value: Option<f64>,
 ) -> Result<(), DbError> {
-    sqlx::query("UPDATE alert_rules SET state = $1, since = $2, last_value = $3 WHERE id = $4")
-        .bind(state.as_str())
-        .bind(since)
-        .bind(value)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    // No NULL float parameter (see `store::write`).
+    let set_value = if value.is_some() {
+        ", last_value = $4"
+    } else {
+        ""
+    };
+    let sql = format!("UPDATE alert_rules SET state = $1, since = $2{set_value} WHERE id = $3");
+    let q = sqlx::query(&sql).bind(state.as_str()).bind(since).bind(id);
+    let q = match value {
+        Some(v) => q.bind(v),
+        None => q,
+    };
+    q.execute(conn).await?;
     Ok(())
 }
 
@@ -173,7 +181,7 @@ pub async fn open_alert(
     conn: &mut AnyConnection,
     rule: i64,
     summary: &str,
-    value: Option<f64>,
+    value: f64,
     at: &str,
 ) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar(
