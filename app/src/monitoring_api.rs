@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::monitoring::{
-    AlertRuleEdit, AlertRuleView, AlertsPage, Chart, ChartRange, EventTraffic, MeshMap, Overview,
-};
+// `#[server]` makes a struct named after each function (`EventTraffic` for
+// `event_traffic`): the wire types of the same names are used by path.
+use crate::monitoring::{AlertRuleEdit, AlertRuleView, Chart, ChartRange, Overview};
 
 fn range(word: &str) -> Result<ChartRange, AppError> {
     ChartRange::parse(word).ok_or_else(|| {
@@ -17,7 +17,10 @@ fn range(word: &str) -> Result<ChartRange, AppError> {
 }
 
 #[server]
-pub async fn event_traffic(event: String, range_word: String) -> Result<EventTraffic, AppError> {
+pub async fn event_traffic(
+    event: String,
+    range_word: String,
+) -> Result<crate::monitoring::EventTraffic, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?
         .monitoring
@@ -44,7 +47,7 @@ pub async fn link_chart(link_id: String, range_word: String) -> Result<Chart, Ap
 }
 
 #[server]
-pub async fn mesh_map() -> Result<MeshMap, AppError> {
+pub async fn mesh_map() -> Result<crate::monitoring::MeshMap, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?.monitoring.map(caller).await
 }
@@ -53,11 +56,14 @@ pub async fn mesh_map() -> Result<MeshMap, AppError> {
 #[server]
 pub async fn monitoring_overview() -> Result<Overview, AppError> {
     let caller = crate::services::caller();
-    crate::services::services()?.monitoring.overview(caller).await
+    crate::services::services()?
+        .monitoring
+        .overview(caller)
+        .await
 }
 
 #[server]
-pub async fn alerts_page() -> Result<AlertsPage, AppError> {
+pub async fn alerts_page() -> Result<crate::monitoring::AlertsPage, AppError> {
     let caller = crate::services::caller();
     crate::services::services()?.monitoring.alerts(caller).await
 }
