@@ -123,6 +123,9 @@ pub struct DemoConfig {
     pub broker_bin: PathBuf,
     /// First of three consecutive loopback ports.
     pub base_port: u16,
+    /// Produce records to a dozen demo events and run a consumer per demo
+    /// grant, so offsets, lag and a quiet event show from the start.
+    pub traffic: bool,
 }
 
 impl Default for DemoConfig {
@@ -131,6 +134,7 @@ impl Default for DemoConfig {
             enabled: false,
             broker_bin: PathBuf::from("nisshi"),
             base_port: 19092,
+            traffic: true,
         }
     }
 }

@@ -46,7 +46,7 @@
 //! | `clusters` | cluster specs, their storage and live status |
 //! | `config` | the TOML configuration and its defaults |
 //! | `db` | the pool for SQLite or PostgreSQL and every dialect choice: migrations, error codes, time stamps (`db::stamp`), flags, locking, `LISTEN/NOTIFY` |
-//! | `demo` | the local demo mesh (three Nisshi brokers) |
+//! | `demo` | the local demo mesh (three Nisshi brokers), its demo grants and its traffic (producers at a daily rhythm, a consumer per demo grant) |
 //! | `errors` | mapping of lower errors to the wire `AppError` |
 //! | `http` | the router: REST API (`api/`, each route registered with its OpenAPI path; `api/openapi.rs` the document, `api_docs.rs` its page), schema registry API, health, static files, security headers |
 //! | `kafka` | the only rdkafka user: topics, ACL bindings (typed, `kafka::acls`), consumer groups, metadata |

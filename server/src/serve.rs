@@ -66,6 +66,16 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
             topics = seeded.topics_created,
             "demo catalogue ready"
         );
+        let grants = crate::demo::seed_grants(&db, config.access.default_months)
+            .await
+            .context("cannot seed the demo grants")?;
+        if grants.applications_added + grants.requests_added.len() > 0 {
+            tracing::info!(
+                applications_added = grants.applications_added,
+                grants_added = grants.requests_added.len(),
+                "demo grants seeded"
+            );
+        }
     }
 
     let index_dir = config.data_dir.join("index");
@@ -114,6 +124,19 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         config.access.sweep_interval_secs.max(1),
     ));
 
+    // Records and consumers on the demo mesh, so monitoring has something to show.
+    let traffic = if config.demo.enabled && config.demo.traffic {
+        match crate::demo::Traffic::start(&db, crate::demo::TrafficOptions::default()).await {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(error = %e, "demo traffic not started");
+                None
+            }
+        }
+    } else {
+        None
+    };
+
     tracing::info!(
         url = %format!("http://{}", config.listen),
         backend = ?db.backend(),
@@ -136,6 +159,9 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     }
     propagation.stop().await;
     notifier.stop().await;
+    if let Some(traffic) = traffic {
+        traffic.stop().await;
+    }
     if let Some(demo) = demo {
         demo.stop().await;
     }

@@ -109,6 +109,7 @@ async fn demo_mesh_starts_three_reachable_brokers_and_stops_them() {
         enabled: true,
         broker_bin: common::broker_bin().into(),
         base_port: base,
+        ..DemoConfig::default()
     };
     let mesh = DemoMesh::start(&config, dir.path())
         .await
@@ -143,6 +144,7 @@ async fn demo_mesh_reports_a_missing_broker_binary() {
         enabled: true,
         broker_bin: "/nonexistent/nisshi".into(),
         base_port: common::free_port(),
+        ..DemoConfig::default()
     };
     let err = DemoMesh::start(&config, dir.path())
         .await

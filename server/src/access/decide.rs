@@ -40,6 +40,39 @@ fn refused(e: state::Forbidden) -> AccessError {
     conflict(format!("{e}."))
 }
 
+/// What a consume grant allows: read and describe the topic, read as the
+/// group (or any group of the prefix).
+pub(crate) fn consume_bindings(
+    topic: &str,
+    group: &str,
+    group_is_prefix: bool,
+    principal: &str,
+) -> Vec<AclBinding> {
+    vec![
+        AclBinding::allow(
+            AclResource::Topic,
+            topic,
+            false,
+            principal,
+            AclOperation::Read,
+        ),
+        AclBinding::allow(
+            AclResource::Topic,
+            topic,
+            false,
+            principal,
+            AclOperation::Describe,
+        ),
+        AclBinding::allow(
+            AclResource::Group,
+            group,
+            group_is_prefix,
+            principal,
+            AclOperation::Read,
+        ),
+    ]
+}
+
 impl AccessService {
     /// Opens a transaction holding the request's lock, with its current row
     /// and steps. 404 when there is no such request.
@@ -257,29 +290,7 @@ impl AccessService {
                     ));
                 }
                 let group = row.group.clone().unwrap_or_default();
-                vec![
-                    AclBinding::allow(
-                        AclResource::Topic,
-                        &row.topic,
-                        false,
-                        &principal,
-                        AclOperation::Read,
-                    ),
-                    AclBinding::allow(
-                        AclResource::Topic,
-                        &row.topic,
-                        false,
-                        &principal,
-                        AclOperation::Describe,
-                    ),
-                    AclBinding::allow(
-                        AclResource::Group,
-                        &group,
-                        row.group_is_prefix,
-                        &principal,
-                        AclOperation::Read,
-                    ),
-                ]
+                consume_bindings(&row.topic, &group, row.group_is_prefix, &principal)
             }
             _ => {
                 let mut b = vec![

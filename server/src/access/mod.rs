@@ -22,8 +22,10 @@ use app::access::{
 use app::auth::Caller;
 use app::error::AppError;
 
+pub(crate) use decide::consume_bindings;
 pub use error::AccessError;
 pub use lifecycle::Swept;
+pub(crate) use service::snapshot;
 pub use service::AccessService;
 
 /// The trait is the service's inherent methods under the same names; here

@@ -322,7 +322,7 @@ fn wanted(s: &Option<String>) -> Option<&str> {
 /// What every audit entry of a request carries (`after`, and `before` for
 /// state changes): id, kind, state, requester, team, event, cluster, and the
 /// teams that must act now; `extra` adds step, decision, comment or reason.
-pub(super) fn snapshot(
+pub(crate) fn snapshot(
     row: &RequestRow,
     to: RequestState,
     steps: &[StepRow],

@@ -3,6 +3,7 @@
 
 pub mod acls;
 mod clients;
+pub mod demo_clients;
 pub mod groups;
 pub mod mirror;
 pub mod offsets;
