@@ -54,7 +54,7 @@ impl MonitoringConfig {
     /// within minutes of start.
     pub fn demo_defaults() -> Vec<AlertDefault> {
         vec![
-            AlertDefault::new(AlertKind::ConsumerLag, 500.0, 1),
+            AlertDefault::new(AlertKind::ConsumerLag, 100.0, 1),
             AlertDefault::new(AlertKind::NoTraffic, 0.05, 0),
             AlertDefault::new(AlertKind::LinkLag, 5_000.0, 2),
             AlertDefault::new(AlertKind::LinkError, 0.0, 1),
