@@ -153,6 +153,12 @@ async fn traffic_lag_and_alerts(db: Db) {
             .expect("sampled");
         assert!(outcome.is_err(), "{other} has no broker: {first:?}");
     }
+    // A second worker leaves the clusters and the mesh-wide work to the first.
+    let other = Monitor::new(db.clone(), monitoring());
+    let second_worker = other.run_pass(at(1)).await.expect("pass");
+    assert!(second_worker.sampled.is_empty(), "{second_worker:?}");
+    assert_eq!(second_worker.skipped.len(), 3, "{second_worker:?}");
+    assert!(!second_worker.evaluated);
     let map = app.state.monitoring.map(None).await.expect("map");
     let reach: Vec<(String, bool)> = map
         .nodes
