@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks, release profile: `scripts/bench.sh [search|registry|mesh|all]`
+# Benchmarks, release profile: `scripts/bench.sh [search|registry|mesh|monitoring|all]`
 # (default all). Each reports its figures against the targets of its issue in
 # bench/results/<name>.json and bench/results/<name>.md; none fails when a
 # target is missed.
@@ -13,6 +13,14 @@
 #   local nisshi brokers. Environment: SB_BENCH_MESH_RECORDS (300000),
 #   SB_BENCH_MESH_LATENCY_SECS (20), SB_BENCH_MESH_GRANTS (200),
 #   SB_BENCH_MESH_ROUNDS (5 throughput rounds, the median reported).
+# - monitoring: storage, chart queries and the sampling pass (the monitoring
+#   issue, "Performance"), `--bench monitoring`, on SQLite, PostgreSQL
+#   (127.0.0.1:5432) and a local nisshi broker. Environment:
+#   SB_BENCH_MON_TOPICS (10000), SB_BENCH_MON_GROUPS (5000),
+#   SB_BENCH_MON_QUERIES (2000), SB_BENCH_MON_PG (1: also PostgreSQL),
+#   SB_BENCH_MON_PG_SCALE (0.1 of the series on PostgreSQL, extrapolated),
+#   SB_BENCH_MON_PASS_TOPICS (3334), SB_BENCH_MON_PASS_GROUPS (1667),
+#   SB_BENCH_MON_PASSES (5), SB_BENCH_MON_NOTE (a sentence atop the report).
 # - load: the portal under load (issue 18), bench/load/run.py: a release
 #   `serve --demo` and wrk with 200 keep-alive connections over the mixed
 #   browsing workload. Environment: SB_LOAD_CONNECTIONS (200), SB_LOAD_SECS
@@ -23,6 +31,7 @@ case "${1:-all}" in
   search) benches=(search) ;;
   registry) benches=(registry) ;;
   mesh) benches=(mesh) ;;
+  monitoring) benches=(monitoring) ;;
   load)
     source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
     setup_run
@@ -32,9 +41,9 @@ case "${1:-all}" in
     SB_BENCH_GIT="$(git -C "$ROOT" rev-parse --short HEAD)$([ -z "$(git -C "$ROOT" status --porcelain)" ] || echo -dirty)" \
       exec python3 "$ROOT/bench/load/run.py"
     ;;
-  all) benches=(search registry mesh) ;;
+  all) benches=(search registry mesh monitoring) ;;
   *)
-    echo "usage: $0 [search|registry|mesh|load|all]" >&2
+    echo "usage: $0 [search|registry|mesh|monitoring|load|all]" >&2
     exit 2
     ;;
 esac
