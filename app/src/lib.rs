@@ -1,6 +1,8 @@
 //! The Switchboard UI: routes, pages, components, server functions and wire types.
 //! No database, search or Kafka code lives here; the server provides services.
 
+#![recursion_limit = "256"]
+
 pub mod access;
 pub mod access_api;
 pub mod api;
