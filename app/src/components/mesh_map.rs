@@ -194,6 +194,9 @@ fn Node(n: MapNode, x: f64, y: f64) -> impl IntoView {
         (false, None) => format!("{} ({}): unreachable", n.name, n.cluster),
         (true, _) => format!("{} ({}): {status}", n.name, n.cluster),
     };
+    // A long name is squeezed into its box rather than spilling out of it
+    // (about 7.4 px per character at the name's size).
+    let fit = (n.name.chars().count() as f64 * 7.4 > NODE_W - 12.0).then_some(NODE_W - 12.0);
     let class = if n.reachable {
         "mesh-node"
     } else {
@@ -203,7 +206,8 @@ fn Node(n: MapNode, x: f64, y: f64) -> impl IntoView {
         <g class=class data-cluster=n.cluster.clone() data-reachable=n.reachable.to_string()>
             <title>{title}</title>
             <rect x=x y=y width=NODE_W height=NODE_H rx=8/>
-            <text class="mesh-node-name" x=x + NODE_W / 2.0 y=y + 20.0 text-anchor="middle">{n.name.clone()}</text>
+            <text class="mesh-node-name" x=x + NODE_W / 2.0 y=y + 20.0 text-anchor="middle"
+                textLength=fit lengthAdjust="spacingAndGlyphs">{n.name.clone()}</text>
             <text class="mesh-node-id" x=x + NODE_W / 2.0 y=y + 35.0 text-anchor="middle">{n.cluster.clone()}</text>
             <text class="mesh-node-status" x=x + NODE_W / 2.0 y=y + 50.0 text-anchor="middle">{status}</text>
         </g>

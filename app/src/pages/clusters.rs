@@ -21,6 +21,10 @@ pub fn ClustersPage() -> impl IntoView {
     // `refresh` re-runs the status check on the server and replaces the list.
     let refresh = ServerAction::<crate::api::RefreshClusters>::new();
     let clusters = Resource::new(move || refresh.version().get(), |_| list_clusters());
+    let map = Resource::new(
+        move || refresh.version().get(),
+        |_| crate::monitoring_api::mesh_map(),
+    );
     let links = Resource::new(
         move || refresh.version().get(),
         move |_| async move {
@@ -52,7 +56,6 @@ pub fn ClustersPage() -> impl IntoView {
             </button>
         </div>
         <p class="muted">"Status is read from the brokers with a short timeout and cached for a few seconds."</p>
-        <MeshMapPanel/>
         {move || refresh.value().get().and_then(Result::err).map(|e| view! {
             <p class="error-panel" role="alert">{e.message}</p>
         })}
@@ -65,8 +68,10 @@ pub fn ClustersPage() -> impl IntoView {
                         Ok(l) => (l, None),
                         Err(e) => (Vec::new(), Some(e.message)),
                     };
+                    let mesh = map.await;
                     Ok::<_, AppError>(view! {
                         {links_error.map(|m| view! { <p class="error-text">{format!("Mesh links: {m}")}</p> })}
+                        <MeshMapPanel map=mesh/>
                         <ClusterTable list links/>
                     })
                 })}

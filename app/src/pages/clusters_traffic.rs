@@ -8,20 +8,22 @@ use crate::components::errors::{ErrorTemplate, Loading};
 use crate::components::mesh_map::MeshMapView;
 use crate::components::range_buttons::RangeButtons;
 use crate::monitoring::ChartRange;
-use crate::monitoring_api::{link_chart, mesh_map};
+use crate::monitoring_api::link_chart;
 
+/// The mesh map; the clusters page reads it in the same suspense as the
+/// cluster list (two sibling suspenses streamed their parts out of place).
 #[component]
-pub fn MeshMapPanel() -> impl IntoView {
-    let map = Resource::new(|| (), |_| mesh_map());
+pub fn MeshMapPanel(
+    map: Result<crate::monitoring::MeshMap, crate::error::AppError>,
+) -> impl IntoView {
     view! {
         <section class="panel" data-testid="mesh-map-panel">
             <h2>"Mesh map"</h2>
             <p class="muted">"Clusters by platform and the running links between them, as the sampler last saw them. Red and dashed: unreachable or failing."</p>
-            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors/> }>
-                <Suspense fallback=Loading>
-                    {move || Suspend::new(async move { map.await.map(|map| view! { <MeshMapView map/> }) })}
-                </Suspense>
-            </ErrorBoundary>
+            {match map {
+                Ok(map) => view! { <MeshMapView map/> }.into_any(),
+                Err(e) => view! { <p class="error-text">{format!("Mesh map: {}", e.message)}</p> }.into_any(),
+            }}
         </section>
     }
 }

@@ -129,6 +129,14 @@ pub fn key_by(rows: Vec<SeriesRow>) -> HashMap<(String, String), SeriesRow> {
         .collect()
 }
 
+/// The map's column of a platform: `onprem`, `aws`, `gcp`…
+fn platform_word(p: app::clusters::Platform) -> String {
+    match p {
+        app::clusters::Platform::OnPremises => "onprem".to_string(),
+        other => other.label().to_lowercase(),
+    }
+}
+
 /// Clusters as nodes (with their sampler's last word), running links as edges.
 pub async fn map(db: &Db) -> Result<MeshMap, DbError> {
     let clusters = crate::clusters::list(db).await?;
@@ -149,10 +157,7 @@ pub async fn map(db: &Db) -> Result<MeshMap, DbError> {
             MapNode {
                 cluster: c.id().to_string(),
                 name: c.spec().name.clone(),
-                platform: serde_json::to_value(c.spec().platform)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                platform: platform_word(c.spec().platform),
                 reachable: state.is_none_or(|s| s.reachable),
                 last_error: state.and_then(|s| s.last_error.clone()),
                 rate: per_cluster.get(c.id()).copied(),
