@@ -18,7 +18,7 @@
 #   (127.0.0.1:5432) and a local nisshi broker. Environment:
 #   SB_BENCH_MON_TOPICS (10000), SB_BENCH_MON_GROUPS (5000),
 #   SB_BENCH_MON_QUERIES (2000), SB_BENCH_MON_PG (1: also PostgreSQL),
-#   SB_BENCH_MON_PG_SCALE (0.1 of the series on PostgreSQL, extrapolated),
+#   SB_BENCH_MON_PG_SCALE (1: the fraction of the series on PostgreSQL),
 #   SB_BENCH_MON_PASS_TOPICS (3334), SB_BENCH_MON_PASS_GROUPS (1667),
 #   SB_BENCH_MON_PASSES (5), SB_BENCH_MON_NOTE (a sentence atop the report).
 # - load: the portal under load (issue 18), bench/load/run.py: a release

@@ -1,7 +1,9 @@
 """The portal under load (scripts/bench.sh load): a release `switchboard serve
 --demo` on loopback, `wrk` with 200 keep-alive connections over the mixed
 browsing workload, /healthz in the same run for scale, each path alone, and the
-event page and API with their home cluster up and down. Writes
+event page and API with their home cluster up and down, then the same mix on
+two fresh servers, one without the monitoring sampler and one sampling every
+2 s (the monitoring issue's "unchanged while the sampler runs"). Writes
 bench/results/load.{json,md}; fails no target, reports every one."""
 
 import gzip
@@ -73,24 +75,75 @@ def median(xs):
     return xs[len(xs) // 2]
 
 
-def main():
+def start_server(extra_env):
+    """A release `serve --demo` with its own data dir and demo ports; returns
+    (process, base URL, demo base port) once /readyz answers."""
     port, demo = free_port(), free_port()
     data = tempfile.mkdtemp(prefix="sb-load-")
     log = open(os.path.join(data, "serve.log"), "w")
-    env = dict(os.environ, RUST_LOG="warn")
+    env = dict(os.environ, RUST_LOG="warn", **extra_env)
     server = subprocess.Popen(
         [BIN, "serve", "--demo", "--demo-base-port", str(demo), "--listen", f"127.0.0.1:{port}", "--data-dir", data],
         cwd=ROOT, stdout=log, stderr=log, env=env, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if get(base + "/readyz")[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return server, base, demo
+
+
+def stop_server(server):
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def sampler_state(base):
+    """The sampler's last pass per cluster (Unix time) and its duration (s), from /metrics."""
+    text = get(base + "/metrics")[1].decode()
+    last = {m.group(1): float(m.group(2)) for m in re.finditer(
+        r'^switchboard_sampler_last_pass_timestamp_seconds\{cluster="([^"]+)"\} (\S+)', text, re.M)}
+    took = {m.group(1): float(m.group(2)) for m in re.finditer(
+        r'^switchboard_sampler_pass_seconds\{cluster="([^"]+)"\} (\S+)', text, re.M)}
+    return last, took
+
+
+def sampler_compare(mix):
+    """The mix on a server without the sampler, then on one sampling every 2 s."""
+    out = {}
+    for name, extra in (("off", {"SWITCHBOARD_MONITORING__ENABLED": "false"}),
+                        ("every_2s", {"SWITCHBOARD_MONITORING__INTERVAL_SECS": "2"})):
+        server, base, _ = start_server(extra)
+        try:
+            time.sleep(8)  # status, topic facts and (when on) the first passes
+            for p in mix:
+                get(base + p)
+            before, _ = sampler_state(base)
+            rounds = [wrk(base, mix) for _ in range(ROUNDS)]
+            after, took = sampler_state(base)
+        finally:
+            stop_server(server)
+        out[name] = {
+            "rounds": rounds,
+            "p50_ms": median([r["p50_ms"] for r in rounds]),
+            "p99_ms": median([r["p99_ms"] for r in rounds]),
+            "p99_ms_range": [min(r["p99_ms"] for r in rounds), max(r["p99_ms"] for r in rounds)],
+            "rps": median([r["rps"] for r in rounds]),
+            "errors": sum(r["errors"] for r in rounds),
+            # Seconds the sampler's last pass advanced during the rounds, per cluster.
+            "sampler_advanced_s": {c: round(after[c] - before.get(c, 0), 1) for c in after},
+            "sampler_pass_s": took,
+        }
+    return out
+
+
+def main():
+    server, base, demo = start_server({})
     try:
-        for _ in range(600):
-            try:
-                if get(base + "/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
         hits = json.loads(get(base + "/api/v1/events?per_page=50")[1])["hits"]
         onprem = [h["name"] for h in hits if h.get("home_cluster") == "onprem"] or [h["name"] for h in hits]
         names = [h["name"] for h in hits]
@@ -127,8 +180,8 @@ def main():
         down = {p: wrk(base, [p], conns=8, secs=10) for p in event_paths}
         shown = json.loads(get(base + event_paths[1])[1])["live_topic"]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_server(server)
+    sampler = sampler_compare(mix)
 
     pkg = os.path.join(ROOT, "target", "site", "pkg", "switchboard.wasm")
     wasm = open(pkg, "rb").read() if os.path.exists(pkg) else b""
@@ -143,6 +196,8 @@ def main():
         "ratio_pct_range": [min(r["ratio_pct"] for r in rounds), max(r["ratio_pct"] for r in rounds)],
         "event_p99_up_ms": max(r["p99_ms"] for r in up.values()),
         "event_p99_down_ms": max(r["p99_ms"] for r in down.values()),
+        "mix_p99_ms_sampler_off": sampler["off"]["p99_ms"],
+        "mix_p99_ms_sampler_every_2s": sampler["every_2s"]["p99_ms"],
         "wasm_bytes": len(wasm),
         "wasm_gzip_bytes": wasm_gz,
     }
@@ -157,7 +212,7 @@ def main():
     commit = os.environ.get("SB_BENCH_GIT", "unknown")
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     figures = {"when": now, "commit": commit, "cpus": os.cpu_count(), "rounds": rounds, "per_path": per_path,
-               "event_up": up, "event_down": down, "event_down_shows": shown, "summary": summary,
+               "event_up": up, "event_down": down, "sampler": sampler, "event_down_shows": shown, "summary": summary,
                "targets": [{"target": t, "measured": m, "limit": l, "met": ok} for t, m, l, ok in targets]}
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "load.json"), "w") as f:
@@ -181,6 +236,16 @@ def main():
         md.append(f"| `{p}` | {up[p]['p50_ms']} | {up[p]['p99_ms']} | {down[p]['p50_ms']} | {down[p]['p99_ms']} | {down[p]['errors']} |")
     md += ["", f"With the home cluster down, the API showed: `{json.dumps(shown)}`", "",
            f"Release WASM: {len(wasm)} bytes, {wasm_gz} bytes gzipped (-9).", "",
+           "## The mix with and without the monitoring sampler", "",
+           f"Two fresh servers, one after the other, {ROUNDS} rounds of the mix each: one with `monitoring.enabled = false`, "
+           "one sampling the demo mesh every 2 s (15 times its default rate). The demo mesh is small; the sampler's cost at "
+           "the issue's scale is in `bench/results/monitoring.md`.", "",
+           "| sampler | req/s (median) | p50 ms (median) | p99 ms (median) | p99 ms range | errors | last pass advanced, s | last pass took, s |",
+           "|---|---|---|---|---|---|---|---|"]
+    for name, r in sampler.items():
+        md.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['p99_ms_range'][0]}-{r['p99_ms_range'][1]} | {r['errors']} | "
+                  f"{json.dumps(r['sampler_advanced_s'])} | {json.dumps(r['sampler_pass_s'])} |")
+    md += ["",
            "## Notes", "",
            "- wrk runs on the same 2 CPUs as the server, so every figure is also bounded by the client.",
            "- The 100,000-event catalogue is not loaded here (the demo catalogue is); search at that size is `scripts/bench.sh search`.",

@@ -13,7 +13,7 @@
 //! Environment: `SB_BENCH_MON_TOPICS` (10000), `SB_BENCH_MON_GROUPS` (5000),
 //! `SB_BENCH_MON_QUERIES` (2000), `SB_BENCH_MON_PG` (1: also PostgreSQL on
 //! 127.0.0.1:5432, `SB_BENCH_MON_PG_URL` to change it), `SB_BENCH_MON_PG_SCALE`
-//! (0.1: the fraction of the series filled on PostgreSQL, sizes extrapolated
+//! (1: the fraction of the series filled on PostgreSQL, sizes extrapolated
 //! linearly), `SB_BENCH_MON_PASS_TOPICS` (3334), `SB_BENCH_MON_PASS_GROUPS`
 //! (1667), `SB_BENCH_MON_PASSES` (5), `SB_BENCH_MON_NOTE` (a sentence put at
 //! the top of the report, for example why the scale was reduced),
@@ -141,14 +141,15 @@ async fn postgres_part(
 
 fn level_rows(fill: &Value) -> String {
     let mut md = String::from(
-        "| Level | Points per series | Rows | MiB | Bytes per point | Fill rows/s |\n|---|---|---|---|---|---|\n",
+        "| Level | Points per series | Points | Blocks (rows) | MiB | Bytes per point | Fill points/s |\n|---|---|---|---|---|---|---|\n",
     );
     for l in fill["levels"].as_array().into_iter().flatten() {
         md.push_str(&format!(
-            "| {} | {} | {} | {:.1} | {} | {} |\n",
+            "| {} | {} | {} | {} | {:.1} | {} | {} |\n",
             l["level"].as_str().unwrap_or("?"),
             l["points_per_series"],
             l["rows"],
+            l["blocks"],
             l["bytes"].as_f64().unwrap_or(0.0) / 1_048_576.0,
             l["bytes_per_point"],
             l["rows_per_sec"],
@@ -184,7 +185,7 @@ fn storage_md(title: &str, part: &Value, note: &str) -> String {
     format!(
         "### {title}\n\n{note}{} series ({} topics, {} groups), {} points in {:.0} s. \
          Before the points (SQLite: the migrated file with the series rows; PostgreSQL: \
-         `metric_points` empty) {:.1} MiB; with them {:.1} MiB ({} bytes per point overall).\n\n{}\n\
+         `metric_blocks` empty) {:.1} MiB; with them {:.1} MiB ({} bytes per point overall).\n\n{}\n\
          Scaled to 15,000 series: **{} GB per day of raw points**, **{} GB for the 30-day steady state** \
          (GB = 10⁹ bytes).\n\n",
         fill["series"],
@@ -264,7 +265,7 @@ fn main() -> anyhow::Result<()> {
     let groups: usize = env_or("SB_BENCH_MON_GROUPS", FULL_GROUPS);
     let queries: usize = env_or("SB_BENCH_MON_QUERIES", 2_000);
     let with_pg = env_or("SB_BENCH_MON_PG", 1) == 1;
-    let pg_scale: f64 = env_or("SB_BENCH_MON_PG_SCALE", 0.1f64).clamp(0.001, 1.0);
+    let pg_scale: f64 = env_or("SB_BENCH_MON_PG_SCALE", 1.0f64).clamp(0.001, 1.0);
     let pg_url = std::env::var("SB_BENCH_MON_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let pass_topics: usize = env_or("SB_BENCH_MON_PASS_TOPICS", 3_334);
@@ -377,15 +378,19 @@ fn main() -> anyhow::Result<()> {
              (`group_lag` series `<grant n>`) over 3 clusters (`onprem`, `aws`, `gcp`), sampled every 30 s, \
              holds at steady state what the retention keeps: raw points for 1 day (2,880 per series), \
              5-minute rollups for 7 days (2,016, with lo/hi), hourly rollups for 30 days (720, with lo/hi). \
-             The bench writes exactly that into a fresh, migrated database: a **fill** with multi-row INSERTs \
-             (1,000 rows each, 200 per transaction), not the sampler's write path, in time order \
-             (every series at each timestamp, as the sampler and rollups write), with modelled values \
+             The bench writes exactly that into a fresh, migrated database, packed as the store packs it \
+             (`monitoring::block`: one row per series and block of an hour of raw points, four hours of \
+             5-minute rollups or a day of hourly ones; 6 bytes per raw point, 14 per rollup): a **fill** of \
+             whole blocks with multi-row INSERTs (200 blocks each, 50 per transaction), not the sampler's \
+             append path (the sampling pass below appends through it), in time order \
+             (block by block, every series in each, as the sampler and rollups write), with modelled values \
              (rates from whole counts over 30 s with daily swing and noise, a tenth of topics idle; lags \
              mostly small integers, a quarter drifting to hundreds, one in twenty behind by thousands). \
              Sizes are measured after each level: the SQLite file after `PRAGMA wal_checkpoint(TRUNCATE)`, \
-             on PostgreSQL `pg_total_relation_size('metric_points')` (table and both indexes). \
-             A store that has been running has also deleted the expired points of each level; SQLite reuses \
-             those pages, so its size stays near this figure, while PostgreSQL's depends on vacuum.\n\n",
+             on PostgreSQL `pg_total_relation_size('metric_blocks')` (table, TOAST and both indexes). \
+             A store that has been running has also deleted the expired blocks of each level and rewritten \
+             the current block of each series at every append; SQLite reuses freed pages, so its size stays \
+             near this figure, while PostgreSQL's depends on vacuum.\n\n",
             report::targets_table(&targets),
             figures["machine"]["nproc"],
             figures["machine"]["cpu"].as_str().unwrap_or("?"),
@@ -400,10 +405,16 @@ fn main() -> anyhow::Result<()> {
                 "PostgreSQL",
                 &figures["postgres"],
                 &format!(
-                    "**A fraction ({pg_scale}) of the series**, filled in the same way (a full fill on this \
-                     2-core machine would take longer than the bench should and some 10 GB of disk); sizes \
-                     are extrapolated linearly in the number of series to 15,000. \
-                     PostgreSQL 127.0.0.1:5432, database `{}` made for the run and dropped after it. ",
+                    "{}PostgreSQL 127.0.0.1:5432, database `{}` made for the run and dropped after it. ",
+                    if pg_scale < 1.0 {
+                        format!(
+                            "**A fraction ({pg_scale}) of the series**, filled in the same way \
+                             (SB_BENCH_MON_PG_SCALE); sizes are extrapolated linearly in the number \
+                             of series to 15,000. "
+                        )
+                    } else {
+                        String::new()
+                    },
                     figures["postgres"]["database"].as_str().unwrap_or("?")
                 ),
             ));

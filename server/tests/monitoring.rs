@@ -293,36 +293,64 @@ async fn traffic_lag_and_alerts(db: Db) {
     // Rollups are made; retention deletes what is past it.
     let later = at(3 * 3_600);
     monitor.run_pass(later).await.expect("pass");
-    let rolled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_points WHERE step = 300")
-        .fetch_one(db.pool())
-        .await
-        .expect("rollups");
-    assert!(rolled > 0, "5-minute rollups were made");
     let series: i64 = sqlx::query_scalar("SELECT MIN(id) FROM metric_series")
         .fetch_one(db.pool())
         .await
         .expect("series");
-    let old = later.unix_timestamp() - 40 * 86_400;
-    for (step, at) in [(0, later.unix_timestamp() - 2 * 86_400), (3_600, old)] {
-        sqlx::query(
-            "INSERT INTO metric_points (series_id, step, at, value) VALUES ($1, $2, $3, 1.0)",
-        )
+    let now = later.unix_timestamp();
+    let rolled = store::points(&db, series, 300, now - 86_400, now)
+        .await
+        .expect("rollups");
+    assert!(!rolled.is_empty(), "5-minute rollups were made");
+    assert!(rolled.iter().all(|p| p.at % 300 == 0 && p.min.is_some()));
+    let old = now - 40 * 86_400;
+    let point = |at| app::monitoring::Point {
+        at,
+        value: 1.0,
+        min: None,
+        max: None,
+    };
+    let mut tx = db.begin().await.expect("tx");
+    store::append(&db, &mut tx, 0, &[(series, point(now - 2 * 86_400))])
+        .await
+        .expect("old raw point");
+    store::append(&db, &mut tx, 3_600, &[(series, point(old))])
+        .await
+        .expect("old hourly point");
+    tx.commit().await.expect("commit");
+    // Points an earlier version stored one per row are moved into blocks.
+    let legacy = now - 600;
+    sqlx::query("INSERT INTO metric_points (series_id, step, at, value) VALUES ($1, 0, $2, 42.0)")
         .bind(series)
-        .bind(step)
-        .bind(at)
+        .bind(legacy)
         .execute(db.pool())
         .await
-        .expect("old point");
-    }
+        .expect("legacy point");
     monitor
         .run_pass(later + time::Duration::seconds(30))
         .await
         .expect("pass");
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_points WHERE at < $1")
-        .bind(later.unix_timestamp() - 86_400 - 60)
+    let blocks_before_retention: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM metric_blocks WHERE start < $1")
+            .bind(now - 86_400 - 3_600)
+            .fetch_one(db.pool())
+            .await
+            .expect("old blocks");
+    assert_eq!(
+        blocks_before_retention, 0,
+        "blocks past retention are deleted"
+    );
+    let raw = store::points(&db, series, 0, now - 3_600, now + 60)
+        .await
+        .expect("raw");
+    assert!(
+        raw.iter().any(|p| p.at == legacy && p.value == 42.0),
+        "the legacy point is in its block: {raw:?}"
+    );
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_points")
         .fetch_one(db.pool())
         .await
-        .expect("old points");
-    assert_eq!(left, 0, "points past retention are deleted");
+        .expect("legacy rows");
+    assert_eq!(left, 0, "legacy rows are moved, not copied");
     broker.stop();
 }

@@ -1,15 +1,18 @@
 //! The steady-state store of a mesh: what the retention keeps of every series
 //! (raw points for a day, 5-minute rollups for a week, hourly ones for 30
-//! days), written straight into `metric_points` with multi-row INSERTs in big
-//! transactions (a fill, not the sampler's write path), then measured.
+//! days), packed into `metric_blocks` by `monitoring::block` and written
+//! with multi-row INSERTs in big transactions (a fill, not the sampler's
+//! append path, which the sampling pass measures), then measured.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
+use app::monitoring::Point;
 use serde_json::{json, Value};
 use sqlx::Row;
 use switchboard::db::{Backend, Db};
+use switchboard::monitoring::block;
 
 use crate::common::report::round;
 use crate::common::rng::Rng;
@@ -18,9 +21,11 @@ use crate::common::rng::Rng;
 /// third of topics and groups is on `onprem` (what the sampling pass reuses).
 pub const CLUSTERS: [&str; 3] = ["onprem", "aws", "gcp"];
 
-/// Rows per INSERT statement, and statements per transaction.
+/// Series rows per INSERT statement; blocks per INSERT (four parameters
+/// each); statements per transaction.
 const ROWS_PER_INSERT: usize = 1_000;
-const INSERTS_PER_TX: usize = 200;
+const BLOCKS_PER_INSERT: usize = 200;
+const INSERTS_PER_TX: usize = 50;
 
 /// One retention level: its step, how many points a series keeps, and the
 /// spacing of those points.
@@ -203,7 +208,7 @@ async fn make_series(db: &Db, topics: usize, groups: usize) -> anyhow::Result<Ve
 }
 
 /// Bytes the points take: the SQLite file (after a checkpoint) or
-/// `pg_total_relation_size('metric_points')`.
+/// `pg_total_relation_size('metric_blocks')`.
 pub async fn size(db: &Db, file: Option<&Path>) -> anyhow::Result<u64> {
     match db.backend() {
         Backend::Sqlite => {
@@ -215,12 +220,32 @@ pub async fn size(db: &Db, file: Option<&Path>) -> anyhow::Result<u64> {
             Ok(std::fs::metadata(file)?.len() + std::fs::metadata(wal).map_or(0, |m| m.len()))
         }
         Backend::Postgres => {
-            let bytes: i64 = sqlx::query_scalar("SELECT pg_total_relation_size('metric_points')")
+            let bytes: i64 = sqlx::query_scalar("SELECT pg_total_relation_size('metric_blocks')")
                 .fetch_one(db.pool())
                 .await?;
             Ok(u64::try_from(bytes).unwrap_or(0))
         }
     }
+}
+
+/// One multi-row INSERT of whole blocks.
+async fn insert_blocks(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    step: i64,
+    blocks: &[(i64, i64, Vec<u8>)],
+) -> anyhow::Result<()> {
+    let mut sql = String::from("INSERT INTO metric_blocks (series_id, step, start, data) VALUES ");
+    for i in 0..blocks.len() {
+        let sep = if i > 0 { "," } else { "" };
+        let n = i * 4;
+        write!(sql, "{sep}(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)?;
+    }
+    let mut q = sqlx::query(&sql);
+    for (series, start, data) in blocks {
+        q = q.bind(*series).bind(step).bind(*start).bind(data.clone());
+    }
+    q.execute(&mut **conn).await?;
+    Ok(())
 }
 
 /// Fills the store for `topics` + `groups` series at `now`; returns the series
@@ -249,35 +274,46 @@ pub async fn fill(
     let mut total_rows = 0u64;
     for level in LEVELS {
         let level_started = Instant::now();
-        let mut sql = String::with_capacity(ROWS_PER_INSERT * 48);
-        let mut in_stmt = 0;
-        let mut in_tx = 0;
+        let all: Vec<i64> = times(level, now).collect();
         let mut rows = 0u64;
+        let mut blocks = 0u64;
+        let mut pending: Vec<(i64, i64, Vec<u8>)> = Vec::with_capacity(BLOCKS_PER_INSERT);
+        let mut in_tx = 0;
         sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
-        // Time order, every series at each timestamp: the order the sampler
-        // and the rollups write in, so the pages fill as they would.
-        for at in times(level, now) {
+        // Time order, block by block with every series in each: the order
+        // in which the sampler and the rollups fill blocks.
+        let step = level.step;
+        for chunk in all.chunk_by(|a, b| block::start_of(step, *a) == block::start_of(step, *b)) {
+            let start = block::start_of(step, chunk[0]);
             for s in &series {
-                if in_stmt == 0 {
-                    sql.clear();
-                    sql.push_str(
-                        "INSERT INTO metric_points (series_id, step, at, value, lo, hi) VALUES ",
-                    );
-                } else {
-                    sql.push(',');
-                }
-                if level.step == 0 {
-                    let v = s.raw(&mut rng, at);
-                    write!(sql, "({},0,{at},{v},NULL,NULL)", s.id)?;
-                } else {
-                    let (v, lo, hi) = s.bucket(&mut rng, at, (level.step / 30) as usize);
-                    write!(sql, "({},{},{at},{v},{lo},{hi})", s.id, level.step)?;
-                }
-                in_stmt += 1;
-                rows += 1;
-                if in_stmt == ROWS_PER_INSERT {
-                    sqlx::raw_sql(&sql).execute(&mut *conn).await?;
-                    in_stmt = 0;
+                let points: Vec<Point> = chunk
+                    .iter()
+                    .map(|&at| {
+                        if step == 0 {
+                            let value = s.raw(&mut rng, at);
+                            Point {
+                                at,
+                                value,
+                                min: None,
+                                max: None,
+                            }
+                        } else {
+                            let (value, lo, hi) = s.bucket(&mut rng, at, (step / 30) as usize);
+                            Point {
+                                at,
+                                value,
+                                min: Some(lo),
+                                max: Some(hi),
+                            }
+                        }
+                    })
+                    .collect();
+                rows += points.len() as u64;
+                blocks += 1;
+                pending.push((s.id, start, block::encode(step, start, &points)));
+                if pending.len() == BLOCKS_PER_INSERT {
+                    insert_blocks(&mut conn, step, &pending).await?;
+                    pending.clear();
                     in_tx += 1;
                     if in_tx == INSERTS_PER_TX {
                         sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
@@ -287,8 +323,8 @@ pub async fn fill(
                 }
             }
         }
-        if in_stmt > 0 {
-            sqlx::raw_sql(&sql).execute(&mut *conn).await?;
+        if !pending.is_empty() {
+            insert_blocks(&mut conn, step, &pending).await?;
         }
         sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
         let secs = level_started.elapsed().as_secs_f64();
@@ -305,6 +341,7 @@ pub async fn fill(
             "step": level.step,
             "points_per_series": level.points,
             "rows": rows,
+            "blocks": blocks,
             "bytes": bytes,
             "bytes_per_point": round(bytes as f64 / rows.max(1) as f64, 1),
             "fill_secs": round(secs, 1),
@@ -316,7 +353,7 @@ pub async fn fill(
     drop(conn);
     if db.backend() == Backend::Postgres {
         // What autovacuum would have done by then; the planner needs it.
-        sqlx::raw_sql("ANALYZE metric_points")
+        sqlx::raw_sql("ANALYZE metric_blocks")
             .execute(db.pool())
             .await?;
     }

@@ -227,6 +227,15 @@ impl Db {
         }
     }
 
+    /// `column` with the bytes `more` appended. SQLite's `||` answers text
+    /// (bytes kept), so its result is cast back to a blob.
+    pub fn append_bytes(&self, column: &str, more: &str) -> String {
+        match self.backend {
+            Backend::Postgres => format!("{column} || {more}"),
+            Backend::Sqlite => format!("CAST({column} || {more} AS BLOB)"),
+        }
+    }
+
     /// How many writers are worth running at once: `wanted` on PostgreSQL,
     /// at most 4 on SQLite, whose single writer would only make more of them
     /// queue for its lock.

@@ -5,6 +5,7 @@
 //! them. With several workers each cluster is sampled by one (a lease).
 
 pub mod alerts;
+pub mod block;
 pub mod config;
 pub mod error;
 pub mod lease;

@@ -11,9 +11,12 @@ use crate::db::{Db, DbError};
 /// Rollup steps, finest first; each is made from the level before it.
 pub const STEPS: [i64; 2] = [300, 3_600];
 
-/// The longest span one rollup statement covers, so a long outage is caught
-/// up in bounded transactions.
-const CATCH_UP: i64 = 6 * 3_600;
+/// The longest span one rollup transaction covers, so a long outage is
+/// caught up in bounded steps (an hour of raw points is one block per series).
+const CATCH_UP: i64 = 3_600;
+
+/// Series whose rows of an earlier version are moved into blocks per pass.
+const ADOPT_PER_PASS: i64 = 500;
 
 /// The step a chart of `range` is drawn at (0 = raw).
 pub fn step_of(range: ChartRange) -> i64 {
@@ -26,6 +29,8 @@ pub fn step_of(range: ChartRange) -> i64 {
 
 /// Makes every complete bucket not made yet, up to `now`.
 pub async fn roll_up(db: &Db, now: i64) -> Result<(), DbError> {
+    // Points an earlier version stored one per row join their blocks first.
+    store::adopt_rows(db, ADOPT_PER_PASS).await?;
     let mut source = 0;
     for step in STEPS {
         let done: Option<i64> =
@@ -36,38 +41,21 @@ pub async fn roll_up(db: &Db, now: i64) -> Result<(), DbError> {
         let end = now - now.rem_euclid(step);
         let start = match done {
             Some(d) => d,
-            None => {
-                let first: Option<i64> =
-                    sqlx::query_scalar("SELECT MIN(at) FROM metric_points WHERE step = $1")
-                        .bind(source)
-                        .fetch_one(db.pool())
-                        .await?;
-                match first {
-                    Some(f) => f - f.rem_euclid(step),
-                    None => end,
-                }
-            }
+            None => match store::first_start(db, source).await? {
+                Some(f) => f - f.rem_euclid(step),
+                None => end,
+            },
         };
         let mut from = start;
         while from < end {
             let to = (from + CATCH_UP).min(end);
+            let found = store::level_points(db, source, from, to).await?;
+            let rows: Vec<(i64, Point)> = found
+                .iter()
+                .flat_map(|(series, points)| bucket(points, step).into_iter().map(|p| (*series, p)))
+                .collect();
             let mut tx = db.begin().await?;
-            // Integer division buckets `at` on both dialects.
-            sqlx::query(
-                "INSERT INTO metric_points (series_id, step, at, value, lo, hi) \
-                 SELECT series_id, $1, (at / $1) * $1, AVG(value), MIN(COALESCE(lo, value)), \
-                        MAX(COALESCE(hi, value)) \
-                 FROM metric_points WHERE step = $2 AND at >= $3 AND at < $4 \
-                 GROUP BY series_id, (at / $1) * $1 \
-                 ON CONFLICT (series_id, step, at) DO UPDATE SET value = excluded.value, \
-                   lo = excluded.lo, hi = excluded.hi",
-            )
-            .bind(step)
-            .bind(source)
-            .bind(from)
-            .bind(to)
-            .execute(&mut *tx)
-            .await?;
+            store::append(db, &mut tx, step, &rows).await?;
             sqlx::query(
                 "INSERT INTO metric_rollups (step, done_until) VALUES ($1, $2) \
                  ON CONFLICT (step) DO UPDATE SET done_until = excluded.done_until",
@@ -94,7 +82,7 @@ pub async fn roll_up(db: &Db, now: i64) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Deletes the points each level keeps no longer; returns how many.
+/// Deletes the blocks each level keeps no longer; returns how many.
 pub async fn expire(db: &Db, config: &MonitoringConfig, now: i64) -> Result<u64, DbError> {
     let keep = [
         (0, config.raw_hours.max(1) * 3_600),
@@ -104,19 +92,11 @@ pub async fn expire(db: &Db, config: &MonitoringConfig, now: i64) -> Result<u64,
     let mut deleted = 0;
     for (step, secs) in keep {
         let before = now - i64::try_from(secs).unwrap_or(i64::MAX / 2);
-        deleted += sqlx::query("DELETE FROM metric_points WHERE step = $1 AND at < $2")
-            .bind(step)
-            .bind(before)
-            .execute(db.pool())
-            .await?
-            .rows_affected();
+        deleted += store::expire_blocks(db, step, before).await?;
     }
     // A series nothing was observed for during the whole retention is gone.
     let before = now - i64::try_from(config.retention_days.max(1) * 86_400).unwrap_or(0);
-    sqlx::query("DELETE FROM metric_series WHERE last_at IS NOT NULL AND last_at < $1")
-        .bind(before)
-        .execute(db.pool())
-        .await?;
+    store::forget_series(db, before).await?;
     Ok(deleted)
 }
 
