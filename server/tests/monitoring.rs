@@ -3,7 +3,8 @@
 //! lag; lag over the rule's threshold fires an alert that notifies the
 //! consumer's team only and resolves when it catches up; an unreachable
 //! cluster is marked while the others are sampled; rollups are made and
-//! retention deletes old points; another team cannot edit the rule.
+//! retention deletes old points; another team cannot edit the rule. And the
+//! committed-offset read the passes use, on its own.
 
 mod common;
 
@@ -67,15 +68,22 @@ async fn produce(bootstrap: &str, topic: &str, n: usize) {
 
 /// Commits `offset` on partition 0 for the group, as a consumer would.
 fn commit(bootstrap: &str, topic: &str, offset: i64) {
+    commit_as(bootstrap, GROUP, &[(topic, 0, offset)]);
+}
+
+/// Commits (topic, partition, offset) for `group`, as a consumer would.
+fn commit_as(bootstrap: &str, group: &str, offsets: &[(&str, i32, i64)]) {
     let c: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
-        .set("group.id", GROUP)
+        .set("group.id", group)
         .set("enable.auto.commit", "false")
         .create()
         .expect("consumer");
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Offset(offset))
-        .expect("offset");
+    for (topic, partition, offset) in offsets {
+        tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))
+            .expect("offset");
+    }
     c.commit(&tpl, CommitMode::Sync).expect("committed");
 }
 
@@ -352,5 +360,101 @@ async fn traffic_lag_and_alerts(db: Db) {
         .await
         .expect("legacy rows");
     assert_eq!(left, 0, "legacy rows are moved, not copied");
+    broker.stop();
+}
+
+/// `committed_offsets` against a real broker: exact offsets of a group that
+/// committed on two partitions, nothing for a group that committed elsewhere
+/// or never existed (more groups than are read at once), and every group
+/// failed, within the timeout, when nothing answers.
+#[tokio::test]
+async fn committed_offsets_of_many_groups() {
+    use std::collections::{BTreeMap, HashMap};
+    use switchboard::kafka::offsets::committed_offsets;
+
+    let broker = Broker::start();
+    let bootstrap = broker.bootstrap();
+    let conn = Connection::plaintext(&bootstrap);
+    let timeout = Duration::from_secs(5);
+    let specs = [("offsets.two", 2), ("offsets.one", 1)].map(|(name, partitions)| TopicSpec {
+        name: name.into(),
+        partitions,
+        replication: -1,
+    });
+    create_topics(&conn, &specs, timeout).await.expect("topics");
+    let b = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        commit_as(
+            &b,
+            "readers.both",
+            &[("offsets.two", 0, 7), ("offsets.two", 1, 3)],
+        );
+        commit_as(&b, "readers.other", &[("offsets.one", 0, 5)]);
+    })
+    .await
+    .expect("committed");
+
+    let two = vec![
+        ("offsets.two".to_string(), 0),
+        ("offsets.two".to_string(), 1),
+    ];
+    let mut wanted = vec![
+        // A duplicate partition is read once.
+        (
+            "readers.both".to_string(),
+            [two.clone(), vec![two[1].clone()]].concat(),
+        ),
+        ("readers.other".to_string(), two.clone()),
+        ("readers.none".to_string(), two.clone()),
+    ];
+    let ghosts: Vec<String> = (0..300).map(|n| format!("ghost.{n}")).collect();
+    wanted.extend(ghosts.iter().map(|g| (g.clone(), two.clone())));
+    let (answered, failed) = committed_offsets(&conn, wanted, timeout).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    let both: HashMap<String, BTreeMap<i32, i64>> =
+        HashMap::from([("offsets.two".into(), BTreeMap::from([(0, 7), (1, 3)]))]);
+    assert_eq!(answered.get("readers.both"), Some(&both));
+    // Committed nothing there (only on another topic); never existed.
+    for group in ["readers.other", "readers.none"] {
+        assert_eq!(answered.get(group), Some(&HashMap::new()), "{group}");
+    }
+    assert_eq!(answered.len(), 3 + ghosts.len());
+    assert!(ghosts.iter().all(|g| answered[g].is_empty()));
+
+    // The same group asked for the topic it committed on.
+    let (answered, failed) = committed_offsets(
+        &conn,
+        vec![("readers.other".into(), vec![("offsets.one".into(), 0)])],
+        timeout,
+    )
+    .await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        answered.get("readers.other"),
+        Some(&HashMap::from([(
+            "offsets.one".into(),
+            BTreeMap::from([(0, 5)])
+        )]))
+    );
+
+    // Nothing listens: every group fails, within the timeout.
+    let nowhere = Connection::plaintext(format!("127.0.0.1:{}", common::free_port()));
+    let started = std::time::Instant::now();
+    let short = Duration::from_secs(2);
+    let (answered, failed) = committed_offsets(
+        &nowhere,
+        vec![("a".into(), two.clone()), ("b".into(), two)],
+        short,
+    )
+    .await;
+    assert!(answered.is_empty(), "{answered:?}");
+    let mut names: Vec<&str> = failed.iter().map(|(g, _)| g.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["a", "b"], "{failed:?}");
+    assert!(
+        started.elapsed() < short + Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     broker.stop();
 }

@@ -2,12 +2,14 @@
 //!
 //! rust-rdkafka 0.39 does not wrap the ACL calls, so this module calls
 //! librdkafka's C functions (`rd_kafka_CreateAcls`, `rd_kafka_DescribeAcls`,
-//! `rd_kafka_DeleteAcls`) itself. All unsafe code lives in the private `ffi`
-//! module below; every C object it makes is owned by a small guard that frees
-//! it on drop, on every path. The public functions are safe and never panic on
-//! bad input: an ACL that cannot be expressed (NUL bytes, empty fields; the
-//! resource, pattern, operation and permission are enums, so unknown names
-//! cannot occur) is refused with plain words before any network call.
+//! `rd_kafka_DeleteAcls`) itself. Its unsafe code lives in the private `ffi`
+//! module below and in the guards it shares with other admin calls
+//! (`kafka/native.rs`); every C object it makes is owned by a small guard that
+//! frees it on drop, on every path. The public functions are safe and never
+//! panic on bad input: an ACL that cannot be expressed (NUL bytes, empty
+//! fields; the resource, pattern, operation and permission are enums, so
+//! unknown names cannot occur) is refused with plain words before any network
+//! call.
 //!
 //! What librdkafka 2.12 does with a broker that has no authorizer:
 //! - CreateAcls and DeleteAcls: every binding (or filter) gets the error
@@ -27,6 +29,7 @@ use rdkafka_sys::bindings::{
     rd_kafka_resp_err_t as ErrorCode,
 };
 
+use super::native::is_unreachable;
 use super::{Connection, KafkaError};
 
 mod binding;
@@ -311,17 +314,6 @@ fn label_at(labels: &[String], i: usize) -> String {
 // ---------------------------------------------------------------------------
 // Running a call
 
-fn is_unreachable(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::RD_KAFKA_RESP_ERR__TIMED_OUT
-            | ErrorCode::RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE
-            | ErrorCode::RD_KAFKA_RESP_ERR__TRANSPORT
-            | ErrorCode::RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
-            | ErrorCode::RD_KAFKA_RESP_ERR__RESOLVE
-    )
-}
-
 /// Folds per-binding errors. Any error other than SECURITY_DISABLED fails the
 /// call, naming the binding; otherwise returns whether SECURITY_DISABLED was
 /// seen (the broker has no authorizer).
@@ -422,7 +414,7 @@ where
 // ---------------------------------------------------------------------------
 // The C side
 
-// The only unsafe code of the crate: see `acls/ffi.rs`.
+// Unsafe code lives only here, in `kafka/native.rs` and in `kafka/offsets/ffi.rs`.
 #[allow(unsafe_code)]
 mod ffi;
 

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Offset, TopicPartitionList};
 
-use super::{Connection, KafkaError};
+use super::offsets::{blocking, client, read_committed};
+use super::{clients, Connection, KafkaError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupInfo {
@@ -25,26 +25,6 @@ pub struct PartitionLag {
     pub high_watermark: i64,
     /// High watermark minus committed (from the low watermark when nothing is committed).
     pub lag: i64,
-}
-
-fn client(e: impl std::fmt::Display) -> KafkaError {
-    KafkaError::Client(e.to_string())
-}
-
-async fn blocking<T: Send + 'static>(
-    timeout: Duration,
-    f: impl FnOnce() -> Result<T, KafkaError> + Send + 'static,
-) -> Result<T, KafkaError> {
-    match tokio::time::timeout(
-        timeout + Duration::from_secs(2),
-        tokio::task::spawn_blocking(f),
-    )
-    .await
-    {
-        Ok(Ok(result)) => result,
-        Ok(Err(join)) => Err(client(join)),
-        Err(_) => Err(client("the client did not return in time")),
-    }
 }
 
 /// Consumer groups of the cluster, sorted by name.
@@ -78,14 +58,12 @@ pub async fn group_lag(
     topic: &str,
     timeout: Duration,
 ) -> Result<Vec<PartitionLag>, KafkaError> {
-    let mut config = conn.client_config(timeout)?;
-    // Reading a group's offsets needs a client of that group; it never joins it.
-    config
-        .set("group.id", group)
-        .set("enable.auto.commit", "false");
+    let shared = clients::get(conn, timeout)?;
+    let bootstrap = conn.bootstrap_servers.clone();
+    let group = group.to_string();
     let topic = topic.to_string();
     blocking(timeout, move || {
-        let consumer: BaseConsumer = config.create().map_err(client)?;
+        let consumer = &shared.metadata;
         let metadata = consumer
             .fetch_metadata(Some(&topic), timeout)
             .map_err(client)?;
@@ -94,24 +72,26 @@ pub async fn group_lag(
             .first()
             .map(|t| t.partitions().iter().map(|p| p.id()).collect())
             .unwrap_or_default();
-        let mut wanted = TopicPartitionList::new();
-        for p in &partitions {
-            wanted.add_partition(&topic, *p);
+        let wanted = partitions.iter().map(|p| (topic.clone(), *p)).collect();
+        let (mut answered, failed) = read_committed(
+            &shared.admin,
+            &bootstrap,
+            vec![(group.clone(), wanted)],
+            timeout,
+        );
+        if let Some((_, e)) = failed.into_iter().next() {
+            return Err(e);
         }
-        let committed = consumer
-            .committed_offsets(wanted, timeout)
-            .map_err(client)?;
+        let committed = answered
+            .remove(&group)
+            .and_then(|mut c| c.remove(&topic))
+            .unwrap_or_default();
         let mut out = Vec::with_capacity(partitions.len());
         for p in partitions {
             let (low, high) = consumer
                 .fetch_watermarks(&topic, p, timeout)
                 .map_err(client)?;
-            let committed = committed
-                .find_partition(&topic, p)
-                .and_then(|e| match e.offset() {
-                    Offset::Offset(o) => Some(o),
-                    _ => None,
-                });
+            let committed = committed.get(&p).copied();
             out.push(PartitionLag {
                 partition: p,
                 committed,

@@ -6,6 +6,9 @@ mod clients;
 pub mod demo_clients;
 pub mod groups;
 pub mod mirror;
+// Guards and helpers shared by the admin API calls through rdkafka-sys.
+#[allow(unsafe_code)]
+mod native;
 pub mod offsets;
 mod topics;
 

@@ -1,23 +1,30 @@
 //! Offsets for monitoring, read in batches: the end offsets of many topics in
-//! one ListOffsets round per broker, and consumer groups' committed offsets.
+//! one ListOffsets round per broker, and consumer groups' committed offsets
+//! through the admin API, many groups in flight on the connection's shared
+//! admin client.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::ffi::CString;
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::{Offset, TopicPartitionList};
+use rdkafka_sys::bindings::rd_kafka_resp_err_t as ErrorCode;
 
+use super::native::{self, is_unreachable, BrokerError};
 use super::{clients, Connection, KafkaError};
 
-/// Groups whose offsets are read at once (each needs a client of its own).
-const GROUPS_AT_ONCE: usize = 16;
+/// Group offset reads in flight at once on the admin client (each a
+/// FindCoordinator and an OffsetFetch, pipelined on the connections).
+const GROUPS_IN_FLIGHT: usize = 128;
 
-fn client(e: impl std::fmt::Display) -> KafkaError {
+pub(super) fn client(e: impl std::fmt::Display) -> KafkaError {
     KafkaError::Client(e.to_string())
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs `f` off the async threads, bounded by `timeout` (+2 s) even if the
+/// client gets stuck.
+pub(super) async fn blocking<T: Send + 'static>(
     timeout: Duration,
     f: impl FnOnce() -> Result<T, KafkaError> + Send + 'static,
 ) -> Result<T, KafkaError> {
@@ -87,70 +94,122 @@ pub async fn end_offsets(
 /// the group committed nothing (or does not exist).
 pub type Committed = HashMap<String, BTreeMap<i32, i64>>;
 
-/// Committed offsets of each group on the given partitions, a few groups at
-/// once. A group whose read fails is left out of the answer and its error
-/// returned beside it.
+/// Committed offsets of each group on the given partitions, read on the
+/// connection's shared admin client, many groups at once. A group whose read
+/// fails is left out of the answer and its error returned beside it. The
+/// whole read takes about `timeout` at most.
 pub async fn committed_offsets(
     conn: &Connection,
     wanted: Vec<(String, Vec<(String, i32)>)>,
     timeout: Duration,
 ) -> (HashMap<String, Committed>, Vec<(String, KafkaError)>) {
-    let base = match conn.client_config(timeout) {
-        Ok(c) => c,
-        Err(e) => {
-            let failed = wanted.into_iter().map(|(g, _)| (g, e.clone())).collect();
-            return (HashMap::new(), failed);
-        }
+    let all_failed = |groups: Vec<String>, e: KafkaError| {
+        let failed = groups.into_iter().map(|g| (g, e.clone())).collect();
+        (HashMap::new(), failed)
     };
-    let base = Arc::new(base);
+    let names: Vec<String> = wanted.iter().map(|(g, _)| g.clone()).collect();
+    let shared = match clients::get(conn, timeout) {
+        Ok(c) => c,
+        Err(e) => return all_failed(names, e),
+    };
+    let bootstrap = conn.bootstrap_servers.clone();
+    let read = blocking(timeout, move || {
+        Ok(read_committed(&shared.admin, &bootstrap, wanted, timeout))
+    })
+    .await;
+    read.unwrap_or_else(|e| all_failed(names, e))
+}
+
+/// [`committed_offsets`] on the calling thread, which it blocks.
+pub(super) fn read_committed(
+    admin: &native::Client,
+    bootstrap: &str,
+    wanted: Vec<(String, Vec<(String, i32)>)>,
+    timeout: Duration,
+) -> (HashMap<String, Committed>, Vec<(String, KafkaError)>) {
     let mut out = HashMap::new();
     let mut failed = Vec::new();
-    let mut queue = wanted.into_iter();
-    let mut running = tokio::task::JoinSet::new();
-    loop {
-        while running.len() < GROUPS_AT_ONCE {
-            let Some((group, partitions)) = queue.next() else {
-                break;
-            };
-            let base = Arc::clone(&base);
-            running.spawn(async move {
-                let name = group.clone();
-                let read = blocking(timeout, move || {
-                    let mut config = (*base).clone();
-                    // A client of the group reads its offsets; it never joins it.
-                    config
-                        .set("group.id", &name)
-                        .set("enable.auto.commit", "false");
-                    let consumer: BaseConsumer = config.create().map_err(client)?;
-                    let mut list = TopicPartitionList::new();
-                    for (topic, p) in &partitions {
-                        list.add_partition(topic, *p);
-                    }
-                    let committed = consumer.committed_offsets(list, timeout).map_err(client)?;
-                    let mut out: Committed = HashMap::new();
-                    for e in committed.elements() {
-                        if let Offset::Offset(o) = e.offset() {
-                            out.entry(e.topic().to_string())
-                                .or_default()
-                                .insert(e.partition(), o);
-                        }
-                    }
-                    Ok(out)
-                })
-                .await;
-                (group, read)
-            });
+    let mut names = Vec::new();
+    let mut reads = Vec::new();
+    for (group, mut partitions) in wanted {
+        partitions.sort_unstable();
+        partitions.dedup();
+        if partitions.is_empty() {
+            // librdkafka refuses an empty list; nothing asked, nothing read.
+            out.insert(group, Committed::new());
+            continue;
         }
-        let Some(done) = running.join_next().await else {
-            break;
-        };
-        match done {
-            Ok((group, Ok(c))) => {
-                out.insert(group, c);
+        match read_of(&group, partitions) {
+            Ok(read) => {
+                names.push(group);
+                reads.push(read);
             }
-            Ok((group, Err(e))) => failed.push((group, e)),
-            Err(join) => tracing::warn!(error = %join, "a group offset read panicked"),
+            Err(e) => failed.push((group, e)),
+        }
+    }
+    if reads.is_empty() {
+        return (out, failed);
+    }
+    let replies = match ffi::list_group_offsets(admin, &reads, timeout, GROUPS_IN_FLIGHT) {
+        Ok(replies) => replies,
+        Err(e) => {
+            let e = client(format!("reading committed offsets: {e}"));
+            failed.extend(names.into_iter().map(|g| (g, e.clone())));
+            return (out, failed);
+        }
+    };
+    let unreachable = |detail: String| KafkaError::Unreachable {
+        bootstrap: bootstrap.to_string(),
+        timeout_ms: timeout.as_millis(),
+        detail,
+    };
+    for (group, reply) in names.into_iter().zip(replies) {
+        match reply {
+            ffi::GroupReply::Committed(offsets) => {
+                let mut committed = Committed::new();
+                for (topic, partition, offset) in offsets {
+                    committed
+                        .entry(topic)
+                        .or_default()
+                        .insert(partition, offset);
+                }
+                out.insert(group, committed);
+            }
+            // Kafka (and nisshi) answer an unknown group with no offsets; a
+            // broker that says GROUP_ID_NOT_FOUND means the same.
+            ffi::GroupReply::Failed(BrokerError {
+                code: ErrorCode::RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND,
+                ..
+            }) => {
+                out.insert(group, Committed::new());
+            }
+            ffi::GroupReply::Failed(e) if is_unreachable(e.code) => {
+                failed.push((group, unreachable(e.message)));
+            }
+            ffi::GroupReply::Failed(e) => failed.push((
+                group,
+                client(format!("reading committed offsets failed: {}", e.message)),
+            )),
+            ffi::GroupReply::NoAnswer => failed.push((
+                group,
+                unreachable("no answer to the committed offsets read".into()),
+            )),
         }
     }
     (out, failed)
 }
+
+fn read_of(group: &str, partitions: Vec<(String, i32)>) -> Result<ffi::GroupRead, KafkaError> {
+    let nul = |what: &str| client(format!("the {what} contains a NUL byte"));
+    Ok(ffi::GroupRead {
+        group: CString::new(group).map_err(|_| nul("group name"))?,
+        partitions: partitions
+            .into_iter()
+            .map(|(topic, p)| Ok((CString::new(topic).map_err(|_| nul("topic name"))?, p)))
+            .collect::<Result<_, KafkaError>>()?,
+    })
+}
+
+// Unsafe code, as in `kafka/native.rs` and `kafka/acls/ffi.rs`.
+#[allow(unsafe_code)]
+mod ffi;

@@ -1,26 +1,20 @@
 //! librdkafka's ACL admin API behind safe functions. Each C object is owned by
-//! a guard (`AclBindings`, `Queue`, `Options`, `Event`) that frees it on drop;
-//! the guards borrow the client, so they are always freed before it.
+//! a guard (`AclBindings` here; `Queue`, `Options`, `Event` in
+//! `kafka::native`) that frees it on drop; the guards borrow the client, so
+//! they are always freed before it.
 
-use std::ffi::{c_char, c_int, CStr, CString};
-use std::marker::PhantomData;
-use std::ptr::{self, NonNull};
+use std::ffi::{c_char, c_int, CString};
+use std::ptr;
 use std::time::Duration;
 
-use rdkafka::admin::AdminClient;
-use rdkafka::client::DefaultClientContext;
 use rdkafka_sys::bindings as sys;
 
-use super::{ErrorCode, Operation, Pattern, Permission, ResourceType};
-
-pub(super) type Client = AdminClient<DefaultClientContext>;
-
-/// Longest request timeout librdkafka accepts (one hour).
-const MAX_REQUEST_TIMEOUT_MS: u128 = 3_600_000;
-/// How much longer than the request timeout the queue is polled: the
-/// admin worker answers a request that timed out with a result event.
-const POLL_MARGIN_MS: c_int = 500;
-const ERRSTR_LEN: usize = 512;
+use super::{Operation, Pattern, Permission, ResourceType};
+use crate::kafka::native::{
+    broker_error, errstr_text, owned_string, request_timeout_ms, Event, Options, Queue, ERRSTR_LEN,
+    POLL_MARGIN_MS,
+};
+pub(super) use crate::kafka::native::{BrokerError, Client};
 
 /// A binding (all fields set) or a filter (None / ANY match anything).
 #[derive(Debug, Clone)]
@@ -44,12 +38,6 @@ pub(super) struct Binding {
     pub(super) host: String,
     pub(super) operation: Operation,
     pub(super) permission: Permission,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct BrokerError {
-    pub(super) code: ErrorCode,
-    pub(super) message: String,
 }
 
 /// The answer to one admin request.
@@ -244,14 +232,13 @@ fn request<'c>(
         *mut sys::rd_kafka_queue_t,
     ),
 ) -> Result<Option<Event<'c>>, String> {
-    let request_ms =
-        c_int::try_from(timeout.as_millis().clamp(1, MAX_REQUEST_TIMEOUT_MS)).unwrap_or(c_int::MAX);
+    let request_ms = request_timeout_ms(timeout);
     let queue = Queue::new(client)?;
     let options = Options::new(client, op, request_ms)?;
     send(
         client.inner().native_ptr(),
-        options.ptr.as_ptr(),
-        queue.ptr.as_ptr(),
+        options.as_ptr(),
+        queue.as_ptr(),
     );
     let Some(event) = queue.poll(request_ms.saturating_add(POLL_MARGIN_MS)) else {
         return Ok(None);
@@ -357,162 +344,6 @@ impl Drop for AclBindings {
     }
 }
 
-/// A result queue of its own; destroyed on drop (before the client).
-struct Queue<'c> {
-    ptr: NonNull<sys::rd_kafka_queue_t>,
-    _client: PhantomData<&'c Client>,
-}
-
-impl<'c> Queue<'c> {
-    fn new(client: &'c Client) -> Result<Self, String> {
-        // SAFETY: the client's rd_kafka_t is live for 'c, which outlives
-        // the queue.
-        let ptr = unsafe { sys::rd_kafka_queue_new(client.inner().native_ptr()) };
-        let ptr = NonNull::new(ptr).ok_or("librdkafka could not make a result queue")?;
-        Ok(Queue {
-            ptr,
-            _client: PhantomData,
-        })
-    }
-
-    fn poll(&self, timeout_ms: c_int) -> Option<Event<'c>> {
-        // SAFETY: the queue is live; the returned event (or NULL) is ours
-        // to destroy, which `Event` does.
-        let ptr = unsafe { sys::rd_kafka_queue_poll(self.ptr.as_ptr(), timeout_ms) };
-        NonNull::new(ptr).map(|ptr| Event {
-            ptr,
-            _client: PhantomData,
-        })
-    }
-}
-
-impl Drop for Queue<'_> {
-    fn drop(&mut self) {
-        // SAFETY: made by rd_kafka_queue_new, destroyed once, while the
-        // client is still alive. A request still in flight keeps its own
-        // reference on the underlying queue.
-        unsafe { sys::rd_kafka_queue_destroy(self.ptr.as_ptr()) }
-    }
-}
-
-/// Admin options with the request timeout set; destroyed on drop.
-struct Options<'c> {
-    ptr: NonNull<sys::rd_kafka_AdminOptions_t>,
-    _client: PhantomData<&'c Client>,
-}
-
-impl<'c> Options<'c> {
-    fn new(
-        client: &'c Client,
-        op: sys::rd_kafka_admin_op_t,
-        request_timeout_ms: c_int,
-    ) -> Result<Self, String> {
-        // SAFETY: the client's rd_kafka_t is live for 'c.
-        let ptr = unsafe { sys::rd_kafka_AdminOptions_new(client.inner().native_ptr(), op) };
-        let options = Options {
-            ptr: NonNull::new(ptr).ok_or("librdkafka could not make admin options")?,
-            _client: PhantomData,
-        };
-        let mut errstr: [c_char; ERRSTR_LEN] = [0; ERRSTR_LEN];
-        // SAFETY: the options are live; errstr is a writable buffer of
-        // ERRSTR_LEN bytes.
-        let err = unsafe {
-            sys::rd_kafka_AdminOptions_set_request_timeout(
-                options.ptr.as_ptr(),
-                request_timeout_ms,
-                errstr.as_mut_ptr(),
-                errstr.len(),
-            )
-        };
-        if err != ErrorCode::RD_KAFKA_RESP_ERR_NO_ERROR {
-            return Err(format!(
-                "librdkafka refused the request timeout of {request_timeout_ms} ms: {}",
-                errstr_text(&errstr)
-            ));
-        }
-        Ok(options)
-    }
-}
-
-impl Drop for Options<'_> {
-    fn drop(&mut self) {
-        // SAFETY: made by rd_kafka_AdminOptions_new, destroyed once;
-        // librdkafka copied what it needed when the request was made.
-        unsafe { sys::rd_kafka_AdminOptions_destroy(self.ptr.as_ptr()) }
-    }
-}
-
-/// A result event; destroyed on drop, with everything it owns.
-struct Event<'c> {
-    ptr: NonNull<sys::rd_kafka_event_t>,
-    _client: PhantomData<&'c Client>,
-}
-
-impl Event<'_> {
-    fn as_ptr(&self) -> *mut sys::rd_kafka_event_t {
-        self.ptr.as_ptr()
-    }
-
-    fn kind(&self) -> c_int {
-        // SAFETY: the event is live.
-        unsafe { sys::rd_kafka_event_type(self.ptr.as_ptr()) }
-    }
-
-    /// The request-level error, if any.
-    fn error(&self) -> Option<BrokerError> {
-        // SAFETY: the event is live. (The code is a valid variant for
-        // librdkafka's own errors and the Kafka codes it knows; the rdkafka
-        // crate reads it the same way.)
-        let code = unsafe { sys::rd_kafka_event_error(self.ptr.as_ptr()) };
-        if code == ErrorCode::RD_KAFKA_RESP_ERR_NO_ERROR {
-            return None;
-        }
-        // SAFETY: the event is live; the string (or NULL) is owned by it
-        // and copied at once.
-        let message = unsafe { owned_string(sys::rd_kafka_event_error_string(self.ptr.as_ptr())) };
-        Some(BrokerError { code, message })
-    }
-
-    /// The array of `count` pointers at `items` as a slice that lives no
-    /// longer than the event.
-    ///
-    /// # Safety
-    /// `items` is NULL or points at `count` pointers owned by this event.
-    unsafe fn items<T>(&self, items: *mut *const T, count: usize) -> &[*const T] {
-        if items.is_null() || count == 0 {
-            return &[];
-        }
-        // SAFETY: non-NULL, `count` initialised pointers, owned by the
-        // event, which outlives the returned borrow (this fn's contract).
-        unsafe { std::slice::from_raw_parts(items, count) }
-    }
-}
-
-impl Drop for Event<'_> {
-    fn drop(&mut self) {
-        // SAFETY: the event came from rd_kafka_queue_poll and is destroyed
-        // once, here; no borrow of its contents outlives it.
-        unsafe { sys::rd_kafka_event_destroy(self.ptr.as_ptr()) }
-    }
-}
-
-/// # Safety
-/// `error` is NULL or a valid rd_kafka_error_t that lives during the call.
-unsafe fn broker_error(error: *const sys::rd_kafka_error_t) -> Option<BrokerError> {
-    if error.is_null() {
-        return None;
-    }
-    // SAFETY: non-NULL and valid (contract); the string is owned by the
-    // error and copied at once.
-    let (code, message) = unsafe {
-        (
-            sys::rd_kafka_error_code(error),
-            owned_string(sys::rd_kafka_error_string(error)),
-        )
-    };
-    (code != ErrorCode::RD_KAFKA_RESP_ERR_NO_ERROR).then_some(BrokerError { code, message })
-}
-
 /// # Safety
 /// `acl` is a valid binding that lives during the call.
 unsafe fn read_binding(acl: *const sys::rd_kafka_AclBinding_t) -> Binding {
@@ -531,27 +362,4 @@ unsafe fn read_binding(acl: *const sys::rd_kafka_AclBinding_t) -> Binding {
             permission: sys::rd_kafka_AclBinding_permission_type(acl),
         }
     }
-}
-
-/// Copies a C string owned by librdkafka; NULL gives an empty string.
-///
-/// # Safety
-/// `s` is NULL or a NUL-terminated string valid during the call.
-unsafe fn owned_string(s: *const c_char) -> String {
-    if s.is_null() {
-        return String::new();
-    }
-    // SAFETY: non-NULL and NUL-terminated (contract).
-    unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned()
-}
-
-/// The text librdkafka wrote into an errstr buffer (safe even if it wrote
-/// no NUL).
-fn errstr_text(buf: &[c_char]) -> String {
-    let bytes: Vec<u8> = buf
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
