@@ -315,7 +315,11 @@ fn main() -> anyhow::Result<()> {
         )];
         if postgres["summary"].is_object() {
             targets.push(target(
-                "30 days of 10,000 topics + 5,000 groups, PostgreSQL (extrapolated)",
+                if pg_scale < 1.0 {
+                    "30 days of 10,000 topics + 5,000 groups, PostgreSQL (extrapolated)"
+                } else {
+                    "30 days of 10,000 topics + 5,000 groups, PostgreSQL"
+                },
                 postgres["summary"]["total_30_days_gb_full_mesh"].as_f64().unwrap_or(f64::MAX),
                 "GB",
                 TARGET_BYTES / 1e9,
@@ -431,8 +435,13 @@ fn main() -> anyhow::Result<()> {
             chart_rows(&figures["sqlite"]["charts"]),
         ));
         if figures["postgres"]["charts"].is_object() {
+            let heading = if pg_scale < 1.0 {
+                "PostgreSQL (on the fraction of the series above)"
+            } else {
+                "PostgreSQL"
+            };
             md.push_str(&format!(
-                "### PostgreSQL (on the fraction of the series above)\n\n{}\n",
+                "### {heading}\n\n{}\n",
                 chart_rows(&figures["postgres"]["charts"])
             ));
         }

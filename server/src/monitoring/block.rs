@@ -146,7 +146,7 @@ mod tests {
             min: Some(1.0),
             max: Some(4.0),
         };
-        let mut data = encode(300, start, &[bucket.clone()]);
+        let mut data = encode(300, start, std::slice::from_ref(&bucket));
         let again = Point {
             value: 3.0,
             ..bucket.clone()
