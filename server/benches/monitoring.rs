@@ -216,7 +216,7 @@ fn pass_md(pass: &Value) -> String {
          Kafka timeout {} ms. After each pass the bench repeats its reads with the same inputs, timed apart: \
          the catalogue reads, `kafka::offsets::end_offsets` and `kafka::offsets::committed_offsets`; \
          \"rest\" is the pass minus those three, that is mostly the database write \
-         (`store::write`: series look-up, one UPDATE per series, batched point INSERTs). \
+         (`store::write`: series look-up, one UPDATE per series, points appended to their blocks). \
          The first pass writes no topic rates (a rate needs an earlier total).\n\n\
          | Pass | Total ms | End offsets ms | Committed offsets ms | Catalogue reads ms | Rest (DB write) ms | Topics | Groups | Points | Group errors |\n\
          |---|---|---|---|---|---|---|---|---|---|\n",
