@@ -99,7 +99,13 @@ def start_server(extra_env):
 
 def stop_server(server):
     os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
+    # The demo traffic's consumers can take most of a minute to leave their
+    # groups (a known slowness of demo shutdown); then the server is killed.
+    try:
+        server.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
 
 
 def sampler_state(base):
