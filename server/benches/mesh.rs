@@ -25,7 +25,6 @@ mod latency;
 #[path = "mesh/throughput.rs"]
 mod throughput;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,14 +32,7 @@ use serde_json::json;
 use switchboard::db::Db;
 
 use brokers::Broker;
-use common::report::{self, target};
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use common::report::{self, env_or, target};
 
 fn main() -> anyhow::Result<()> {
     let records: usize = env_or("SB_BENCH_MESH_RECORDS", 300_000);
@@ -48,9 +40,7 @@ fn main() -> anyhow::Result<()> {
     let grants: usize = env_or("SB_BENCH_MESH_GRANTS", 200);
     let rounds: usize = env_or("SB_BENCH_MESH_ROUNDS", 5);
     let python = std::env::var("SB_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out_dir = std::env::var("SB_BENCH_OUT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/results"));
+    let out_dir = report::out_dir();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

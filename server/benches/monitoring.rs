@@ -30,12 +30,12 @@ mod queries;
 #[path = "monitoring/storage.rs"]
 mod storage;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 use switchboard::db::Db;
 
-use common::report::{self, round, target};
+use common::report::{self, env_or, round, target};
 
 /// The mesh of the targets.
 const FULL_TOPICS: usize = 10_000;
@@ -45,13 +45,6 @@ const TARGET_P99_MS: f64 = 50.0;
 const TARGET_PASS_SECS: f64 = 10.0;
 /// 2026-01-01T00:00:00Z: `now` of the filled store (a whole hour).
 const NOW: i64 = 1_767_225_600;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn gb(bytes: f64) -> f64 {
     round(bytes / 1e9, 3)
@@ -271,9 +264,7 @@ fn main() -> anyhow::Result<()> {
     let pass_topics: usize = env_or("SB_BENCH_MON_PASS_TOPICS", 3_334);
     let pass_groups: usize = env_or("SB_BENCH_MON_PASS_GROUPS", 1_667);
     let passes: usize = env_or("SB_BENCH_MON_PASSES", 5);
-    let out_dir = std::env::var("SB_BENCH_OUT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/results"));
+    let out_dir = report::out_dir();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

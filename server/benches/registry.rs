@@ -33,7 +33,7 @@ use switchboard::search::SearchIndex;
 use time::format_description::well_known::Rfc3339;
 
 use common::load::{self, Conn, Throughput};
-use common::report::{self, round, target};
+use common::report::{self, env_or, round, target};
 
 /// Register plus FULL_TRANSITIVE check, p99 (ms).
 const REGISTER_P99_MS: f64 = 20.0;
@@ -46,13 +46,6 @@ struct Settings {
     clients: usize,
     http_secs: u64,
     out_dir: PathBuf,
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn step(what: &str, began: Instant) {

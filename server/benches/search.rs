@@ -45,6 +45,7 @@ use serde_json::{json, Map, Value};
 use switchboard::search::SearchIndex;
 use time::format_description::well_known::Rfc3339;
 
+use common::report::env_or;
 use common::rng;
 use report::{proc_mib, reset_peak, round, target};
 
@@ -60,13 +61,6 @@ pub struct Settings {
     pub http_secs: u64,
     pub reindex: String,
     pub out_dir: PathBuf,
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Records the peak RSS of the phase that just ended and starts a new one.

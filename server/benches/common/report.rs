@@ -134,3 +134,19 @@ pub fn write(dir: &Path, stem: &str, figures: &Value, md: &str) -> anyhow::Resul
     std::fs::write(dir.join(format!("{stem}.md")), md)?;
     Ok(())
 }
+
+/// A setting from the environment; `default` when unset or unparsable.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Where results are written: `SB_BENCH_OUT_DIR`, else the repository's
+/// `bench/results`.
+pub fn out_dir() -> std::path::PathBuf {
+    std::env::var("SB_BENCH_OUT_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/results"))
+}
